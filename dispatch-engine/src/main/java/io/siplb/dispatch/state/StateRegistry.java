@@ -13,6 +13,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * All {@link DestinationState}s of a dispatcher, keyed by {@link DestinationKey}. State lives outside the
  * immutable selection snapshot, so a reload that keeps a destination keeps its health, call load, latency and
  * overload-control data (Kamailio resets them on reload unless {@code ds_retain_latency_stats}); after a reload
- * {@link #retainOnly(Set)} drops the state of destinations that are gone.
+ * {@link #retainOnly(Collection)} drops the state of destinations that are gone.
  *
  * <p>{@link HealthListener}s added here are told about every health transition of every destination, so the
  * {@code Dispatcher} can rebuild its snapshot.
@@ -87,17 +88,19 @@ public final class StateRegistry {
     }
 
     /**
-     * Drops the state of every destination not in {@code keys} (after a reload). Calls still tracked on a dropped
+     * Drops the state of every destination not in {@code keys} (after a reload; a {@link Set} is used as is,
+     * any other collection is copied into one). Calls still tracked on a dropped
      * destination by a {@link CallLoadTable} are released against the dropped object; a destination that comes
      * back later starts with fresh state.
      *
      * @return the number of states dropped
      */
-    public int retainOnly(Set<DestinationKey> keys) {
+    public int retainOnly(Collection<DestinationKey> keys) {
         requireNonNull(keys, "keys");
+        final Set<DestinationKey> keep = keys instanceof Set ? (Set<DestinationKey>) keys : new HashSet<>(keys);
         int removed = 0;
         for (DestinationKey k : states.keySet()) {
-            if (!keys.contains(k) && states.remove(k) != null) {
+            if (!keep.contains(k) && states.remove(k) != null) {
                 removed++;
             }
         }
