@@ -1,0 +1,562 @@
+package io.siplb.dispatch;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * One immutable generation of the dispatcher: the sets, which destinations were active when it was built, and
+ * every selection table precomputed (candidate lists, smooth weighted round-robin sequences, rendezvous seeds).
+ * The {@link Dispatcher} publishes a new snapshot with one volatile write on every reload or health change;
+ * a request reads the snapshot once and selects from it. Immutable, except for the per-set round-robin counters
+ * (atomics shared with the next snapshots so that rotation continues across swaps) and the live call-load,
+ * latency and overload-control values it reads. Thread-safe (lock-free).
+ *
+ * <p>Selection with the hash algorithms, round-robin, weighted, relative-weight, random, priority, parallel,
+ * round-robin-or-serial and priority-weight takes no lock and allocates nothing: each returns a precomputed
+ * {@link Selection}. Call-load and latency build their failover list per request.
+ */
+public final class DispatchSnapshot {
+
+    /** Set ids up to this value are looked up in a direct array; larger ids by binary search. */
+    private static final int MAX_DIRECT_ID = 4096;
+
+    private final DispatcherSettings settings;
+    private final long version;
+    private final SetTable[] byId;
+    private final int[] ids;
+    private final SetTable[] tables;
+    private final LongSupplier nanoClock;
+
+    private DispatchSnapshot(DispatcherSettings settings, long version, SetTable[] tables, LongSupplier nanoClock) {
+        this.settings = settings;
+        this.version = version;
+        this.tables = tables;
+        this.nanoClock = nanoClock;
+        ids = new int[tables.length];
+        int maxId = -1;
+        for (int i = 0; i < tables.length; i++) {
+            ids[i] = tables[i].set.id();
+            maxId = Math.max(maxId, ids[i]);
+        }
+        if (maxId <= MAX_DIRECT_ID) {
+            byId = new SetTable[maxId + 1];
+            for (SetTable t : tables) {
+                byId[t.set.id()] = t;
+            }
+        } else {
+            byId = null;
+        }
+    }
+
+    /** Per-set counters that survive snapshot swaps. */
+    static final class Counters {
+        final AtomicLong roundRobin = new AtomicLong();
+        final AtomicLong weighted = new AtomicLong();
+        final AtomicLong relativeWeight = new AtomicLong();
+        final AtomicLong latency = new AtomicLong();
+    }
+
+    static DispatchSnapshot build(DispatcherSettings settings, long version,
+                                  Function<Destination, DestinationRuntime> runtimes,
+                                  Function<Integer, Counters> counters,
+                                  Map<String, OverloadControl> overload, LongSupplier nanoClock) {
+        requireNonNull(settings, "settings");
+        final List<DestinationSet> sets = settings.sets();
+        final SetTable[] tables = new SetTable[sets.size()];
+        for (int i = 0; i < tables.length; i++) {
+            final DestinationSet set = sets.get(i);
+            tables[i] = new SetTable(set, settings, runtimes, counters.apply(set.id()), overload);
+        }
+        return new DispatchSnapshot(settings, version, tables, nanoClock);
+    }
+
+    /** Returns the settings this snapshot was built from. */
+    public DispatcherSettings settings() {
+        return settings;
+    }
+
+    /** Returns the generation number: 1 for the first snapshot, then one more for each swap. */
+    public long version() {
+        return version;
+    }
+
+    /** Returns the hash mode. */
+    public HashMode hashMode() {
+        return settings.hashMode();
+    }
+
+    /** Returns the sets in ascending id order. */
+    public List<DestinationSet> sets() {
+        return settings.sets();
+    }
+
+    /** Returns the set {@code id}, or {@code null}. */
+    public DestinationSet set(int id) {
+        final SetTable t = table(id);
+        return t == null ? null : t.set;
+    }
+
+    /**
+     * Returns {@code true} when {@code destination} (of this snapshot) accepted new calls when this snapshot was
+     * built.
+     */
+    public boolean isActive(Destination destination) {
+        final SetTable t = table(destination.setId());
+        if (t == null) {
+            return false;
+        }
+        for (int i = 0; i < t.n; i++) {
+            if (t.dests[i] == destination) {
+                return t.ordinalAt[i] >= 0 && t.active[i];
+            }
+        }
+        return false;
+    }
+
+    /** Returns the active destinations of set {@code id} in index order (empty for an unknown set). */
+    public List<Destination> activeDestinations(int id) {
+        final SetTable t = table(id);
+        return t == null ? Collections.emptyList() : t.activeList;
+    }
+
+    /** Selects with the set's default algorithm. */
+    public Selection select(int setId, SelectionKey key) {
+        final SetTable t = table(setId);
+        if (t == null) {
+            return Selection.NO_SUCH_SET;
+        }
+        return t.select(t.set.algorithm(), key, nanoClock);
+    }
+
+    /** Selects with {@code algorithm}. */
+    public Selection select(int setId, Algorithm algorithm, SelectionKey key) {
+        final SetTable t = table(setId);
+        if (t == null) {
+            return Selection.NO_SUCH_SET;
+        }
+        return t.select(algorithm, key, nanoClock);
+    }
+
+    private SetTable table(int id) {
+        if (byId != null) {
+            return id >= 0 && id < byId.length ? byId[id] : null;
+        }
+        final int i = Arrays.binarySearch(ids, id);
+        return i >= 0 ? tables[i] : null;
+    }
+
+    @Override
+    public String toString() {
+        return "DispatchSnapshot{version=" + version + ", sets=" + settings.sets().size() + '}';
+    }
+
+    /** The precomputed tables of one set. Immutable apart from the shared counters. */
+    static final class SetTable {
+        final DestinationSet set;
+        final int n;
+        final Destination[] dests;
+        final DestinationRuntime[] runtime;
+        final boolean[] active;
+        /** Index of each active ordinal. */
+        final int[] activeIdx;
+        final int activeCount;
+        /** For each index, the ordinal of the first active destination at or after it (wrapping); -1 if none. */
+        final int[] ordinalAt;
+        final List<Destination> activeList;
+        /** For each active ordinal k: k first, then the active ones after it, wrapping (Kamailio's order). */
+        final Selection[] fromActive;
+        final Selection parallel;
+        final Counters counters;
+        final HashMode hashMode;
+        final double boundedLoadFactor;
+        /** Consistent hashing: candidate ordinals, their seeds and weights (null weights: all equal). */
+        final int[] chOrdinals;
+        final long[] chSeeds;
+        final double[] chWeights;
+        /** Smooth weighted round-robin sequences of active ordinals (empty: plain round-robin). */
+        final int[] weightedSeq;
+        final int[] relativeWeightSeq;
+        final boolean roundRobinOrSerialIsRoundRobin;
+        /** Priority-weight: the selection starting with each active ordinal, the preferred group and weights. */
+        final Selection[] priorityWeight;
+        final int[] pwGroup;
+        final int[] pwCumulative;
+        final OverloadControl[] overload;
+
+        SetTable(DestinationSet set, DispatcherSettings settings, Function<Destination, DestinationRuntime> runtimes,
+                 Counters counters, Map<String, OverloadControl> overloadStates) {
+            this.set = set;
+            this.counters = counters;
+            hashMode = settings.hashMode();
+            boundedLoadFactor = settings.boundedLoadFactor();
+            final List<Destination> list = set.destinations();
+            n = list.size();
+            dests = list.toArray(new Destination[0]);
+            runtime = new DestinationRuntime[n];
+            active = new boolean[n];
+            overload = new OverloadControl[n];
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                runtime[i] = requireNonNull(runtimes.apply(dests[i]), "runtime");
+                active[i] = runtime[i].acceptsNewCalls();
+                if (active[i]) {
+                    count++;
+                }
+                final DestinationAttributes a = dests[i].attributes();
+                overload[i] = overloadStates.computeIfAbsent(
+                        dests[i].identity(), k -> new OverloadControl(a.ocmin(), a.ocmax(), a.ocrate()));
+            }
+            activeCount = count;
+            activeIdx = new int[count];
+            final Destination[] doubled = new Destination[count * 2];
+            for (int i = 0, k = 0; i < n; i++) {
+                if (active[i]) {
+                    activeIdx[k] = i;
+                    doubled[k] = dests[i];
+                    doubled[k + count] = dests[i];
+                    k++;
+                }
+            }
+            ordinalAt = new int[n];
+            for (int i = 0; i < n; i++) {
+                ordinalAt[i] = -1;
+            }
+            if (count > 0) {
+                for (int i = n - 1, next = -1, k = count; i >= 0; i--) {
+                    if (active[i]) {
+                        next = --k;
+                    }
+                    ordinalAt[i] = next;
+                }
+                for (int i = n - 1; i >= 0 && ordinalAt[i] == -1; i--) {
+                    ordinalAt[i] = 0; // wraps to the first active
+                }
+            }
+            final List<Destination> all = Arrays.asList(doubled);
+            activeList = Collections.unmodifiableList(all.subList(0, count));
+            fromActive = new Selection[count];
+            for (int k = 0; k < count; k++) {
+                fromActive[k] = Selection.of(all.subList(k, k + count), false);
+            }
+            parallel = count == 0 ? null : Selection.of(activeList, true);
+
+            // Consistent hashing: weighted rendezvous over the active destinations with a weight, or over all the
+            // active ones when none has a weight.
+            int weightedCount = 0;
+            for (int k = 0; k < count; k++) {
+                if (dests[activeIdx[k]].attributes().weight() > 0) {
+                    weightedCount++;
+                }
+            }
+            final boolean useWeights = weightedCount > 0;
+            chOrdinals = new int[useWeights ? weightedCount : count];
+            chSeeds = new long[chOrdinals.length];
+            double[] weights = useWeights ? new double[chOrdinals.length] : null;
+            boolean allEqual = true;
+            for (int k = 0, c = 0; k < count; k++) {
+                final Destination d = dests[activeIdx[k]];
+                if (!useWeights || d.attributes().weight() > 0) {
+                    chOrdinals[c] = k;
+                    chSeeds[c] = Hashing.seed(d.identity());
+                    if (useWeights) {
+                        weights[c] = d.attributes().weight();
+                        allEqual &= weights[c] == weights[0];
+                    }
+                    c++;
+                }
+            }
+            chWeights = allEqual ? null : weights;
+
+            final int[] w = new int[count];
+            for (int k = 0; k < count; k++) {
+                w[k] = dests[activeIdx[k]].attributes().weight();
+            }
+            weightedSeq = Hashing.smoothWeightedSequence(w);
+            final int[] rw = relativeWeights(count);
+            relativeWeightSeq = Hashing.smoothWeightedSequence(rw);
+
+            boolean samePositive = n > 0 && dests[0].priority() > 0;
+            for (int i = 1; i < n && samePositive; i++) {
+                samePositive = dests[i].priority() == dests[0].priority();
+            }
+            roundRobinOrSerialIsRoundRobin = samePositive;
+
+            // Priority-weight (SRV-like): lowest priority value first; stable by index inside a priority.
+            final Integer[] byPriority = new Integer[count];
+            for (int k = 0; k < count; k++) {
+                byPriority[k] = k;
+            }
+            Arrays.sort(byPriority, (a, b) -> Integer.compare(dests[activeIdx[a]].priority(),
+                                                               dests[activeIdx[b]].priority()));
+            priorityWeight = new Selection[count];
+            for (int k = 0; k < count; k++) {
+                final List<Destination> order = new ArrayList<>(count);
+                order.add(dests[activeIdx[k]]);
+                for (Integer o : byPriority) {
+                    if (o != k) {
+                        order.add(dests[activeIdx[o]]);
+                    }
+                }
+                priorityWeight[k] = Selection.of(order, false);
+            }
+            int groupSize = 0;
+            while (groupSize < count && dests[activeIdx[byPriority[groupSize]]].priority()
+                                        == dests[activeIdx[byPriority[0]]].priority()) {
+                groupSize++;
+            }
+            pwGroup = new int[groupSize];
+            pwCumulative = new int[groupSize];
+            int total = 0;
+            for (int g = 0; g < groupSize; g++) {
+                pwGroup[g] = byPriority[g];
+                total += dests[activeIdx[byPriority[g]]].attributes().weight();
+                pwCumulative[g] = total;
+            }
+            if (total == 0) {
+                for (int g = 0; g < groupSize; g++) {
+                    pwCumulative[g] = g + 1;
+                }
+            }
+        }
+
+        /**
+         * Kamailio's relative weights over the active destinations, with congestion control: a {@code cc=1}
+         * destination with a weight gets {@code rweight = max(0, weight - (estimate - average))}; when every
+         * destination has cc, more than one is congested and none is normal, {@code rweight = (sum of congestion
+         * << 4) / congestion}.
+         */
+        private int[] relativeWeights(int count) {
+            final int[] rw = new int[count];
+            final int[] congestion = new int[count];
+            boolean allCc = count > 0;
+            int congested = 0;
+            int normal = 0;
+            long totalCongestion = 0;
+            for (int k = 0; k < count; k++) {
+                final int i = activeIdx[k];
+                final DestinationAttributes a = dests[i].attributes();
+                rw[k] = a.rweight();
+                if (!a.congestionControl() || a.weight() <= 0) {
+                    allCc = false;
+                    continue;
+                }
+                final double est = runtime[i].latencyEstimate();
+                final double avg = runtime[i].latencyAverage();
+                if (Double.isNaN(est) || Double.isNaN(avg)) {
+                    normal++;
+                    continue;
+                }
+                final int cms = (int) Math.max(0, est - avg);
+                congestion[k] = cms;
+                rw[k] = Math.max(0, a.weight() - cms);
+                if (rw[k] == 0) {
+                    congested++;
+                    totalCongestion += cms;
+                } else {
+                    normal++;
+                }
+            }
+            if (allCc && congested > 1 && normal == 0) {
+                for (int k = 0; k < count; k++) {
+                    rw[k] = congestion[k] > 0 ? (int) Math.min(Integer.MAX_VALUE,
+                                                               (totalCongestion << 4) / congestion[k]) : 0;
+                }
+            }
+            return rw;
+        }
+
+        Selection select(Algorithm algorithm, SelectionKey key, LongSupplier nanoClock) {
+            if (activeCount == 0) {
+                return Selection.NO_ACTIVE_DESTINATION;
+            }
+            switch (algorithm) {
+                case HASH_AUTH_USERNAME:
+                    if (!key.isPresent()) {
+                        return roundRobin();
+                    }
+                    return hash(key.hash());
+                case HASH_CALL_ID:
+                case HASH_FROM_URI:
+                case HASH_TO_URI:
+                case HASH_REQUEST_URI:
+                case HASH_KEY:
+                    if (!key.isPresent()) {
+                        return Selection.MISSING_KEY;
+                    }
+                    return hash(key.hash());
+                case ROUND_ROBIN:
+                    return roundRobin();
+                case RANDOM:
+                    return fromActive[ThreadLocalRandom.current().nextInt(activeCount)];
+                case PRIORITY:
+                    return fromActive[0];
+                case WEIGHTED:
+                    return sequence(weightedSeq, counters.weighted);
+                case CALL_LOAD:
+                    return callLoad();
+                case RELATIVE_WEIGHT:
+                    return sequence(relativeWeightSeq, counters.relativeWeight);
+                case PARALLEL:
+                    return parallel;
+                case LATENCY:
+                    return latency();
+                case ROUND_ROBIN_OR_SERIAL:
+                    return roundRobinOrSerialIsRoundRobin ? roundRobin() : fromActive[0];
+                case PRIORITY_WEIGHT:
+                    return priorityWeight();
+                case ROUND_ROBIN_OVERLOAD_CONTROL:
+                    return overloadControl(nanoClock.getAsLong());
+                default:
+                    throw new AssertionError(algorithm);
+            }
+        }
+
+        private Selection roundRobin() {
+            return fromActive[(int) Long.remainderUnsigned(counters.roundRobin.getAndIncrement(), activeCount)];
+        }
+
+        private Selection sequence(int[] seq, AtomicLong counter) {
+            if (seq.length == 0) {
+                return roundRobin();
+            }
+            return fromActive[seq[(int) Long.remainderUnsigned(counter.getAndIncrement(), seq.length)]];
+        }
+
+        private Selection hash(int hash) {
+            if (hashMode == HashMode.KAMAILIO) {
+                return fromActive[ordinalAt[Integer.remainderUnsigned(hash, n)]];
+            }
+            final long h = Hashing.mix64(hash & 0xFFFFFFFFL);
+            int best = Hashing.rendezvous(h, chSeeds, chWeights, -1, Double.NaN);
+            if (boundedLoadFactor > 0) {
+                best = boundedLoad(h, best);
+            }
+            return fromActive[chOrdinals[best]];
+        }
+
+        /**
+         * Consistent hashing with bounded loads: walks the key's rendezvous ranking until a destination has no
+         * more than {@code c} times the mean active calls (counting the new one).
+         */
+        private int boundedLoad(long h, int first) {
+            long total = 0;
+            for (int c = 0; c < chOrdinals.length; c++) {
+                total += runtime[activeIdx[chOrdinals[c]]].activeCalls();
+            }
+            final double cap = Math.ceil(boundedLoadFactor * (total + 1) / chOrdinals.length);
+            int candidate = first;
+            double score = Hashing.score(h, chSeeds, chWeights, first);
+            for (int step = 0; step < chOrdinals.length; step++) {
+                if (runtime[activeIdx[chOrdinals[candidate]]].activeCalls() + 1 <= cap) {
+                    return candidate;
+                }
+                final int next = Hashing.rendezvous(h, chSeeds, chWeights, candidate, score);
+                if (next < 0) {
+                    break;
+                }
+                candidate = next;
+                score = Hashing.score(h, chSeeds, chWeights, next);
+            }
+            return first;
+        }
+
+        private Selection callLoad() {
+            int best = -1;
+            int bestLoad = Integer.MAX_VALUE;
+            for (int k = 0; k < activeCount; k++) {
+                final int i = activeIdx[k];
+                final int load = runtime[i].activeCalls();
+                final int max = dests[i].attributes().maxload();
+                if ((max == 0 || load < max) && load < bestLoad) {
+                    best = k;
+                    bestLoad = load;
+                }
+            }
+            if (best < 0) {
+                return Selection.NO_ACTIVE_DESTINATION;
+            }
+            final List<Destination> order = new ArrayList<>(activeCount);
+            for (int j = 0; j < activeCount; j++) {
+                final int i = activeIdx[(best + j) % activeCount];
+                final int max = dests[i].attributes().maxload();
+                if (j == 0 || max == 0 || runtime[i].activeCalls() < max) {
+                    order.add(dests[i]);
+                }
+            }
+            return Selection.of(order, false);
+        }
+
+        /** Kamailio's algorithm 13: round-robin over priorities lowered by the latency estimate. */
+        private Selection latency() {
+            final long last = counters.latency.get();
+            final int start = (int) Long.remainderUnsigned(last, n);
+            final int[] order = new int[activeCount];
+            final int[] rprio = new int[n];
+            int m = 0;
+            for (int j = 0; j < n; j++) {
+                final int i = (start + j) % n;
+                if (!active[i]) {
+                    continue;
+                }
+                final DestinationAttributes a = dests[i].attributes();
+                final double est = runtime[i].latencyEstimate();
+                final double avg = runtime[i].latencyAverage();
+                int lat = 0;
+                if (!Double.isNaN(est)) {
+                    lat = (int) (a.congestionControl() && !Double.isNaN(avg) ? est - avg : est);
+                }
+                final int prio = dests[i].priority();
+                rprio[i] = lat > prio && prio > 0 ? Math.max(1, prio - lat / prio) : prio;
+                order[m++] = i;
+            }
+            // Stable insertion sort by adjusted priority, descending.
+            for (int a = 1; a < m; a++) {
+                final int v = order[a];
+                int b = a - 1;
+                while (b >= 0 && rprio[order[b]] < rprio[v]) {
+                    order[b + 1] = order[b];
+                    b--;
+                }
+                order[b + 1] = v;
+            }
+            counters.latency.compareAndSet(last, order[0] + 1L);
+            final List<Destination> list = new ArrayList<>(m);
+            for (int j = 0; j < m; j++) {
+                list.add(dests[order[j]]);
+            }
+            return Selection.of(list, false);
+        }
+
+        /** SRV-style: weighted random inside the lowest priority value, the others as failover. */
+        private Selection priorityWeight() {
+            final int total = pwCumulative[pwCumulative.length - 1];
+            final int r = ThreadLocalRandom.current().nextInt(total);
+            for (int g = 0; g < pwGroup.length; g++) {
+                if (r < pwCumulative[g]) {
+                    return priorityWeight[pwGroup[g]];
+                }
+            }
+            throw new AssertionError(r);
+        }
+
+        private Selection overloadControl(long now) {
+            final int first = (int) Long.remainderUnsigned(counters.roundRobin.getAndIncrement(), activeCount);
+            for (int j = 0; j < activeCount; j++) {
+                final int k = (first + j) % activeCount;
+                if (!overload[activeIdx[k]].skip(now)) {
+                    return fromActive[k];
+                }
+            }
+            return Selection.NO_ACTIVE_DESTINATION;
+        }
+    }
+}

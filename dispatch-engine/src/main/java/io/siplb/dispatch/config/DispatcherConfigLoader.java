@@ -1,0 +1,454 @@
+package io.siplb.dispatch.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+
+import io.siplb.dispatch.Algorithm;
+import io.siplb.dispatch.Destination;
+import io.siplb.dispatch.DestinationAttributes;
+import io.siplb.dispatch.DestinationSet;
+import io.siplb.dispatch.DispatcherSettings;
+import io.siplb.dispatch.HashMode;
+
+/**
+ * Loads {@link DispatcherSettings} from the {@code siplb.dispatcher} section of the configuration: sets written
+ * inline in HOCON, a Kamailio {@code dispatcher.list} file, or both. Immutable (static methods only).
+ *
+ * <table>
+ *   <caption>{@code siplb.dispatcher} keys</caption>
+ *   <tr><th>key</th><th>type</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>sets</td><td>list or object</td><td>none</td><td>inline sets (below)</td></tr>
+ *   <tr><td>list-file</td><td>string</td><td>none</td><td>Kamailio {@code dispatcher.list}, relative to the
+ *       configuration file's directory</td></tr>
+ *   <tr><td>hash-mode</td><td>consistent | kamailio</td><td>consistent</td><td>see {@link HashMode}</td></tr>
+ *   <tr><td>bounded-load-factor</td><td>number</td><td>0 (off)</td><td>consistent hashing load cap
+ *       {@code c >= 1}</td></tr>
+ *   <tr><td>default-algorithm</td><td>name or number</td><td>round-robin</td><td>algorithm of sets that name
+ *       none</td></tr>
+ * </table>
+ *
+ * <pre>
+ * siplb.dispatcher {
+ *   hash-mode = consistent
+ *   list-file = "dispatcher.list"            # sets 1.. in Kamailio's format
+ *   sets = [
+ *     { id = 1, algorithm = hash-call-id }   # algorithm for set 1 of the list file
+ *     { id = 2, algorithm = weighted, destinations = [
+ *         { uri = "sip:10.0.0.1:5060", priority = 0, flags = 0, attrs = "weight=50;duid=a" }
+ *         { uri = "sip:10.0.0.2:5060", attrs { weight = 50, duid = b } }
+ *         "sip:10.0.0.3:5060"
+ *     ] }
+ *   ]
+ *   # or the map form:  sets { 2 { algorithm = weighted, destinations = [ ... ] } }
+ * }
+ * </pre>
+ * A set present in both the list file and {@code sets} gets the list file's destinations first, then the inline
+ * ones, and the inline algorithm.
+ */
+public final class DispatcherConfigLoader {
+
+    /** The configuration path of the dispatcher section. */
+    public static final String PATH = "siplb.dispatcher";
+    /** The algorithm of sets that name none. */
+    public static final Algorithm DEFAULT_ALGORITHM = Algorithm.ROUND_ROBIN;
+
+    private static final Set<String> SET_KEYS = Set.of("id", "algorithm", "destinations");
+    private static final Set<String> DESTINATION_KEYS = Set.of("uri", "flags", "priority", "attrs");
+
+    private DispatcherConfigLoader() {
+    }
+
+    /**
+     * Parses and resolves the HOCON file {@code configFile}, then {@link #load(Config, Path) loads} it.
+     *
+     * @throws DispatchConfigException naming the file, line and expected value
+     */
+    public static DispatcherSettings load(Path configFile) {
+        requireNonNull(configFile, "configFile");
+        final Config root;
+        try {
+            root = ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
+                                .resolve();
+        } catch (ConfigException e) {
+            throw new DispatchConfigException(e.getMessage(), e);
+        }
+        return load(root, configFile);
+    }
+
+    /**
+     * Loads the {@code siplb.dispatcher} section of {@code root}. {@code configFile} is the file {@code root} was
+     * read from (list-file is relative to its directory); it may be {@code null}, in which case paths are relative
+     * to the working directory. An absent section gives settings without sets.
+     *
+     * @throws DispatchConfigException naming the file, line (or key) and expected value
+     */
+    public static DispatcherSettings load(Config root, Path configFile) {
+        requireNonNull(root, "root");
+        final Loader loader = new Loader(configFile);
+        try {
+            return loader.load(root);
+        } catch (ConfigException e) {
+            throw new DispatchConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a Kamailio {@code dispatcher.list} file alone, every set using {@code algorithm}.
+     *
+     * @throws DispatchConfigException naming the file, line and expected value
+     */
+    public static DispatcherSettings loadListFile(Path listFile, Algorithm algorithm, HashMode hashMode) {
+        requireNonNull(listFile, "listFile");
+        requireNonNull(algorithm, "algorithm");
+        requireNonNull(hashMode, "hashMode");
+        final Map<Integer, List<Destination>> bySet = new TreeMap<>();
+        for (DispatcherListParser.Entry e : DispatcherListParser.parse(listFile, listFile.toString())) {
+            bySet.computeIfAbsent(e.setId, k -> new ArrayList<>()).add(e.destination);
+        }
+        final DispatcherSettings.Builder b = DispatcherSettings.builder().hashMode(hashMode)
+                                                               .source(listFile.toString());
+        for (Map.Entry<Integer, List<Destination>> e : bySet.entrySet()) {
+            try {
+                b.addSet(DestinationSet.of(e.getKey(), algorithm, e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                throw new DispatchConfigException(listFile + ": " + ex.getMessage(), ex);
+            }
+        }
+        return b.build();
+    }
+
+    /** One load: remembers the configuration file for messages and relative paths. Not thread-safe. */
+    private static final class Loader {
+        private final Path configFile;
+
+        Loader(Path configFile) {
+            this.configFile = configFile;
+        }
+
+        DispatcherSettings load(Config root) {
+            final DispatcherSettings.Builder builder = DispatcherSettings.builder();
+            final List<String> sources = new ArrayList<>();
+            if (configFile != null) {
+                sources.add(configFile.toString());
+            }
+            if (!root.hasPath(PATH)) {
+                return builder.source(String.join(", ", sources)).build();
+            }
+            final Config c = root.getConfig(PATH);
+            if (c.hasPath("hash-mode")) {
+                final ConfigValue v = c.getValue("hash-mode");
+                try {
+                    builder.hashMode(HashMode.fromConfig(string(v, "hash-mode")));
+                } catch (IllegalArgumentException e) {
+                    throw error(v, "hash-mode", "\"" + v.unwrapped() + "\" (expected: consistent or kamailio)");
+                }
+            }
+            if (c.hasPath("bounded-load-factor")) {
+                final ConfigValue v = c.getValue("bounded-load-factor");
+                if (v.valueType() != ConfigValueType.NUMBER) {
+                    throw error(v, "bounded-load-factor", render(v) + " (expected: 0 to disable, or a number >= 1)");
+                }
+                try {
+                    builder.boundedLoadFactor(((Number) v.unwrapped()).doubleValue());
+                } catch (IllegalArgumentException e) {
+                    throw error(v, "bounded-load-factor", render(v) + " (expected: 0 to disable, or a number >= 1)");
+                }
+            }
+            Algorithm defaultAlgorithm = DEFAULT_ALGORITHM;
+            if (c.hasPath("default-algorithm")) {
+                defaultAlgorithm = algorithm(c.getValue("default-algorithm"), "default-algorithm");
+            }
+
+            // Set id -> (algorithm or null, destinations in configuration order).
+            final Map<Integer, Algorithm> algorithms = new TreeMap<>();
+            final Map<Integer, List<Destination>> destinations = new TreeMap<>();
+            if (c.hasPath("list-file")) {
+                final ConfigValue v = c.getValue("list-file");
+                final String name = string(v, "list-file");
+                final Path base = configFile != null && configFile.getParent() != null ? configFile.getParent()
+                                                                                          : null;
+                final Path file = base != null ? base.resolve(name) : Paths.get(name);
+                if (!file.toFile().isFile()) {
+                    throw error(v, "list-file", "\"" + file + "\" does not exist (expected: a readable "
+                                                + "dispatcher.list file, relative to the configuration file)");
+                }
+                sources.add(file.toString());
+                for (DispatcherListParser.Entry e : DispatcherListParser.parse(file, file.toString())) {
+                    destinations.computeIfAbsent(e.setId, k -> new ArrayList<>()).add(e.destination);
+                }
+            }
+            if (c.hasPath("sets")) {
+                final ConfigValue sets = c.getValue("sets");
+                if (sets.valueType() == ConfigValueType.LIST) {
+                    final ConfigList list = (ConfigList) sets;
+                    final Map<Integer, String> seen = new LinkedHashMap<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        final String key = "sets[" + i + ']';
+                        final ConfigValue s = list.get(i);
+                        if (s.valueType() != ConfigValueType.OBJECT) {
+                            throw error(s, key, render(s) + " (expected: an object with id, algorithm, "
+                                                + "destinations)");
+                        }
+                        final ConfigObject o = (ConfigObject) s;
+                        final ConfigValue idValue = o.get("id");
+                        if (idValue == null) {
+                            throw error(s, key + ".id", "missing (expected: a non-negative integer set id)");
+                        }
+                        final int id = nonNegativeInt(idValue, key + ".id");
+                        if (seen.put(id, key) != null) {
+                            throw error(idValue, key + ".id", id + " (expected: unique set ids; also defined in "
+                                                              + seen.get(id) + ')');
+                        }
+                        readSet(o, id, key, algorithms, destinations);
+                    }
+                } else if (sets.valueType() == ConfigValueType.OBJECT) {
+                    final ConfigObject map = (ConfigObject) sets;
+                    for (Map.Entry<String, ConfigValue> e : map.entrySet()) {
+                        final String key = "sets." + e.getKey();
+                        final int id;
+                        try {
+                            id = Integer.parseInt(e.getKey());
+                        } catch (NumberFormatException ex) {
+                            throw error(e.getValue(), key, "set id \"" + e.getKey()
+                                                           + "\" (expected: a non-negative integer)");
+                        }
+                        if (id < 0 || e.getValue().valueType() != ConfigValueType.OBJECT) {
+                            throw error(e.getValue(), key, render(e.getValue())
+                                                           + " (expected: non-negative integer key with an object "
+                                                           + "value)");
+                        }
+                        final ConfigObject o = (ConfigObject) e.getValue();
+                        if (o.containsKey("id") && nonNegativeInt(o.get("id"), key + ".id") != id) {
+                            throw error(o.get("id"), key + ".id", render(o.get("id")) + " (expected: " + id
+                                                                  + ", the key of the set)");
+                        }
+                        readSet(o, id, key, algorithms, destinations);
+                    }
+                } else {
+                    throw error(sets, "sets", render(sets) + " (expected: a list of sets or an object keyed by "
+                                              + "set id)");
+                }
+            }
+            for (Map.Entry<Integer, Algorithm> e : algorithms.entrySet()) {
+                if (!destinations.containsKey(e.getKey()) || destinations.get(e.getKey()).isEmpty()) {
+                    throw new DispatchConfigException(where(c.getValue("sets")) + ": " + PATH + ".sets: set "
+                                                      + e.getKey() + " has no destinations (expected: at least one, "
+                                                      + "inline or in the list file)");
+                }
+            }
+            for (Map.Entry<Integer, List<Destination>> e : destinations.entrySet()) {
+                final Algorithm a = algorithms.getOrDefault(e.getKey(), defaultAlgorithm);
+                try {
+                    builder.addSet(DestinationSet.of(e.getKey(), a, e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    throw new DispatchConfigException(String.join(", ", sources) + ": " + ex.getMessage(), ex);
+                }
+            }
+            return builder.source(String.join(", ", sources)).build();
+        }
+
+        private void readSet(ConfigObject o, int id, String key, Map<Integer, Algorithm> algorithms,
+                             Map<Integer, List<Destination>> destinations) {
+            for (Map.Entry<String, ConfigValue> e : o.entrySet()) {
+                if (!SET_KEYS.contains(e.getKey())) {
+                    throw error(e.getValue(), key + '.' + e.getKey(), "unknown key (expected: one of id, "
+                                                                       + "algorithm, destinations)");
+                }
+            }
+            algorithms.put(id, o.containsKey("algorithm") ? algorithm(o.get("algorithm"), key + ".algorithm")
+                                                           : null);
+            if (!o.containsKey("algorithm")) {
+                algorithms.remove(id);
+                if (!o.containsKey("destinations")) {
+                    throw error(o, key, "set " + id + " has neither algorithm nor destinations (expected: at least "
+                                        + "one of them)");
+                }
+            }
+            final ConfigValue dv = o.get("destinations");
+            if (dv == null) {
+                return;
+            }
+            if (dv.valueType() != ConfigValueType.LIST) {
+                throw error(dv, key + ".destinations", render(dv) + " (expected: a list of destinations)");
+            }
+            final ConfigList list = (ConfigList) dv;
+            final List<Destination> target = destinations.computeIfAbsent(id, k -> new ArrayList<>());
+            for (int i = 0; i < list.size(); i++) {
+                target.add(readDestination(list.get(i), id, key + ".destinations[" + i + ']'));
+            }
+        }
+
+        private Destination readDestination(ConfigValue v, int setId, String key) {
+            String uri;
+            int flags = 0;
+            int priority = 0;
+            DestinationAttributes attrs = DestinationAttributes.EMPTY;
+            ConfigValue uriValue = v;
+            if (v.valueType() == ConfigValueType.STRING) {
+                uri = (String) v.unwrapped();
+            } else if (v.valueType() == ConfigValueType.OBJECT) {
+                final ConfigObject o = (ConfigObject) v;
+                for (Map.Entry<String, ConfigValue> e : o.entrySet()) {
+                    if (!DESTINATION_KEYS.contains(e.getKey())) {
+                        throw error(e.getValue(), key + '.' + e.getKey(), "unknown key (expected: one of uri, "
+                                                                           + "flags, priority, attrs)");
+                    }
+                }
+                uriValue = o.get("uri");
+                if (uriValue == null) {
+                    throw error(v, key + ".uri", "missing (expected: a sip: or sips: URI)");
+                }
+                uri = string(uriValue, key + ".uri");
+                if (o.containsKey("flags")) {
+                    final ConfigValue f = o.get("flags");
+                    if (f.valueType() == ConfigValueType.NUMBER || f.valueType() == ConfigValueType.STRING) {
+                        try {
+                            flags = DispatcherListParser.parseFlags(String.valueOf(f.unwrapped()).trim(), "");
+                        } catch (DispatchConfigException e) {
+                            throw error(f, key + ".flags", render(f)
+                                                           + " (expected: decimal or 0x-prefixed hex integer)");
+                        }
+                    } else {
+                        throw error(f, key + ".flags", render(f) + " (expected: decimal or 0x-prefixed hex integer)");
+                    }
+                }
+                if (o.containsKey("priority")) {
+                    priority = integer(o.get("priority"), key + ".priority");
+                }
+                if (o.containsKey("attrs")) {
+                    attrs = attributes(o.get("attrs"), key + ".attrs");
+                }
+            } else {
+                throw error(v, key, render(v) + " (expected: a URI string or an object with uri, flags, priority, "
+                                    + "attrs)");
+            }
+            try {
+                return Destination.of(setId, uri, flags, priority, attrs);
+            } catch (IllegalArgumentException e) {
+                throw error(uriValue, key, e.getMessage());
+            }
+        }
+
+        private DestinationAttributes attributes(ConfigValue v, String key) {
+            try {
+                if (v.valueType() == ConfigValueType.STRING) {
+                    return DestinationAttributes.parse((String) v.unwrapped());
+                }
+                if (v.valueType() == ConfigValueType.OBJECT) {
+                    final Map<String, String> map = new LinkedHashMap<>();
+                    final StringBuilder body = new StringBuilder();
+                    for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
+                        final ConfigValue value = e.getValue();
+                        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST
+                            || value.valueType() == ConfigValueType.NULL) {
+                            throw error(value, key + '.' + e.getKey(), render(value)
+                                                                        + " (expected: a string or a number)");
+                        }
+                        final String s = String.valueOf(value.unwrapped());
+                        map.put(e.getKey(), s);
+                        if (body.length() > 0) {
+                            body.append(';');
+                        }
+                        body.append(e.getKey()).append('=').append(s);
+                    }
+                    return DestinationAttributes.of(body.toString(), map);
+                }
+            } catch (IllegalArgumentException e) {
+                throw error(v, key, e.getMessage());
+            }
+            throw error(v, key, render(v) + " (expected: \"name=value;...\" or an object)");
+        }
+
+        private Algorithm algorithm(ConfigValue v, String key) {
+            if (v.valueType() != ConfigValueType.STRING && v.valueType() != ConfigValueType.NUMBER) {
+                throw error(v, key, render(v) + " (expected: " + Algorithm.expectedValues() + ')');
+            }
+            try {
+                return Algorithm.fromConfig(String.valueOf(v.unwrapped()));
+            } catch (IllegalArgumentException e) {
+                throw error(v, key, render(v) + " (expected: " + Algorithm.expectedValues() + ')');
+            }
+        }
+
+        private String string(ConfigValue v, String key) {
+            if (v.valueType() != ConfigValueType.STRING) {
+                throw error(v, key, render(v) + " (expected: a string)");
+            }
+            return (String) v.unwrapped();
+        }
+
+        private int integer(ConfigValue v, String key) {
+            if (v.valueType() == ConfigValueType.NUMBER) {
+                final Number n = (Number) v.unwrapped();
+                if (n.doubleValue() == n.intValue()) {
+                    return n.intValue();
+                }
+            } else if (v.valueType() == ConfigValueType.STRING) {
+                try {
+                    return Integer.parseInt(((String) v.unwrapped()).trim());
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+            }
+            throw error(v, key, render(v) + " (expected: an integer)");
+        }
+
+        private int nonNegativeInt(ConfigValue v, String key) {
+            final int i;
+            try {
+                i = integer(v, key);
+            } catch (DispatchConfigException e) {
+                throw error(v, key, render(v) + " (expected: a non-negative integer)");
+            }
+            if (i < 0) {
+                throw error(v, key, i + " (expected: a non-negative integer)");
+            }
+            return i;
+        }
+
+        private DispatchConfigException error(ConfigValue v, String key, String message) {
+            return new DispatchConfigException(where(v) + ": " + PATH + '.' + key + ": " + message);
+        }
+
+        private String where(ConfigValue v) {
+            final ConfigOrigin o = v.origin();
+            String file;
+            if (o.filename() != null) {
+                file = o.filename();
+                if (configFile != null && Paths.get(file).toAbsolutePath().normalize()
+                                               .equals(configFile.toAbsolutePath().normalize())) {
+                    file = configFile.toString();
+                }
+            } else if (o.resource() != null) {
+                file = o.resource();
+            } else if (configFile != null) {
+                file = configFile.toString();
+            } else {
+                file = o.description();
+            }
+            return o.lineNumber() > 0 ? file + ':' + o.lineNumber() : file;
+        }
+
+        private static String render(ConfigValue v) {
+            return v.render(com.typesafe.config.ConfigRenderOptions.concise());
+        }
+    }
+}
