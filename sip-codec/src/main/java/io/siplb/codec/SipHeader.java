@@ -1,0 +1,191 @@
+package io.siplb.codec;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Header fields that siplb recognises, each with its long name and its compact form where one is registered.
+ * Header names are case-insensitive (RFC 3261 §7.3.1) and a compact form is the same header as its long name
+ * (RFC 3261 §7.3.3). Every other header is {@link #OTHER} and is forwarded untouched. Immutable.
+ *
+ * <p>Compact forms: RFC 3261 {@code i m e l c f s k t v}; extensions {@code a} Accept-Contact and {@code j}
+ * Reject-Contact and {@code d} Request-Disposition (RFC 3841), {@code o} Event and {@code u} Allow-Events
+ * (RFC 6665), {@code r} Refer-To (RFC 3515), {@code b} Referred-By (RFC 3892), {@code x} Session-Expires
+ * (RFC 4028), {@code y} Identity (RFC 8224), {@code n} Identity-Info (RFC 4474).
+ */
+public enum SipHeader {
+    /** {@code Via}, compact {@code v}. */
+    VIA("Via", 'v'),
+    /** {@code From}, compact {@code f}. */
+    FROM("From", 'f'),
+    /** {@code To}, compact {@code t}. */
+    TO("To", 't'),
+    /** {@code Call-ID}, compact {@code i}. */
+    CALL_ID("Call-ID", 'i'),
+    /** {@code CSeq}. */
+    CSEQ("CSeq", '\0'),
+    /** {@code Max-Forwards}. */
+    MAX_FORWARDS("Max-Forwards", '\0'),
+    /** {@code Route}. */
+    ROUTE("Route", '\0'),
+    /** {@code Record-Route}. */
+    RECORD_ROUTE("Record-Route", '\0'),
+    /** {@code Contact}, compact {@code m}. */
+    CONTACT("Contact", 'm'),
+    /** {@code Content-Length}, compact {@code l}. */
+    CONTENT_LENGTH("Content-Length", 'l'),
+    /** {@code Content-Type}, compact {@code c}. */
+    CONTENT_TYPE("Content-Type", 'c'),
+    /** {@code Content-Encoding}, compact {@code e}. */
+    CONTENT_ENCODING("Content-Encoding", 'e'),
+    /** {@code Subject}, compact {@code s}. */
+    SUBJECT("Subject", 's'),
+    /** {@code Supported}, compact {@code k}. */
+    SUPPORTED("Supported", 'k'),
+    /** {@code Authorization}. */
+    AUTHORIZATION("Authorization", '\0'),
+    /** {@code Proxy-Authorization}. */
+    PROXY_AUTHORIZATION("Proxy-Authorization", '\0'),
+    /** {@code Require}. */
+    REQUIRE("Require", '\0'),
+    /** {@code Proxy-Require}. */
+    PROXY_REQUIRE("Proxy-Require", '\0'),
+    /** {@code Expires}. */
+    EXPIRES("Expires", '\0'),
+    /** {@code Path} (RFC 3327). */
+    PATH("Path", '\0'),
+    /** {@code Event}, compact {@code o} (RFC 6665). */
+    EVENT("Event", 'o'),
+    /** {@code Allow-Events}, compact {@code u} (RFC 6665). */
+    ALLOW_EVENTS("Allow-Events", 'u'),
+    /** {@code Refer-To}, compact {@code r} (RFC 3515). */
+    REFER_TO("Refer-To", 'r'),
+    /** {@code Referred-By}, compact {@code b} (RFC 3892). */
+    REFERRED_BY("Referred-By", 'b'),
+    /** {@code Accept-Contact}, compact {@code a} (RFC 3841). */
+    ACCEPT_CONTACT("Accept-Contact", 'a'),
+    /** {@code Reject-Contact}, compact {@code j} (RFC 3841). */
+    REJECT_CONTACT("Reject-Contact", 'j'),
+    /** {@code Request-Disposition}, compact {@code d} (RFC 3841). */
+    REQUEST_DISPOSITION("Request-Disposition", 'd'),
+    /** {@code Session-Expires}, compact {@code x} (RFC 4028). */
+    SESSION_EXPIRES("Session-Expires", 'x'),
+    /** {@code Identity}, compact {@code y} (RFC 8224). */
+    IDENTITY("Identity", 'y'),
+    /** {@code Identity-Info}, compact {@code n} (RFC 4474). */
+    IDENTITY_INFO("Identity-Info", 'n'),
+    /** Any other header. */
+    OTHER("", '\0');
+
+    /** Lower-cased first letter -> candidate headers (long names and compact forms). */
+    private static final SipHeader[][] BY_FIRST_LETTER = new SipHeader[128][];
+    private static final SipHeader[] BY_COMPACT = new SipHeader[128];
+
+    static {
+        for (SipHeader h : values()) {
+            if (h == OTHER) {
+                continue;
+            }
+            final int c = Character.toLowerCase(h.headerName.charAt(0));
+            final SipHeader[] old = BY_FIRST_LETTER[c];
+            final SipHeader[] now = old == null ? new SipHeader[1] : java.util.Arrays.copyOf(old, old.length + 1);
+            now[now.length - 1] = h;
+            BY_FIRST_LETTER[c] = now;
+            if (h.compactForm != '\0') {
+                BY_COMPACT[h.compactForm] = h;
+            }
+        }
+    }
+
+    private final String headerName;
+    private final byte[] lowerName;
+    private final char compactForm;
+
+    SipHeader(String headerName, char compactForm) {
+        this.headerName = headerName;
+        lowerName = headerName.toLowerCase(java.util.Locale.ROOT).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.compactForm = compactForm;
+    }
+
+    /** Returns the canonical long name, e.g. {@code "Call-ID"}; empty for {@link #OTHER}. */
+    public String headerName() {
+        return headerName;
+    }
+
+    /** Returns the compact form letter, or {@code '\0'} when the header has none. */
+    public char compactForm() {
+        return compactForm;
+    }
+
+    /** Returns the header named {@code name} (long or compact form, any case), or {@link #OTHER}. */
+    public static SipHeader of(CharSequence name) {
+        final int len = name.length();
+        if (len == 0) {
+            return OTHER;
+        }
+        final int c = name.charAt(0) | 0x20;
+        if (c >= 128) {
+            return OTHER;
+        }
+        if (len == 1) {
+            final SipHeader h = BY_COMPACT[c];
+            return h == null ? OTHER : h;
+        }
+        final SipHeader[] candidates = BY_FIRST_LETTER[c];
+        if (candidates == null) {
+            return OTHER;
+        }
+        outer:
+        for (SipHeader h : candidates) {
+            final byte[] n = h.lowerName;
+            if (n.length != len) {
+                continue;
+            }
+            for (int i = 1; i < len; i++) {
+                if (n[i] != (name.charAt(i) | 0x20)) {
+                    continue outer;
+                }
+            }
+            return h;
+        }
+        return OTHER;
+    }
+
+    /**
+     * Returns the header whose name is the bytes {@code [start, end)} of {@code buf} (long or compact form, any
+     * case), or {@link #OTHER}; allocates nothing.
+     */
+    public static SipHeader of(ByteBuf buf, int start, int end) {
+        final int len = end - start;
+        if (len <= 0) {
+            return OTHER;
+        }
+        final int c = (buf.getByte(start) | 0x20) & 0xFF;
+        if (c >= 128) {
+            return OTHER;
+        }
+        if (len == 1) {
+            final SipHeader h = BY_COMPACT[c];
+            return h == null ? OTHER : h;
+        }
+        final SipHeader[] candidates = BY_FIRST_LETTER[c];
+        if (candidates == null) {
+            return OTHER;
+        }
+        outer:
+        for (SipHeader h : candidates) {
+            final byte[] n = h.lowerName;
+            if (n.length != len) {
+                continue;
+            }
+            for (int i = 1; i < len; i++) {
+                // '-' | 0x20 == '-', letters fold to lower case, other bytes never match a name byte wrongly
+                // because names hold only letters and '-'.
+                if (n[i] != (byte) (buf.getByte(start + i) | 0x20)) {
+                    continue outer;
+                }
+            }
+            return h;
+        }
+        return OTHER;
+    }
+}
