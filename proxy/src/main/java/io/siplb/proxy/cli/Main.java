@@ -1,0 +1,142 @@
+package io.siplb.proxy.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import io.siplb.proxy.config.SiplbConfigException;
+
+/**
+ * The command line behind {@code bin/siplb}: {@code run} (the default), {@code parse}, {@code hash} and
+ * {@code select}. Usage errors print the usage and exit with status 2, as do configuration errors; the messages name
+ * what was wrong and what was expected, without stack traces. Immutable (static methods only).
+ */
+public final class Main {
+
+    /** Exit status of a successful command. */
+    static final int EXIT_OK = 0;
+    /** Exit status of a command that ran and failed (e.g. a file that does not parse, a port in use). */
+    static final int EXIT_FAILED = 1;
+    /** Exit status of a usage or configuration error. */
+    static final int EXIT_USAGE = 2;
+
+    static final String USAGE =
+            "Usage: siplb [COMMAND] [OPTIONS]\n" +
+            "\n" +
+            "Commands:\n" +
+            "  run [-c FILE]                      Start the proxy (the default command). FILE is a HOCON\n" +
+            "                                     configuration; default $SIPLB_HOME/conf/siplb.conf when\n" +
+            "                                     SIPLB_HOME is set, else conf/siplb.conf. Stops on SIGTERM/SIGINT.\n" +
+            "  parse FILE...                      Parse one SIP message per file and print one JSON object per\n" +
+            "                                     file (one line each). Exit status 0 when every file parses.\n" +
+            "  hash --slots N VALUE [VALUE2]      Print Kamailio's dispatcher hash of VALUE (then VALUE2) and the\n" +
+            "                                     slot it maps to among N.\n" +
+            "  select -c FILE --set ID --key KEY  Print the destination set ID's algorithm picks for KEY with the\n" +
+            "                                     destinations configured in FILE.\n" +
+            "  help, --help, -h                   Print this help.\n" +
+            "\n" +
+            "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+
+    private Main() {}
+
+    /** Runs the command line and exits with its status (except after {@code run}, which ends with the JVM). */
+    public static void main(String[] args) {
+        final int status = execute(args, System.out, System.err, System.getenv("SIPLB_HOME"));
+        if (status != EXIT_OK) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs one command line.
+     *
+     * @param args the arguments
+     * @param out where command output goes
+     * @param err where errors and usage go
+     * @param siplbHome the value of {@code SIPLB_HOME}, or {@code null}
+     * @return the exit status
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err, String siplbHome) {
+        final List<String> list = new ArrayList<>(Arrays.asList(args));
+        final String command;
+        if (list.isEmpty() || list.get(0).startsWith("-") && !isHelp(list.get(0))) {
+            command = "run";
+        } else {
+            command = list.remove(0);
+        }
+        try {
+            switch (command) {
+                case "help":
+                case "--help":
+                case "-h":
+                    out.print(USAGE);
+                    return EXIT_OK;
+                case "run":
+                    return RunCommand.run(runConfigFile(list, siplbHome), err);
+                case "parse":
+                    return ParseCommand.run(parseFiles(list), out, err);
+                case "hash":
+                    return HashCommand.run(list, out);
+                case "select":
+                    return SelectCommand.run(list, out);
+                default:
+                    throw new UsageException("unknown command '" + command +
+                                             "' (expected: run, parse, hash, select or help)");
+            }
+        } catch (UsageException e) {
+            err.println("siplb: " + e.getMessage());
+            err.println();
+            err.print(USAGE);
+            return EXIT_USAGE;
+        } catch (SiplbConfigException e) {
+            err.println("siplb: configuration error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+    }
+
+    private static boolean isHelp(String arg) {
+        return "--help".equals(arg) || "-h".equals(arg);
+    }
+
+    /** Reads {@code [-c FILE]} of {@code run}. */
+    private static Path runConfigFile(List<String> args, String siplbHome) {
+        final Map<String, String> options = Options.parse("run", args, List.of("-c"), List.of());
+        if (options.containsKey("--help")) {
+            throw new UsageException("run: --help is not an option of run (expected: siplb --help)");
+        }
+        final String file = options.get("-c");
+        if (file != null) {
+            return Paths.get(file);
+        }
+        if (siplbHome != null && !siplbHome.isEmpty()) {
+            return Paths.get(siplbHome, "conf", "siplb.conf");
+        }
+        return Paths.get("conf", "siplb.conf");
+    }
+
+    private static List<Path> parseFiles(List<String> args) {
+        if (args.isEmpty()) {
+            throw new UsageException("parse: no FILE given (expected: siplb parse FILE...)");
+        }
+        final List<Path> files = new ArrayList<>();
+        boolean endOfOptions = false;
+        for (String a : args) {
+            if (!endOfOptions && "--".equals(a)) {
+                endOfOptions = true;
+                continue;
+            }
+            if (!endOfOptions && a.startsWith("-") && a.length() > 1) {
+                throw new UsageException("parse: unknown option '" + a + "' (expected: FILE...)");
+            }
+            files.add(Paths.get(a));
+        }
+        if (files.isEmpty()) {
+            throw new UsageException("parse: no FILE given (expected: siplb parse FILE...)");
+        }
+        return files;
+    }
+}

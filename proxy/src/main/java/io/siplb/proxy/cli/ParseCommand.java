@@ -1,0 +1,97 @@
+package io.siplb.proxy.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.siplb.codec.CSeq;
+import io.siplb.codec.NameAddr;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMessageParser;
+import io.siplb.codec.Via;
+
+/**
+ * {@code siplb parse FILE...}: parses each file as one SIP message (framed like a datagram) and prints one JSON
+ * object per file on one line: {@code file}, {@code valid}, {@code error} (when invalid), {@code method} or
+ * {@code status}, {@code callId}, {@code cseq}, {@code from}/{@code to} (URI and tag), {@code topVia} (transport,
+ * host, port, branch) and {@code headerCount}. Exit status 0 when every file parses, 1 otherwise.
+ * Immutable (static methods only).
+ */
+final class ParseCommand {
+
+    private ParseCommand() {}
+
+    static int run(List<Path> files, PrintStream out, PrintStream err) {
+        final SipMessageParser parser = new SipMessageParser();
+        boolean allValid = true;
+        for (Path file : files) {
+            final Json json = new Json().add("file", file.toString());
+            final byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (IOException e) {
+                json.add("valid", false).add("error", "cannot read: " + e);
+                out.println(json);
+                allValid = false;
+                continue;
+            }
+            final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+            final SipMessage msg = parser.parse(buf);
+            try {
+                final boolean valid = msg.decoderResult().isSuccess();
+                allValid &= valid;
+                describe(msg, valid, json);
+            } finally {
+                msg.release();
+                buf.release();
+            }
+            out.println(json);
+        }
+        return allValid ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    private static void describe(SipMessage msg, boolean valid, Json json) {
+        json.add("valid", valid);
+        if (!valid) {
+            final String reason = msg.decodeError() != null ? msg.decodeError().name() : null;
+            json.add("error", msg.errorText() != null ? msg.errorText() : reason);
+            if (reason != null) {
+                json.add("errorReason", reason);
+            }
+        }
+        if (msg.isRequest()) {
+            json.add("method", msg.methodName());
+            if (msg.requestUri() != null) {
+                json.add("requestUri", msg.requestUri().toString());
+            }
+        } else if (msg.isResponse()) {
+            json.add("status", msg.statusCode());
+        }
+        json.add("callId", msg.callId());
+        final CSeq cseq = msg.cseq();
+        json.add("cseq", cseq != null ? cseq.number() + " " + cseq.method() : null);
+        json.add("from", nameAddr(msg.from()));
+        json.add("to", nameAddr(msg.to()));
+        final Via via = msg.topVia();
+        if (via != null) {
+            json.add("topVia", new Json().add("transport", via.transport())
+                                         .add("host", via.host())
+                                         .add("port", via.port() > 0 ? via.port() : 5060)
+                                         .add("branch", via.branch()));
+        } else {
+            json.add("topVia", (String) null);
+        }
+        json.add("headerCount", msg.headerCount());
+    }
+
+    private static Json nameAddr(NameAddr a) {
+        if (a == null) {
+            return null;
+        }
+        return new Json().add("uri", a.uri() != null ? a.uri().toString() : null).add("tag", a.tag());
+    }
+}

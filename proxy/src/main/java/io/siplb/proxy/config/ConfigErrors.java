@@ -1,0 +1,42 @@
+package io.siplb.proxy.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
+
+/**
+ * Builds operator-facing {@link SiplbConfigException}s that name the file, the line and the key. Immutable.
+ */
+final class ConfigErrors {
+
+    private ConfigErrors() {}
+
+    /**
+     * Returns an exception reading {@code FILE:LINE: KEY: PROBLEM}, taking the file and line from where the value of
+     * {@code key} was defined (falling back to {@code fallbackFile} when the value has no origin).
+     */
+    static SiplbConfigException at(Config config, String key, String fallbackFile, String problem) {
+        String where = fallbackFile;
+        if (config.hasPathOrNull(key)) {
+            where = describe(config.getValue(key).origin(), fallbackFile);
+        }
+        return new SiplbConfigException(where + ": " + key + ": " + problem);
+    }
+
+    /** Same as {@link #at(Config, String, String, String)} for a value already in hand (e.g. a list element). */
+    static SiplbConfigException at(ConfigValue value, String key, String fallbackFile, String problem) {
+        return new SiplbConfigException(describe(value.origin(), fallbackFile) + ": " + key + ": " + problem);
+    }
+
+    /** Formats an origin as {@code FILE:LINE}, or the origin's own description when it has no file. */
+    static String describe(ConfigOrigin origin, String fallbackFile) {
+        if (origin == null) {
+            return fallbackFile;
+        }
+        final String file = origin.filename() != null ? origin.filename()
+                                                       : origin.resource() != null ? origin.resource()
+                                                                                   : fallbackFile;
+        final int line = origin.lineNumber();
+        return line > 0 ? file + ':' + line : file;
+    }
+}

@@ -1,0 +1,76 @@
+package io.siplb.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+
+import com.typesafe.config.Config;
+
+import io.siplb.dispatch.DispatcherSettings;
+import io.siplb.dispatch.config.DispatchConfigException;
+import io.siplb.dispatch.config.DispatcherConfigLoader;
+
+/**
+ * A complete, validated siplb configuration: the proxy's settings and the dispatcher's destination sets, read from
+ * one HOCON file (and the Kamailio-format list file it may name). Immutable.
+ */
+public final class SiplbConfig {
+
+    private final Path file;
+    private final Config root;
+    private final ProxySettings proxy;
+    private final DispatcherSettings dispatcher;
+
+    private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher) {
+        this.file = file;
+        this.root = root;
+        this.proxy = proxy;
+        this.dispatcher = dispatcher;
+    }
+
+    /**
+     * Loads and validates {@code file}.
+     *
+     * @throws SiplbConfigException naming the file, the line or key, and the expected value
+     */
+    public static SiplbConfig load(Path file) {
+        requireNonNull(file, "file");
+        final Config root = SiplbConfigLoader.parse(file);
+        final ProxySettings proxy = SiplbConfigLoader.proxySettings(root, file);
+        final DispatcherSettings dispatcher;
+        try {
+            dispatcher = DispatcherConfigLoader.load(root, file);
+        } catch (DispatchConfigException e) {
+            throw new SiplbConfigException(e.getMessage(), e);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new SiplbConfigException(e.getMessage(), e);
+        }
+        return new SiplbConfig(file, root, proxy, dispatcher);
+    }
+
+    /** Creates a configuration from settings built in code (tests, embedding). */
+    public static SiplbConfig of(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher) {
+        return new SiplbConfig(requireNonNull(file, "file"), requireNonNull(root, "root"),
+                               requireNonNull(proxy, "proxy"), requireNonNull(dispatcher, "dispatcher"));
+    }
+
+    /** Returns the configuration file. */
+    public Path file() {
+        return file;
+    }
+
+    /** Returns the resolved HOCON tree (the file over {@code reference.conf}). */
+    public Config root() {
+        return root;
+    }
+
+    /** Returns the proxy's settings. */
+    public ProxySettings proxy() {
+        return proxy;
+    }
+
+    /** Returns the dispatcher's settings. */
+    public DispatcherSettings dispatcher() {
+        return dispatcher;
+    }
+}

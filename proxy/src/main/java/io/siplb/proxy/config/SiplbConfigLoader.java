@@ -1,0 +1,220 @@
+package io.siplb.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+
+/**
+ * Reads siplb's HOCON configuration: the operator's file over the defaults in {@code reference.conf}. Every error
+ * becomes a {@link SiplbConfigException} naming the file, the line or key, and the expected value. Immutable.
+ */
+public final class SiplbConfigLoader {
+
+    private SiplbConfigLoader() {}
+
+    /**
+     * Parses {@code file} (HOCON) with the {@code reference.conf} defaults beneath it and resolves substitutions.
+     *
+     * @throws SiplbConfigException when the file is missing or unreadable, or is not valid HOCON
+     */
+    public static Config parse(Path file) {
+        requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) {
+            throw new SiplbConfigException(file + ": no such file (expected: a readable HOCON configuration file)");
+        }
+        if (!Files.isReadable(file)) {
+            throw new SiplbConfigException(file + ": not readable (expected: a readable HOCON configuration file)");
+        }
+        try {
+            final Config own = ConfigFactory.parseFile(
+                    file.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+            return own.withFallback(ConfigFactory.defaultReference(SiplbConfigLoader.class.getClassLoader()))
+                      .resolve();
+        } catch (ConfigException e) {
+            // Typesafe Config's messages already start with "FILE: LINE:".
+            throw new SiplbConfigException(e.getMessage() + " (expected: valid HOCON)", e);
+        }
+    }
+
+    /**
+     * Reads the proxy's settings (everything under {@code siplb} except {@code siplb.dispatcher}).
+     *
+     * @param root the resolved configuration from {@link #parse(Path)}
+     * @param file the configuration file, named in error messages
+     * @throws SiplbConfigException when a key has the wrong type or a value is out of range
+     */
+    public static ProxySettings proxySettings(Config root, Path file) {
+        requireNonNull(root, "root");
+        requireNonNull(file, "file");
+        final String fileName = file.toString();
+        final ProxySettings.Builder b = ProxySettings.builder();
+        try {
+            readListen(root, fileName, b);
+
+            final int ioThreads = root.getInt("siplb.io.threads");
+            try {
+                b.ioThreads(ioThreads);
+            } catch (IllegalArgumentException e) {
+                throw ConfigErrors.at(root, "siplb.io.threads", fileName, ioThreads + " (expected: 0..1024)");
+            }
+            final String transport = root.getString("siplb.io.transport");
+            try {
+                b.ioTransport(ProxySettings.IoTransport.valueOf(transport.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw ConfigErrors.at(root, "siplb.io.transport", fileName,
+                                      '"' + transport + "\" (expected: auto, epoll or nio)");
+            }
+
+            final int defaultSet = root.getInt("siplb.proxy.default-set");
+            if (defaultSet < 0) {
+                throw ConfigErrors.at(root, "siplb.proxy.default-set", fileName, defaultSet + " (expected: >= 0)");
+            }
+            b.defaultSet(defaultSet);
+            readAdvertised(root, fileName, b);
+            b.recordRoute(root.getBoolean("siplb.proxy.record-route"));
+            if (b.advertisedHostOrNull() == null) {
+                final List<ListenAddress> listen = b.listenSoFar();
+                for (int i = 0; i < listen.size(); i++) {
+                    if (listen.get(i).address().getAddress().isAnyLocalAddress()) {
+                        throw ConfigErrors.at(root, "siplb.listen", fileName,
+                                              "entry " + i + " \"" + listen.get(i) + "\" listens on every " +
+                                              "interface (expected: a specific address, or set " +
+                                              "siplb.proxy.advertised-address to the address written in Via " +
+                                              "and Record-Route)");
+                    }
+                }
+            }
+
+            final Duration retryAfter = root.getDuration("siplb.proxy.retry-after");
+            try {
+                b.retryAfter(retryAfter);
+            } catch (IllegalArgumentException e) {
+                throw ConfigErrors.at(root, "siplb.proxy.retry-after", fileName,
+                                      retryAfter + " (expected: 0s..1d)");
+            }
+            final Duration quiet = root.getDuration("siplb.shutdown.quiet-period");
+            final Duration timeout = root.getDuration("siplb.shutdown.timeout");
+            try {
+                b.shutdown(quiet, timeout);
+            } catch (IllegalArgumentException e) {
+                throw ConfigErrors.at(root, "siplb.shutdown.timeout", fileName,
+                                      e.getMessage().replace("timeout: ", ""));
+            }
+        } catch (ConfigException e) {
+            // Wrong type or missing key: Typesafe Config names the file, line and key.
+            throw new SiplbConfigException(e.getMessage(), e);
+        }
+        return b.build();
+    }
+
+    private static void readListen(Config root, String fileName, ProxySettings.Builder b) {
+        final String key = "siplb.listen";
+        final ConfigValue raw = root.getValue(key);
+        final List<ConfigValue> entries;
+        if (raw.valueType() == ConfigValueType.STRING) {
+            entries = List.of(raw);
+        } else if (raw.valueType() == ConfigValueType.LIST) {
+            entries = (ConfigList) raw;
+        } else {
+            throw ConfigErrors.at(raw, key, fileName,
+                                  raw.valueType().name().toLowerCase(Locale.ROOT) +
+                                  " (expected: a list of strings like [\"udp:127.0.0.1:5060\"])");
+        }
+        if (entries.isEmpty()) {
+            throw ConfigErrors.at(raw, key, fileName, "[] (expected: at least one udp:HOST:PORT)");
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            final ConfigValue v = entries.get(i);
+            final String elementKey = key + '[' + i + ']';
+            if (v.valueType() != ConfigValueType.STRING) {
+                throw ConfigErrors.at(v, elementKey, fileName,
+                                      v.render() + " (expected: a string like \"udp:127.0.0.1:5060\")");
+            }
+            final String text = (String) v.unwrapped();
+            final ListenAddress address;
+            try {
+                address = ListenAddress.parse(text.trim());
+            } catch (IllegalArgumentException e) {
+                throw ConfigErrors.at(v, elementKey, fileName, e.getMessage());
+            }
+            if (address.protocol() != ListenAddress.Protocol.UDP) {
+                throw ConfigErrors.at(v, elementKey, fileName,
+                                      '"' + text + "\" (expected: udp:HOST:PORT; " +
+                                      address.protocol().name().toLowerCase(Locale.ROOT) +
+                                      " listeners are not supported yet)");
+            }
+            b.addListen(address);
+        }
+    }
+
+    private static void readAdvertised(Config root, String fileName, ProxySettings.Builder b) {
+        final String key = "siplb.proxy.advertised-address";
+        if (!root.hasPath(key)) {
+            return;
+        }
+        final String text = root.getString(key).trim();
+        if (text.isEmpty()) {
+            return;
+        }
+        final String expected = " (expected: HOST or HOST:PORT, IPv6 in brackets, e.g. sip.example.com:5060)";
+        String host;
+        int port = -1;
+        if (text.startsWith("[")) {
+            final int close = text.indexOf(']');
+            if (close < 0) {
+                throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
+            }
+            host = text.substring(0, close + 1);
+            final String rest = text.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (rest.charAt(0) != ':') {
+                    throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
+                }
+                port = parsePort(root, key, fileName, text, rest.substring(1), expected);
+            }
+        } else {
+            final int colon = text.indexOf(':');
+            if (colon >= 0 && colon != text.lastIndexOf(':')) {
+                // Bare IPv6 literal without a port.
+                host = '[' + text + ']';
+            } else if (colon >= 0) {
+                host = text.substring(0, colon);
+                port = parsePort(root, key, fileName, text, text.substring(colon + 1), expected);
+            } else {
+                host = text;
+            }
+        }
+        if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == ';' || c == '>' || c == '<')) {
+            throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
+        }
+        b.advertisedAddress(host, port);
+    }
+
+    private static int parsePort(Config root, String key, String fileName, String text, String portText,
+                                 String expected) {
+        try {
+            final int port = Integer.parseInt(portText);
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the error below
+        }
+        throw ConfigErrors.at(root, key, fileName, '"' + text + "\": port '" + portText + "' (expected: 1..65535)" +
+                                                   expected);
+    }
+}

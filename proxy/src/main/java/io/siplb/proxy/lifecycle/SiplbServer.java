@@ -1,0 +1,195 @@
+package io.siplb.proxy.lifecycle;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.siplb.codec.SipMessageParser;
+import io.siplb.dispatch.Destination;
+import io.siplb.dispatch.DestinationSet;
+import io.siplb.dispatch.Dispatcher;
+import io.siplb.proxy.config.ListenAddress;
+import io.siplb.proxy.config.ProxySettings;
+import io.siplb.proxy.config.SiplbConfig;
+import io.siplb.proxy.stateless.Egress;
+import io.siplb.proxy.stateless.OwnAddresses;
+import io.siplb.proxy.stateless.ProxyStats;
+import io.siplb.proxy.stateless.StatelessProxy;
+import io.siplb.proxy.udp.IoTransports;
+import io.siplb.proxy.udp.UdpListeners;
+import io.siplb.proxy.udp.UdpSipHandlers;
+
+/**
+ * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}.
+ * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
+ * <ol>
+ *   <li>close the listeners (no more datagrams are read);</li>
+ *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
+ *       already being written are sent;</li>
+ *   <li>log the counters.</li>
+ * </ol>
+ * Thread-safe (lock-free): {@link #close} may be called from any thread, more than once.
+ */
+public final class SiplbServer implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(SiplbServer.class);
+
+    private final ProxySettings settings;
+    private final MultiThreadIoEventLoopGroup group;
+    private final UdpListeners listeners;
+    private final StatelessProxy proxy;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
+                        StatelessProxy proxy) {
+        this.settings = settings;
+        this.group = group;
+        this.listeners = listeners;
+        this.proxy = proxy;
+    }
+
+    /** Starts siplb with a loaded configuration. */
+    public static SiplbServer start(SiplbConfig config) {
+        requireNonNull(config, "config");
+        return start(config.proxy(), Dispatcher.create(config.dispatcher()));
+    }
+
+    /**
+     * Starts siplb: creates the event loops, binds every listener and starts reading.
+     *
+     * @throws UdpListeners.BindFailedException when a listener cannot be bound (nothing is left running)
+     * @throws io.siplb.proxy.config.SiplbConfigException when the configured transport is unavailable
+     */
+    public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher) {
+        requireNonNull(settings, "settings");
+        requireNonNull(dispatcher, "dispatcher");
+        final IoTransports transport = IoTransports.select(settings.ioTransport());
+        final int threads = settings.effectiveIoThreads();
+        final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                threads, new DefaultThreadFactory("siplb-io"), transport.ioHandlerFactory());
+        final StatelessProxy proxy = new StatelessProxy(settings, dispatcher);
+        final SipMessageParser parser = new SipMessageParser();
+        final ChannelInitializer<DatagramChannel> initializer = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(DatagramChannel ch) {
+                ch.config().setOption(ChannelOption.AUTO_READ, false);
+                UdpSipHandlers.install(ch, parser, proxy.stats());
+            }
+        };
+        final UdpListeners listeners;
+        try {
+            listeners = UdpListeners.bind(settings.listen(), group, transport, threads, initializer);
+            final OwnAddresses own = new OwnAddresses(listeners.boundAddresses(), settings.advertisedHost(),
+                                                      settings.advertisedPort());
+            final List<Egress> egresses = new ArrayList<>();
+            for (Channel ch : listeners.channels()) {
+                egresses.add(new Egress(ch, (InetSocketAddress) ch.localAddress(), settings.advertisedHost(),
+                                        settings.advertisedPort()));
+            }
+            proxy.publish(own, egresses);
+            for (Egress e : egresses) {
+                UdpSipHandlers.start(e.channel(), proxy, e);
+            }
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+            throw e;
+        }
+        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy);
+        server.logDestinations(dispatcher);
+        return server;
+    }
+
+    private void logDestinations(Dispatcher dispatcher) {
+        final List<DestinationSet> sets = dispatcher.snapshot().sets();
+        if (sets.isEmpty()) {
+            logger.warn("No destination set is configured: every initial request is answered 503");
+        }
+        for (DestinationSet set : sets) {
+            final StringBuilder sb = new StringBuilder();
+            for (Destination d : set.destinations()) {
+                if (sb.length() > 0) {
+                    sb.append(", ");
+                }
+                sb.append(d.uri());
+                final InetSocketAddress a = d.address();
+                if (a != null && !a.isUnresolved()) {
+                    sb.append(" (").append(ListenAddress.hostPort(a)).append(')');
+                }
+            }
+            logger.info("Set {} ({}{}): sending to {}", set.id(), set.algorithm().configName(),
+                        set.id() == settings.defaultSet() ? ", default for initial requests" : "",
+                        sb.length() > 0 ? sb : "no destination");
+        }
+        if (dispatcher.snapshot().set(settings.defaultSet()) == null) {
+            logger.warn("siplb.proxy.default-set = {} names no configured set: initial requests are answered 503",
+                        settings.defaultSet());
+        }
+    }
+
+    /** Returns the bound address of each listen entry, in configuration order (ephemeral ports resolved). */
+    public List<InetSocketAddress> localAddresses() {
+        return listeners.boundAddresses();
+    }
+
+    /** Returns the forwarder's counters. */
+    public ProxyStats stats() {
+        return proxy.stats();
+    }
+
+    /** Returns the proxy's shared state (settings, dispatcher, counters). */
+    public StatelessProxy proxy() {
+        return proxy;
+    }
+
+    /** Stops siplb (see the class documentation for the order) and waits until it has stopped. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            awaitTermination();
+            return;
+        }
+        try {
+            logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
+            listeners.close();
+            group.shutdownGracefully(settings.shutdownQuietPeriod().toMillis(),
+                                     settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                 .awaitUninterruptibly(settings.shutdownTimeout().toMillis() + 1000);
+            final Map<String, Long> stats = proxy.stats().snapshot();
+            logger.info("Stopped. Counters: {}", stats.isEmpty() ? "{}" : stats);
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** Waits until {@link #close} has finished. */
+    public void awaitTermination() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

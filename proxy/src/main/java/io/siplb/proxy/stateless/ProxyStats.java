@@ -1,0 +1,159 @@
+package io.siplb.proxy.stateless;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.siplb.codec.SipDecodeError;
+
+/**
+ * The counters of the stateless forwarder: messages received and forwarded, local responses by status, drops by
+ * {@link DropReason} and decode failures by {@link SipDecodeError}. The hot path only increments {@link LongAdder}s;
+ * {@link #snapshot()} reads them for tests, the shutdown summary and (later) a metrics registry.
+ * Thread-safe (lock-free).
+ */
+public final class ProxyStats {
+
+    private static final DropReason[] DROP_REASONS = DropReason.values();
+    private static final SipDecodeError[] DECODE_ERRORS = SipDecodeError.values();
+    private static final RejectReason[] REJECT_REASONS = RejectReason.values();
+
+    private final LongAdder requestsReceived = new LongAdder();
+    private final LongAdder responsesReceived = new LongAdder();
+    private final LongAdder requestsForwarded = new LongAdder();
+    private final LongAdder responsesForwarded = new LongAdder();
+    private final LongAdder[] localResponses = newAdders(700);
+    private final LongAdder[] drops = newAdders(DROP_REASONS.length);
+    private final LongAdder[] decodeErrors = newAdders(DECODE_ERRORS.length);
+    private final LongAdder[] rejects = newAdders(REJECT_REASONS.length);
+
+    private static LongAdder[] newAdders(int n) {
+        final LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    void requestReceived() {
+        requestsReceived.increment();
+    }
+
+    void responseReceived() {
+        responsesReceived.increment();
+    }
+
+    void requestForwarded() {
+        requestsForwarded.increment();
+    }
+
+    void responseForwarded() {
+        responsesForwarded.increment();
+    }
+
+    void localResponse(int status) {
+        if (status >= 100 && status < 700) {
+            localResponses[status].increment();
+        }
+    }
+
+    /** Counts a drop; public so the transport can count send failures. */
+    public void drop(DropReason reason) {
+        drops[reason.ordinal()].increment();
+    }
+
+    void reject(RejectReason reason) {
+        rejects[reason.ordinal()].increment();
+    }
+
+    /** Returns the number of requests that could not be routed for {@code reason} (answered 503, or ACK dropped). */
+    public long rejects(RejectReason reason) {
+        return rejects[reason.ordinal()].sum();
+    }
+
+    void decodeError(SipDecodeError reason) {
+        decodeErrors[reason.ordinal()].increment();
+    }
+
+    /** Returns the number of drops for {@code reason}. */
+    public long drops(DropReason reason) {
+        return drops[reason.ordinal()].sum();
+    }
+
+    /** Returns the number of drops of every reason. */
+    public long totalDrops() {
+        long sum = 0;
+        for (LongAdder a : drops) {
+            sum += a.sum();
+        }
+        return sum;
+    }
+
+    /** Returns the number of local responses with {@code status}. */
+    public long localResponses(int status) {
+        return status >= 100 && status < 700 ? localResponses[status].sum() : 0;
+    }
+
+    /** Returns the number of messages that failed to decode for {@code reason} (answered or dropped). */
+    public long decodeErrors(SipDecodeError reason) {
+        return decodeErrors[reason.ordinal()].sum();
+    }
+
+    /** Returns the number of requests received (well-formed or not). */
+    public long requestsReceived() {
+        return requestsReceived.sum();
+    }
+
+    /** Returns the number of responses received (well-formed or not). */
+    public long responsesReceived() {
+        return responsesReceived.sum();
+    }
+
+    /** Returns the number of requests forwarded. */
+    public long requestsForwarded() {
+        return requestsForwarded.sum();
+    }
+
+    /** Returns the number of responses forwarded. */
+    public long responsesForwarded() {
+        return responsesForwarded.sum();
+    }
+
+    /**
+     * Returns every non-zero counter by name ({@code requests.received}, {@code requests.forwarded},
+     * {@code responses.received}, {@code responses.forwarded}, {@code local-responses.483}, {@code dropped.<reason>}, {@code unroutable.<reason>},
+     * {@code malformed.<decode reason>}), sorted by name. The counters are read one by one, not atomically.
+     */
+    public Map<String, Long> snapshot() {
+        final Map<String, Long> m = new TreeMap<>();
+        put(m, "requests.received", requestsReceived.sum());
+        put(m, "requests.forwarded", requestsForwarded.sum());
+        put(m, "responses.received", responsesReceived.sum());
+        put(m, "responses.forwarded", responsesForwarded.sum());
+        for (int s = 100; s < 700; s++) {
+            put(m, "local-responses." + s, localResponses[s].sum());
+        }
+        for (DropReason r : DROP_REASONS) {
+            put(m, "dropped." + r.metricName(), drops[r.ordinal()].sum());
+        }
+        for (RejectReason r : REJECT_REASONS) {
+            put(m, "unroutable." + r.metricName(), rejects[r.ordinal()].sum());
+        }
+        for (SipDecodeError e : DECODE_ERRORS) {
+            put(m, "malformed." + e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                decodeErrors[e.ordinal()].sum());
+        }
+        return m;
+    }
+
+    private static void put(Map<String, Long> m, String name, long value) {
+        if (value != 0) {
+            m.put(name, value);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return snapshot().toString();
+    }
+}

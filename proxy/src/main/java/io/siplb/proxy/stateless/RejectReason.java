@@ -1,0 +1,30 @@
+package io.siplb.proxy.stateless;
+
+import java.util.Locale;
+
+/**
+ * Why siplb answered a well-formed request with 503 (Service Unavailable) instead of forwarding it. Each reason has
+ * its own counter in {@link ProxyStats}; an ACK that cannot be routed is dropped instead
+ * ({@link DropReason#ACK_NOT_ROUTABLE}) and counted here too. Immutable.
+ */
+public enum RejectReason {
+    /** The configured destination set does not exist. */
+    NO_SUCH_SET,
+    /** The set has no destination that accepts new calls. */
+    NO_ACTIVE_DESTINATION,
+    /** The set's algorithm hashes a key the request does not have. */
+    MISSING_KEY,
+    /** The next hop (destination, Route or Request-URI) needs a transport siplb cannot send on yet. */
+    UNSUPPORTED_TRANSPORT,
+    /** The next hop (Route) names a host that is not an IP address, or the destination was not resolved. */
+    UNRESOLVABLE_NEXT_HOP,
+    /** siplb has no listener of the next hop's address family. */
+    NO_LISTENER_FOR_FAMILY;
+
+    private final String metricName = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
+    /** Returns the lower-case, dash-separated name used in stats, e.g. {@code no-active-destination}. */
+    public String metricName() {
+        return metricName;
+    }
+}

@@ -1,0 +1,497 @@
+package io.siplb.proxy.stateless;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DatagramPacket;
+import io.siplb.codec.NameAddr;
+import io.siplb.codec.SipBranches;
+import io.siplb.codec.SipDecodeError;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMethod;
+import io.siplb.codec.SipResponses;
+import io.siplb.codec.SipRewriter;
+import io.siplb.codec.SipUri;
+import io.siplb.codec.Via;
+import io.siplb.dispatch.Algorithm;
+import io.siplb.dispatch.DestinationSet;
+import io.siplb.dispatch.Destination;
+import io.siplb.dispatch.DispatchSnapshot;
+import io.siplb.dispatch.Selection;
+import io.siplb.dispatch.SelectionKey;
+import io.siplb.dispatch.Transport;
+
+/**
+ * Forwards SIP messages without keeping any state (RFC 3261 §16.11), so that every retransmission, ACK and CANCEL
+ * of a call takes the same path as its INVITE:
+ * <ul>
+ *   <li>Requests: Max-Forwards 0 is answered 483 (§16.3 step 2). The top Via gets {@code received}/{@code rport}
+ *       (§18.2.1, RFC 3581). A Request-URI naming siplb (a strict-routing predecessor) is replaced by the last Route
+ *       (§16.4); a top Route naming siplb is removed. The request goes to the next Route, else, inside a dialog
+ *       (To tag), to the Request-URI, else to a destination of {@link io.siplb.proxy.config.ProxySettings#defaultSet()}
+ *       chosen by the set's algorithm with the key it hashes (Call-ID by default). Max-Forwards is decremented,
+ *       dialog-creating requests get siplb's Record-Route, and siplb's Via goes on top with a branch derived from
+ *       the incoming one ({@link SipBranches#stateless(SipMessage)}, §16.11). A request that cannot be routed is
+ *       answered 503 with Retry-After.</li>
+ *   <li>Responses: the top Via must be siplb's (else dropped, §18.2.2); it is removed and the response is sent to
+ *       the next Via's {@code maddr}, else {@code received}/{@code rport}, else sent-by (§18.2.2).</li>
+ *   <li>Malformed input: answerable requests get the status the decoder chose (400, 414, 501, 505, 513) naming the
+ *       problem; everything else, and every ACK, is dropped and counted by reason.</li>
+ * </ul>
+ *
+ * <p>Ownership: {@link #handle} neither retains nor releases the message; the caller releases it afterwards. Each
+ * forwarded message and local response is a new buffer written to a socket, which releases it after sending.
+ *
+ * <p>No locks and no logging per message: drops and failures are counted in {@link ProxyStats}, with at most one
+ * DEBUG line per second. Not thread-safe; confined to the channel's EventLoop (one instance per socket).
+ */
+public final class StatelessForwarder {
+
+    private static final Logger logger = LoggerFactory.getLogger(StatelessForwarder.class);
+
+    /** At most one per-message DEBUG line per this many nanoseconds. */
+    private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
+
+    private final StatelessProxy proxy;
+    private final Egress self;
+    private final ProxyStats stats;
+    private final SipRewriter rewriter = new SipRewriter();
+    private final SipResponses responses;
+    private final int retryAfterSeconds;
+    private final ChannelFutureListener sendListener;
+    private long nextLogNanos;
+
+    /**
+     * Creates the forwarder of one socket.
+     *
+     * @param proxy the shared state
+     * @param self the socket messages arrive on, also used to answer them
+     */
+    public StatelessForwarder(StatelessProxy proxy, Egress self) {
+        this.proxy = requireNonNull(proxy, "proxy");
+        this.self = requireNonNull(self, "self");
+        stats = proxy.stats();
+        responses = proxy.responses();
+        retryAfterSeconds = (int) proxy.retryAfterSeconds();
+        sendListener = future -> {
+            if (!future.isSuccess()) {
+                stats.drop(DropReason.SEND_FAILED);
+                debug("send failed: {}", future.cause());
+            }
+        };
+    }
+
+    /**
+     * Handles one received message.
+     *
+     * @param msg the message, decoded or failed; not released here
+     * @param sender where it came from
+     */
+    public void handle(SipMessage msg, InetSocketAddress sender) {
+        try {
+            if (!msg.decoderResult().isSuccess()) {
+                handleMalformed(msg, sender);
+            } else if (msg.isRequest()) {
+                handleRequest(msg, sender);
+            } else {
+                handleResponse(msg);
+            }
+        } catch (RuntimeException e) {
+            rewriter.clear();
+            stats.drop(DropReason.INTERNAL_ERROR);
+            final long now = System.nanoTime();
+            if (now - nextLogNanos >= 0) {
+                nextLogNanos = now + LOG_INTERVAL_NANOS;
+                logger.warn("Dropped a message from {} after an unexpected error", sender, e);
+            }
+        }
+    }
+
+    private void handleMalformed(SipMessage msg, InetSocketAddress sender) {
+        final SipDecodeError reason = msg.decodeError();
+        if (reason != null) {
+            stats.decodeError(reason);
+        }
+        if (msg.isResponse()) {
+            stats.responseReceived();
+            stats.drop(DropReason.MALFORMED_RESPONSE);
+            debug("dropped a malformed response from {}: {}", sender, msg.errorText());
+            return;
+        }
+        if (!msg.isRequest()) {
+            stats.drop(DropReason.MALFORMED_DATAGRAM);
+            debug("dropped a datagram from {} that is not SIP: {}", sender, msg.errorText());
+            return;
+        }
+        stats.requestReceived();
+        if (msg.method() == SipMethod.ACK) {
+            // RFC 3261 §17.2.1: an ACK is never answered.
+            stats.drop(DropReason.MALFORMED_ACK);
+            debug("dropped a malformed ACK from {}: {}", sender, msg.errorText());
+            return;
+        }
+        if (msg.isAnswerable() && msg.errorStatus() >= 400) {
+            final int status = msg.errorStatus();
+            respond(msg, sender, responses.decodeFailure(self.channel().alloc(), msg), status);
+            return;
+        }
+        stats.drop(DropReason.MALFORMED_REQUEST);
+        debug("dropped an unanswerable malformed request from {}: {}", sender, msg.errorText());
+    }
+
+    private void handleRequest(SipMessage msg, InetSocketAddress sender) {
+        stats.requestReceived();
+        final boolean ack = msg.method() == SipMethod.ACK;
+        final OwnAddresses own = proxy.own();
+
+        // RFC 3261 §16.3 step 2: Max-Forwards 0 is never forwarded.
+        if (msg.maxForwards() == 0) {
+            if (ack) {
+                stats.drop(DropReason.ACK_NOT_ROUTABLE);
+                return;
+            }
+            respond(msg, sender, responses.tooManyHops(self.channel().alloc(), msg), 483);
+            return;
+        }
+
+        // RFC 3261 §16.4: route information preprocessing.
+        final List<NameAddr> routes = msg.routes();
+        final SipUri requestUri = msg.requestUri();
+        int first = 0;
+        int end = routes.size();
+        String newRequestUri = null;
+        SipUri target = requestUri;
+        if (end == 1 && requestUri != null && requestUri.user() == null && isOwn(own, requestUri)) {
+            // A strict-routing predecessor put siplb's Record-Route into the Request-URI.
+            final SipUri last = routes.get(end - 1).uri();
+            newRequestUri = last.toString();
+            target = last;
+            end--;
+        }
+        boolean removeTopRoute = false;
+        if (first < end && isOwn(own, routes.get(first).uri())) {
+            removeTopRoute = true;
+            first++;
+        }
+
+        InetSocketAddress to = null;
+        if (first < end) {
+            // Loose routing: the next Route's URI.
+            final Object hop = nextHop(routes.get(first).uri());
+            if (hop instanceof RejectReason) {
+                reject(msg, sender, ack, (RejectReason) hop);
+                return;
+            }
+            to = (InetSocketAddress) hop;
+        } else if (hasToTag(msg) && target != null) {
+            // Inside a dialog with no further Route: the Request-URI (a host name falls back to the set).
+            final Object hop = nextHop(target);
+            if (hop == RejectReason.UNSUPPORTED_TRANSPORT) {
+                reject(msg, sender, ack, RejectReason.UNSUPPORTED_TRANSPORT);
+                return;
+            }
+            if (hop instanceof InetSocketAddress) {
+                to = (InetSocketAddress) hop;
+            }
+        }
+        if (to != null && own.isListener(to)) {
+            // The next hop is siplb itself: dispatch instead of looping through it.
+            to = null;
+        }
+        if (to == null) {
+            final Object hop = dispatch(msg);
+            if (hop instanceof RejectReason) {
+                reject(msg, sender, ack, (RejectReason) hop);
+                return;
+            }
+            to = (InetSocketAddress) hop;
+        }
+
+        final Egress out = egressFor(to);
+        if (out == null) {
+            reject(msg, sender, ack, RejectReason.NO_LISTENER_FOR_FAMILY);
+            return;
+        }
+
+        final SipRewriter r = rewriter.rewrite(msg);
+        r.setReceivedRport(sender);
+        if (newRequestUri != null) {
+            r.replaceRequestUri(newRequestUri);
+            r.removeFirstRoute();
+        }
+        if (removeTopRoute) {
+            r.removeFirstRoute();
+        }
+        r.decrementMaxForwards();
+        if (proxy.settings().recordRoute() && isDialogCreating(msg.method())) {
+            if (out == self) {
+                r.addRecordRoute(self.recordRoute());
+            } else {
+                // Double record-routing (RFC 5658): the interface facing the next hop on top.
+                r.addRecordRoute(out.recordRoute(), self.recordRoute());
+            }
+        }
+        r.addVia(out.viaSentBy(), SipBranches.stateless(msg));
+        final ByteBuf buf = r.build(out.channel().alloc());
+        send(out, buf, to);
+        stats.requestForwarded();
+    }
+
+    private void handleResponse(SipMessage msg) {
+        stats.responseReceived();
+        final List<Via> vias = msg.vias();
+        if (vias.isEmpty()) {
+            stats.drop(DropReason.MALFORMED_RESPONSE);
+            return;
+        }
+        final Via top = vias.get(0);
+        final OwnAddresses own = proxy.own();
+        if (!own.matches(top.host(), top.port())) {
+            // RFC 3261 §18.2.2 / §16.7 step 3: a response whose top Via is not ours is discarded.
+            stats.drop(DropReason.RESPONSE_VIA_NOT_OURS);
+            debug("dropped a response whose top Via is not siplb's: {}", top);
+            return;
+        }
+        if (vias.size() < 2) {
+            stats.drop(DropReason.RESPONSE_NO_NEXT_VIA);
+            return;
+        }
+        final Via next = vias.get(1);
+        if (!"UDP".equalsIgnoreCase(next.transport())) {
+            stats.drop(DropReason.RESPONSE_UNSUPPORTED_TRANSPORT);
+            return;
+        }
+        final InetSocketAddress to = responseTarget(next);
+        if (to == null) {
+            stats.drop(DropReason.RESPONSE_BAD_NEXT_VIA);
+            debug("dropped a response whose next Via has no usable address: {}", next);
+            return;
+        }
+        final Egress out = egressFor(to);
+        if (out == null) {
+            stats.drop(DropReason.RESPONSE_NO_LISTENER_FOR_FAMILY);
+            return;
+        }
+        final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().build(out.channel().alloc());
+        send(out, buf, to);
+        stats.responseForwarded();
+    }
+
+    /** Chooses a destination of the default set; returns an {@link InetSocketAddress} or a {@link RejectReason}. */
+    private Object dispatch(SipMessage msg) {
+        final int setId = proxy.settings().defaultSet();
+        final DispatchSnapshot snapshot = proxy.dispatcher().snapshot();
+        final DestinationSet set = snapshot.set(setId);
+        if (set == null) {
+            return RejectReason.NO_SUCH_SET;
+        }
+        final Selection selection = snapshot.select(setId, selectionKey(set.algorithm(), msg));
+        switch (selection.status()) {
+            case SELECTED:
+                break;
+            case NO_SUCH_SET:
+                return RejectReason.NO_SUCH_SET;
+            case MISSING_KEY:
+                return RejectReason.MISSING_KEY;
+            default:
+                return RejectReason.NO_ACTIVE_DESTINATION;
+        }
+        final Destination d = selection.destination();
+        if (d.transport() != Transport.UDP || d.isSecure()) {
+            return RejectReason.UNSUPPORTED_TRANSPORT;
+        }
+        final InetSocketAddress address = d.address();
+        if (address == null || address.isUnresolved()) {
+            return RejectReason.UNRESOLVABLE_NEXT_HOP;
+        }
+        return address;
+    }
+
+    /**
+     * Returns the key the set's algorithm hashes: the Call-ID for {@code hash-call-id} (and for {@code hash-key},
+     * which needs a routing rule to name its key), the From, To or Request-URI for the URI hashes (user, then
+     * {@code host[:port]}), the authorization username; no key for the others.
+     */
+    static SelectionKey selectionKey(Algorithm algorithm, SipMessage msg) {
+        switch (algorithm) {
+            case HASH_CALL_ID:
+            case HASH_KEY: {
+                final String callId = msg.callId();
+                return callId != null ? SelectionKey.of(callId) : SelectionKey.NONE;
+            }
+            case HASH_FROM_URI:
+                return uriKey(msg.from() != null ? msg.from().uri() : null);
+            case HASH_TO_URI:
+                return uriKey(msg.to() != null ? msg.to().uri() : null);
+            case HASH_REQUEST_URI:
+                return uriKey(msg.requestUri());
+            case HASH_AUTH_USERNAME: {
+                final String user = msg.authorizationUsername();
+                return user != null ? SelectionKey.of(user) : SelectionKey.NONE;
+            }
+            default:
+                return SelectionKey.NONE;
+        }
+    }
+
+    private static SelectionKey uriKey(SipUri uri) {
+        if (uri == null || uri.host() == null) {
+            return SelectionKey.NONE;
+        }
+        final int defaultPort = uri.scheme() == SipUri.Scheme.SIPS ? 5061 : 5060;
+        final String host = uri.host().toLowerCase(Locale.ROOT);
+        final String hostPort = uri.port() > 0 && uri.port() != defaultPort ? host + ':' + uri.port() : host;
+        final String user = uri.user();
+        return SelectionKey.of(user != null ? user : "", hostPort);
+    }
+
+    /**
+     * Resolves the next hop named by a URI (RFC 3263 without DNS): {@code maddr} else the host, which must be an IP
+     * literal; the URI's port else 5060; {@code transport} must be absent or {@code udp}.
+     *
+     * @return an {@link InetSocketAddress} or a {@link RejectReason}
+     */
+    static Object nextHop(SipUri uri) {
+        if (uri == null || !uri.isSip() || uri.scheme() == SipUri.Scheme.SIPS) {
+            return uri != null && uri.scheme() == SipUri.Scheme.SIPS ? RejectReason.UNSUPPORTED_TRANSPORT
+                                                                      : RejectReason.UNRESOLVABLE_NEXT_HOP;
+        }
+        final String transport = uri.transport();
+        if (transport != null && !"udp".equalsIgnoreCase(transport)) {
+            return RejectReason.UNSUPPORTED_TRANSPORT;
+        }
+        final String maddr = uri.maddr();
+        final InetAddress ip = OwnAddresses.parseIp(maddr != null ? maddr : uri.host());
+        if (ip == null) {
+            return RejectReason.UNRESOLVABLE_NEXT_HOP;
+        }
+        return new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : OwnAddresses.DEFAULT_SIP_PORT);
+    }
+
+    /**
+     * Returns where a response goes by the Via below siplb's (RFC 3261 §18.2.2, RFC 3581 §4): {@code maddr} with the
+     * sent-by port, else {@code received} with {@code rport} or the sent-by port, else the sent-by host (an IP
+     * literal) with {@code rport} or its port; {@code null} when no IP address is usable.
+     */
+    static InetSocketAddress responseTarget(Via via) {
+        final int sentByPort = via.port() > 0 ? via.port() : OwnAddresses.DEFAULT_SIP_PORT;
+        final String maddr = via.maddr();
+        if (maddr != null) {
+            final InetAddress ip = OwnAddresses.parseIp(maddr);
+            return ip != null ? new InetSocketAddress(ip, sentByPort) : null;
+        }
+        final int port = via.rport() > 0 ? via.rport() : sentByPort;
+        final String received = via.received();
+        final InetAddress ip = OwnAddresses.parseIp(received != null ? received : via.host());
+        return ip != null ? new InetSocketAddress(ip, port) : null;
+    }
+
+    /**
+     * Returns where a local response to a request received from {@code sender} goes (RFC 3261 §18.2.2 with
+     * {@code received} being the source address, RFC 3581 §4): {@code maddr}, else the source address with the
+     * source port when the Via has {@code rport}, else with the sent-by port.
+     */
+    static InetSocketAddress localResponseTarget(Via via, InetSocketAddress sender) {
+        if (via == null) {
+            return sender;
+        }
+        final int sentByPort = via.port() > 0 ? via.port() : OwnAddresses.DEFAULT_SIP_PORT;
+        final String maddr = via.maddr();
+        if (maddr != null) {
+            final InetAddress ip = OwnAddresses.parseIp(maddr);
+            if (ip != null) {
+                return new InetSocketAddress(ip, sentByPort);
+            }
+        }
+        return new InetSocketAddress(sender.getAddress(), via.hasRport() ? sender.getPort() : sentByPort);
+    }
+
+    private static boolean isOwn(OwnAddresses own, SipUri uri) {
+        return uri != null && uri.isSip() && own.matches(uri.maddr() != null ? uri.maddr() : uri.host(), uri.port());
+    }
+
+    private static boolean hasToTag(SipMessage msg) {
+        final NameAddr to = msg.to();
+        return to != null && to.tag() != null;
+    }
+
+    /** Returns whether a request of this method can create a dialog and so gets a Record-Route. */
+    static boolean isDialogCreating(SipMethod method) {
+        if (method == null) {
+            return false;
+        }
+        switch (method) {
+            case INVITE:
+            case SUBSCRIBE:
+            case REFER:
+            case NOTIFY:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private Egress egressFor(InetSocketAddress to) {
+        final boolean v6 = to.getAddress() instanceof Inet6Address;
+        if (self.isIpv6() == v6) {
+            return self;
+        }
+        return proxy.egress(v6);
+    }
+
+    private void reject(SipMessage msg, InetSocketAddress sender, boolean ack, RejectReason reason) {
+        stats.reject(reason);
+        if (ack) {
+            stats.drop(DropReason.ACK_NOT_ROUTABLE);
+            return;
+        }
+        debug("answered 503 to a request from {}: {}", sender, reason);
+        respond(msg, sender, responses.serviceUnavailable(self.channel().alloc(), msg, retryAfterSeconds), 503);
+    }
+
+    private void respond(SipMessage request, InetSocketAddress sender, ByteBuf response, int status) {
+        if (response == null) {
+            // SipResponses builds nothing for a request that cannot be answered.
+            stats.drop(DropReason.MALFORMED_REQUEST);
+            return;
+        }
+        stats.localResponse(status);
+        send(self, response, localResponseTarget(request.topVia(), sender));
+    }
+
+    private void send(Egress out, ByteBuf buf, InetSocketAddress to) {
+        out.channel().writeAndFlush(new DatagramPacket(buf, to)).addListener(sendListener);
+    }
+
+    private void debug(String format, Object arg1, Object arg2) {
+        if (!logger.isDebugEnabled()) {
+            return;
+        }
+        final long now = System.nanoTime();
+        if (now - nextLogNanos >= 0) {
+            nextLogNanos = now + LOG_INTERVAL_NANOS;
+            logger.debug(format, arg1, arg2);
+        }
+    }
+
+    private void debug(String format, Object arg) {
+        if (!logger.isDebugEnabled()) {
+            return;
+        }
+        final long now = System.nanoTime();
+        if (now - nextLogNanos >= 0) {
+            nextLogNanos = now + LOG_INTERVAL_NANOS;
+            logger.debug(format, arg);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.siplb.proxy.stateless;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+import io.siplb.codec.SipResponses;
+import io.siplb.dispatch.Dispatcher;
+import io.siplb.proxy.config.ProxySettings;
+
+/**
+ * What every {@link StatelessForwarder} of a running siplb shares: the settings, the {@link Dispatcher}, the
+ * counters, siplb's own addresses and the sockets to send from. The egress sockets are published once, after the
+ * listeners are bound and before any of them reads ({@link #publish}).
+ * Thread-safe (lock-free): the fields are final or a single volatile reference to an immutable object.
+ */
+public final class StatelessProxy {
+
+    private final ProxySettings settings;
+    private final Dispatcher dispatcher;
+    private final ProxyStats stats = new ProxyStats();
+    private final long retryAfterSeconds;
+    private final SipResponses responses = SipResponses.ofDefaults();
+
+    private volatile Published published;
+
+    /** Creates a new instance; call {@link #publish} before the listeners read. */
+    public StatelessProxy(ProxySettings settings, Dispatcher dispatcher) {
+        this.settings = requireNonNull(settings, "settings");
+        this.dispatcher = requireNonNull(dispatcher, "dispatcher");
+        retryAfterSeconds = settings.retryAfter().getSeconds();
+    }
+
+    /**
+     * Publishes the bound sockets: siplb's own addresses and the egress sockets by address family.
+     *
+     * @param own the addresses siplb answers to
+     * @param egresses one egress per bound socket
+     */
+    public void publish(OwnAddresses own, List<Egress> egresses) {
+        requireNonNull(own, "own");
+        requireNonNull(egresses, "egresses");
+        Egress v4 = null;
+        Egress v6 = null;
+        for (Egress e : egresses) {
+            if (e.isIpv6()) {
+                if (v6 == null) {
+                    v6 = e;
+                }
+            } else if (v4 == null) {
+                v4 = e;
+            }
+        }
+        published = new Published(own, v4, v6);
+    }
+
+    /** Returns the settings. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    /** Returns the dispatcher. */
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** Returns the counters. */
+    public ProxyStats stats() {
+        return stats;
+    }
+
+    SipResponses responses() {
+        return responses;
+    }
+
+    long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    /** Returns siplb's own addresses; {@code null} before {@link #publish}. */
+    OwnAddresses own() {
+        final Published p = published;
+        return p != null ? p.own : null;
+    }
+
+    /** Returns the first egress socket of the family, or {@code null} when siplb has no socket of that family. */
+    Egress egress(boolean ipv6) {
+        final Published p = published;
+        if (p == null) {
+            return null;
+        }
+        return ipv6 ? p.v6 : p.v4;
+    }
+
+    /** What {@link #publish} set. Immutable. */
+    private static final class Published {
+        final OwnAddresses own;
+        final Egress v4;
+        final Egress v6;
+
+        Published(OwnAddresses own, Egress v4, Egress v6) {
+            this.own = own;
+            this.v4 = v4;
+            this.v6 = v6;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.siplb.proxy.udp;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.siplb.proxy.config.ListenAddress;
+
+/**
+ * The bound UDP sockets of siplb. With epoll every listen address is bound once per event loop thread with
+ * {@code SO_REUSEPORT}, so the kernel spreads datagrams over the threads; with NIO it is bound once. A listen port
+ * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share.
+ * Thread-safe (lock-free): the channel lists are fixed at construction.
+ */
+public final class UdpListeners {
+
+    private static final Logger logger = LoggerFactory.getLogger(UdpListeners.class);
+
+    /** Receive buffer per datagram: the largest UDP payload, so no SIP message is truncated. */
+    static final int MAX_DATAGRAM_SIZE = 65536;
+
+    private final List<Channel> channels;
+    private final List<InetSocketAddress> boundAddresses;
+
+    private UdpListeners(List<Channel> channels, List<InetSocketAddress> boundAddresses) {
+        this.channels = Collections.unmodifiableList(channels);
+        this.boundAddresses = Collections.unmodifiableList(boundAddresses);
+    }
+
+    /**
+     * Binds every listen address and waits for the binds to complete.
+     *
+     * @param listen the addresses (UDP only)
+     * @param group the event loops the sockets are registered with
+     * @param transport the transport of {@code group}
+     * @param socketsPerAddress how many sockets to bind per address when the transport supports SO_REUSEPORT
+     * @param handler the (sharable) handler set as each channel's pipeline initializer
+     * @throws BindFailedException when an address cannot be bound; sockets already bound are closed
+     */
+    public static UdpListeners bind(List<ListenAddress> listen, EventLoopGroup group, IoTransports transport,
+                                    int socketsPerAddress, ChannelHandler handler) {
+        requireNonNull(listen, "listen");
+        requireNonNull(group, "group");
+        requireNonNull(transport, "transport");
+        requireNonNull(handler, "handler");
+        if (socketsPerAddress <= 0) {
+            throw new IllegalArgumentException("socketsPerAddress: " + socketsPerAddress + " (expected: > 0)");
+        }
+        final Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(transport.datagramChannelClass())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE))
+                .handler(handler);
+        final int perAddress = transport.supportsReusePort() ? socketsPerAddress : 1;
+        if (transport.supportsReusePort()) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        final List<Channel> channels = new ArrayList<>();
+        final List<InetSocketAddress> bound = new ArrayList<>();
+        try {
+            for (ListenAddress address : listen) {
+                InetSocketAddress target = address.address();
+                for (int i = 0; i < perAddress; i++) {
+                    final ChannelFuture f = bootstrap.bind(target).awaitUninterruptibly();
+                    if (!f.isSuccess()) {
+                        throw new BindFailedException(address, f.cause());
+                    }
+                    final Channel ch = f.channel();
+                    channels.add(ch);
+                    if (i == 0) {
+                        target = (InetSocketAddress) ch.localAddress();
+                        bound.add(target);
+                    }
+                }
+                logger.info("Listening on udp:{} ({} socket{}, {})", ListenAddress.hostPort(target), perAddress,
+                            perAddress == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        } catch (RuntimeException e) {
+            for (Channel ch : channels) {
+                ch.close().awaitUninterruptibly();
+            }
+            throw e;
+        }
+        return new UdpListeners(channels, bound);
+    }
+
+    /** Returns every bound socket. */
+    public List<Channel> channels() {
+        return channels;
+    }
+
+    /** Returns the bound address of each listen entry, in configuration order (ephemeral ports resolved). */
+    public List<InetSocketAddress> boundAddresses() {
+        return boundAddresses;
+    }
+
+    /** Closes every socket and waits until they are closed. */
+    public void close() {
+        for (Channel ch : channels) {
+            ch.close();
+        }
+        for (Channel ch : channels) {
+            ch.closeFuture().awaitUninterruptibly();
+        }
+    }
+
+    /** A listen address could not be bound (in use, not local, no permission). Immutable. */
+    public static final class BindFailedException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        BindFailedException(ListenAddress address, Throwable cause) {
+            super("cannot listen on " + address + ": " + cause.getMessage() +
+                  " (expected: a free local address and port)", cause);
+        }
+    }
+}
