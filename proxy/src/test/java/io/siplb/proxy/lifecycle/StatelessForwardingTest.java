@@ -1,0 +1,336 @@
+package io.siplb.proxy.lifecycle;
+
+import static io.siplb.proxy.testing.SipText.header;
+import static io.siplb.proxy.testing.SipText.headers;
+import static io.siplb.proxy.testing.SipText.startLine;
+import static io.siplb.proxy.testing.SipText.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.siplb.proxy.stateless.DropReason;
+import io.siplb.proxy.stateless.RejectReason;
+import io.siplb.proxy.testing.SipPeer;
+import io.siplb.proxy.testing.TestServers;
+
+/**
+ * siplb started in-process on a free loopback port, between a plain UDP "UAC" and two "UAS" sockets.
+ */
+class StatelessForwardingTest {
+
+    private static final int WAIT = 3000;
+    private static final int QUIET = 300;
+    private static final Pattern VIA_BRANCH = Pattern.compile(";branch=([^;,\\s]+)");
+
+    @TempDir
+    Path dir;
+
+    private SipPeer uac;
+    private SipPeer uas1;
+    private SipPeer uas2;
+    private SiplbServer server;
+    private InetSocketAddress siplb;
+    private String siplbHostPort;
+
+    @BeforeEach
+    void start() {
+        uac = SipPeer.bind();
+        uas1 = SipPeer.bind();
+        uas2 = SipPeer.bind();
+        server = TestServers.start(dir, TestServers.config(TestServers.set1(uas1, uas2)));
+        siplb = TestServers.address(server);
+        siplbHostPort = "127.0.0.1:" + siplb.getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        uac.close();
+        uas1.close();
+        uas2.close();
+    }
+
+    private String invite(String callId, String branch) {
+        return "INVITE sip:bob@example.com SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=" + branch + ";rport\r\n" +
+               "Max-Forwards: 70\r\n" +
+               "From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>\r\n" +
+               "Call-ID: " + callId + "\r\n" +
+               "CSeq: 1 INVITE\r\n" +
+               "Contact: <sip:alice@127.0.0.1:" + uac.port() + ">\r\n" +
+               "Content-Type: application/sdp\r\n" +
+               "Content-Length: 4\r\n" +
+               "\r\n" +
+               "v=0\n";
+    }
+
+    private String request(String method, String requestUri, String callId, String branch, int cseq, String toTag,
+                           String extraHeaders) {
+        return method + ' ' + requestUri + " SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=" + branch + "\r\n" +
+               "Max-Forwards: 70\r\n" +
+               "From: <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>" + (toTag != null ? ";tag=" + toTag : "") + "\r\n" +
+               "Call-ID: " + callId + "\r\n" +
+               "CSeq: " + cseq + ' ' + method + "\r\n" +
+               extraHeaders +
+               "Content-Length: 0\r\n" +
+               "\r\n";
+    }
+
+    /** Waits for the first datagram on either UAS; returns [index (0 or 1), text]. */
+    private Object[] receiveAtEitherUas(int timeoutMillis) {
+        final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            String m = uas1.receive(10);
+            if (m != null) {
+                return new Object[] { 0, m };
+            }
+            m = uas2.receive(10);
+            if (m != null) {
+                return new Object[] { 1, m };
+            }
+        }
+        return null;
+    }
+
+    private SipPeer uas(int index) {
+        return index == 0 ? uas1 : uas2;
+    }
+
+    @Test
+    void initialInviteReachesOneBackendWithSiplbViaOnTopAndIdenticalRetransmission() {
+        final String invite = invite("call-1@uac", "z9hG4bK-uac-1");
+        uac.send(invite, siplb);
+        final Object[] got = receiveAtEitherUas(WAIT);
+        assertThat(got).as("INVITE forwarded to a UAS").isNotNull();
+        final String fwd = (String) got[1];
+
+        assertThat(startLine(fwd)).isEqualTo("INVITE sip:bob@example.com SIP/2.0");
+        final List<String> vias = headers(fwd, "Via");
+        assertThat(vias).hasSize(2);
+        assertThat(vias.get(0)).startsWith("SIP/2.0/UDP " + siplbHostPort + ";branch=z9hG4bK");
+        assertThat(vias.get(0)).doesNotContain("z9hG4bK-uac-1");
+        assertThat(vias.get(1)).isEqualTo("SIP/2.0/UDP 127.0.0.1:" + uac.port() +
+                                          ";branch=z9hG4bK-uac-1;rport=" + uac.port() + ";received=127.0.0.1");
+        assertThat(header(fwd, "Max-Forwards")).isEqualTo("69");
+        assertThat(headers(fwd, "Record-Route")).containsExactly("<sip:" + siplbHostPort + ";lr>");
+        assertThat(fwd).endsWith("\r\n\r\nv=0\n");
+        assertThat(uas((int) got[0]).lastSender()).isEqualTo(siplb);
+
+        // A retransmission produces the identical forwarded bytes at the same destination.
+        uac.send(invite, siplb);
+        final String again = uas((int) got[0]).receive(WAIT);
+        assertThat(again).isEqualTo(fwd);
+        assertThat(uas(1 - (int) got[0]).receive(QUIET)).isNull();
+        assertThat(server.stats().requestsForwarded()).isEqualTo(2);
+    }
+
+    @Test
+    void ackCancelAndRetransmissionOfACallReachTheSameBackend() {
+        for (int call = 0; call < 8; call++) {
+            final String callId = "same-dest-" + call + "@uac";
+            final String branch = "z9hG4bK-inv-" + call;
+            uac.send(invite(callId, branch), siplb);
+            final Object[] first = receiveAtEitherUas(WAIT);
+            assertThat(first).isNotNull();
+            final int index = (int) first[0];
+            final String forwardedInvite = (String) first[1];
+
+            uac.send(request("CANCEL", "sip:bob@example.com", callId, branch, 1, null, ""), siplb);
+            final String cancel = uas(index).receive(WAIT);
+            assertThat(cancel).startsWith("CANCEL ");
+            // §16.11: the CANCEL gets the same branch as the INVITE it cancels.
+            assertThat(branch(headers(cancel, "Via").get(0))).isEqualTo(branch(headers(forwardedInvite, "Via").get(0)));
+
+            uac.send(request("ACK", "sip:bob@example.com", callId, branch, 1, "b" + call, ""), siplb);
+            final String ack = uas(index).receive(WAIT);
+            assertThat(ack).startsWith("ACK ");
+            assertThat(uas(1 - index).receive(50)).isNull();
+        }
+    }
+
+    private static String branch(String via) {
+        final Matcher m = VIA_BRANCH.matcher(via);
+        assertThat(m.find()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void manyCallIdsReachBothBackends() {
+        final int[] counts = new int[2];
+        for (int i = 0; i < 60; i++) {
+            uac.send(invite("spread-" + i + "@uac", "z9hG4bK-spread-" + i), siplb);
+            final Object[] got = receiveAtEitherUas(WAIT);
+            assertThat(got).isNotNull();
+            counts[(int) got[0]]++;
+        }
+        assertThat(counts[0]).isPositive();
+        assertThat(counts[1]).isPositive();
+        assertThat(counts[0] + counts[1]).isEqualTo(60);
+    }
+
+    @Test
+    void backendResponseComesBackToTheUacWithoutSiplbVia() {
+        uac.send(invite("resp-1@uac", "z9hG4bK-resp-1"), siplb);
+        final Object[] got = receiveAtEitherUas(WAIT);
+        assertThat(got).isNotNull();
+        final String fwd = (String) got[1];
+        final SipPeer uas = uas((int) got[0]);
+
+        final StringBuilder ok = new StringBuilder("SIP/2.0 200 OK\r\n");
+        for (String via : headers(fwd, "Via")) {
+            ok.append("Via: ").append(via).append("\r\n");
+        }
+        for (String rr : headers(fwd, "Record-Route")) {
+            ok.append("Record-Route: ").append(rr).append("\r\n");
+        }
+        ok.append("From: ").append(header(fwd, "From")).append("\r\n")
+          .append("To: ").append(header(fwd, "To")).append(";tag=b1\r\n")
+          .append("Call-ID: ").append(header(fwd, "Call-ID")).append("\r\n")
+          .append("CSeq: ").append(header(fwd, "CSeq")).append("\r\n")
+          .append("Contact: <sip:bob@127.0.0.1:").append(uas.port()).append(">\r\n")
+          .append("Content-Length: 0\r\n\r\n");
+        uas.send(ok.toString(), siplb);
+
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull();
+        assertThat(startLine(response)).isEqualTo("SIP/2.0 200 OK");
+        assertThat(headers(response, "Via")).containsExactly(
+                "SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-resp-1;rport=" + uac.port() +
+                ";received=127.0.0.1");
+        assertThat(headers(response, "Record-Route")).containsExactly("<sip:" + siplbHostPort + ";lr>");
+        assertThat(uac.lastSender()).isEqualTo(siplb);
+        assertThat(server.stats().responsesForwarded()).isEqualTo(1);
+    }
+
+    @Test
+    void inDialogByeWithSiplbRouteIsLooseRoutedToTheRequestUri() {
+        final String bye = request("BYE", "sip:bob@127.0.0.1:" + uas2.port(), "dialog-1@uac", "z9hG4bK-bye-1", 2,
+                                   "b1", "Route: <sip:" + siplbHostPort + ";lr>\r\n");
+        uac.send(bye, siplb);
+        final String fwd = uas2.receive(WAIT);
+        assertThat(fwd).isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("BYE sip:bob@127.0.0.1:" + uas2.port() + " SIP/2.0");
+        assertThat(headers(fwd, "Route")).isEmpty();
+        assertThat(headers(fwd, "Record-Route")).isEmpty();
+        assertThat(headers(fwd, "Via")).hasSize(2);
+        assertThat(headers(fwd, "Via").get(0)).startsWith("SIP/2.0/UDP " + siplbHostPort + ";branch=z9hG4bK");
+        assertThat(header(fwd, "Max-Forwards")).isEqualTo("69");
+        assertThat(uas1.receive(QUIET)).isNull();
+    }
+
+    @Test
+    void inDialogRequestFromAStrictRouterIsRoutedByItsLastRoute() {
+        // RFC 3261 §16.4: the Request-URI is siplb's Record-Route; the real target is the last Route value.
+        final String target = "sip:bob@127.0.0.1:" + uas1.port();
+        final String info = request("INFO", "sip:" + siplbHostPort + ";lr", "dialog-2@uac", "z9hG4bK-info-1", 3,
+                                    "b2", "Route: <" + target + ">\r\n");
+        uac.send(info, siplb);
+        final String fwd = uas1.receive(WAIT);
+        assertThat(fwd).isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("INFO " + target + " SIP/2.0");
+        assertThat(headers(fwd, "Route")).isEmpty();
+        assertThat(uas2.receive(QUIET)).isNull();
+    }
+
+    @Test
+    void maxForwardsZeroIsAnswered483AndNeverForwarded() {
+        final String options = request("OPTIONS", "sip:bob@example.com", "mf0@uac", "z9hG4bK-mf0", 1, null, "")
+                .replace("Max-Forwards: 70", "Max-Forwards: 0");
+        uac.send(options, siplb);
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull();
+        assertThat(startLine(response)).isEqualTo("SIP/2.0 483 Too Many Hops");
+        assertThat(header(response, "Call-ID")).isEqualTo("mf0@uac");
+        assertThat(receiveAtEitherUas(QUIET)).isNull();
+        assertThat(server.stats().localResponses(483)).isEqualTo(1);
+    }
+
+    @Test
+    void ackWithMaxForwardsZeroIsDroppedSilently() {
+        final String ack = request("ACK", "sip:bob@example.com", "mf0-ack@uac", "z9hG4bK-mf0a", 1, "x", "")
+                .replace("Max-Forwards: 70", "Max-Forwards: 0");
+        uac.send(ack, siplb);
+        assertThat(uac.receive(QUIET)).isNull();
+        assertThat(receiveAtEitherUas(QUIET)).isNull();
+        assertThat(server.stats().drops(DropReason.ACK_NOT_ROUTABLE)).isEqualTo(1);
+    }
+
+    @Test
+    void malformedRequestIsAnswered400NamingTheProblemAndBadVersion505() {
+        final String bad = request("INVITE", "sip:bob@example.com", "bad-cseq@uac", "z9hG4bK-bad", 1, null, "")
+                .replace("CSeq: 1 INVITE", "CSeq: 1 OPTIONS");
+        uac.send(bad, siplb);
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull();
+        assertThat(status(response)).isEqualTo(400);
+        assertThat(header(response, "Warning")).startsWith("399 siplb \"").containsIgnoringCase("CSeq");
+
+        final String badVersion = request("OPTIONS", "sip:bob@example.com", "bad-version@uac", "z9hG4bK-v", 1,
+                                          null, "").replace(" SIP/2.0\r\nVia", " SIP/7.0\r\nVia");
+        uac.send(badVersion, siplb);
+        final String r505 = uac.receive(WAIT);
+        assertThat(r505).isNotNull();
+        assertThat(status(r505)).isEqualTo(505);
+        assertThat(receiveAtEitherUas(QUIET)).isNull();
+    }
+
+    @Test
+    void responsesThatAreNotForSiplbAreDroppedAndCounted() {
+        final String foreign = "SIP/2.0 200 OK\r\n" +
+                               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-foreign\r\n" +
+                               "From: <sip:alice@example.com>;tag=a1\r\n" +
+                               "To: <sip:bob@example.com>;tag=b1\r\n" +
+                               "Call-ID: foreign@uac\r\n" +
+                               "CSeq: 1 INVITE\r\n" +
+                               "Content-Length: 0\r\n\r\n";
+        uas1.send(foreign, siplb);
+        final String onlyOurs = foreign.replace("Via: SIP/2.0/UDP 127.0.0.1:" + uac.port(),
+                                                "Via: SIP/2.0/UDP " + siplbHostPort);
+        uas1.send(onlyOurs, siplb);
+        assertThat(uac.receive(QUIET)).isNull();
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (server.stats().totalDrops() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(server.stats().drops(DropReason.RESPONSE_VIA_NOT_OURS)).isEqualTo(1);
+        assertThat(server.stats().drops(DropReason.RESPONSE_NO_NEXT_VIA)).isEqualTo(1);
+    }
+
+    @Test
+    void garbageDatagramsAreDroppedAndCountedAndSiplbKeepsForwarding() {
+        uac.send(new byte[] { 0, 1, 2, 3, (byte) 0xff }, siplb);
+        uac.send("\r\n\r\n", siplb);
+        uac.send("NOT SIP AT ALL", siplb);
+        assertThat(uac.receive(QUIET)).isNull();
+        uac.send(invite("after-garbage@uac", "z9hG4bK-after"), siplb);
+        assertThat(receiveAtEitherUas(WAIT)).isNotNull();
+        assertThat(server.stats().totalDrops()).isEqualTo(3);
+    }
+
+    @Test
+    void noDestinationSetAnswers503WithRetryAfter(@TempDir Path other) {
+        try (SiplbServer empty = TestServers.start(other, TestServers.config("siplb.proxy.default-set = 7\n" +
+                                                                              "siplb.proxy.retry-after = 9s"))) {
+            uac.send(invite("no-set@uac", "z9hG4bK-noset"), TestServers.address(empty));
+            final String response = uac.receive(WAIT);
+            assertThat(response).isNotNull();
+            assertThat(startLine(response)).isEqualTo("SIP/2.0 503 Service Unavailable");
+            assertThat(header(response, "Retry-After")).isEqualTo("9");
+            assertThat(empty.stats().rejects(RejectReason.NO_SUCH_SET)).isEqualTo(1);
+        }
+    }
+}

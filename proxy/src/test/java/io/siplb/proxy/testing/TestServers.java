@@ -1,0 +1,58 @@
+package io.siplb.proxy.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.siplb.proxy.config.SiplbConfig;
+import io.siplb.proxy.lifecycle.SiplbServer;
+
+/**
+ * Starts siplb in-process from a HOCON text written to a file, listening on an ephemeral port of 127.0.0.1.
+ * Immutable (static methods only).
+ */
+public final class TestServers {
+
+    private TestServers() {}
+
+    /** Returns a config text listening on 127.0.0.1:0 with two I/O threads, followed by {@code extra}. */
+    public static String config(String extra) {
+        return "siplb {\n" +
+               "  listen = [\"udp:127.0.0.1:0\"]\n" +
+               "  io.threads = 2\n" +
+               "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
+               "}\n" + extra + '\n';
+    }
+
+    /** Returns the dispatcher section with set 1 (hash-call-id) pointing at the given peers. */
+    public static String set1(SipPeer... destinations) {
+        final StringBuilder sb = new StringBuilder("siplb.dispatcher.sets = [ { id = 1, algorithm = hash-call-id, " +
+                                                   "destinations = [");
+        for (int i = 0; i < destinations.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append("\"sip:127.0.0.1:").append(destinations[i].port()).append('"');
+        }
+        return sb.append("] } ]").toString();
+    }
+
+    /** Writes {@code text} to {@code dir/siplb.conf}, loads it and starts siplb. */
+    public static SiplbServer start(Path dir, String text) {
+        final Path file = dir.resolve("siplb.conf");
+        try {
+            Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return SiplbServer.start(SiplbConfig.load(file));
+    }
+
+    /** Returns the first listener address of {@code server}. */
+    public static InetSocketAddress address(SiplbServer server) {
+        return server.localAddresses().get(0);
+    }
+}
