@@ -82,8 +82,12 @@ final class DefaultSipMessage implements SipMessage {
         headerCount++;
     }
 
+    /**
+     * Records the first failure; a later, more specific failure replaces {@link SipDecodeError#INCOMPLETE_HEADERS}
+     * (a datagram missing only its final empty line is better described by what else is wrong with it).
+     */
     void fail(SipDecodeError reason, String message) {
-        if (cause == null) {
+        if (cause == null || cause.reason() == SipDecodeError.INCOMPLETE_HEADERS) {
             cause = reason == SipDecodeError.MESSAGE_TOO_LARGE || reason == SipDecodeError.START_LINE_TOO_LONG ||
                     reason == SipDecodeError.HEADER_TOO_LONG || reason == SipDecodeError.TOO_MANY_HEADERS ?
                     new TooLongSipMessageException(reason, message) : new SipDecoderException(reason, message);

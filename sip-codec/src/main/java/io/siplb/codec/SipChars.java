@@ -248,13 +248,14 @@ final class SipChars {
 
     /**
      * Returns the value of the parameter at quadruple index {@code i}: {@code null} if {@code i < 0}, {@code ""}
-     * for a parameter without value, otherwise the value text as it appears (quotes kept).
+     * for a parameter without value, otherwise the value text as it appears (quotes kept; non-ASCII octets decoded
+     * as UTF-8).
      */
     static String paramValue(String s, int[] params, int i) {
         if (i < 0) {
             return null;
         }
-        return params[i + 2] < 0 ? "" : s.substring(params[i + 2], params[i + 3]);
+        return params[i + 2] < 0 ? "" : utf8(s.substring(params[i + 2], params[i + 3]));
     }
 
     /** Parses a non-negative decimal in {@code [start, end)}; returns -1 when empty, not digits or above max. */
