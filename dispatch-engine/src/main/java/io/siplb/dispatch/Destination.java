@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
 
+import io.siplb.dispatch.state.DestinationKey;
+
 /**
  * One destination of a {@link DestinationSet}: its URI, the transport and resolved address derived from it,
  * Kamailio's flags and priority, and its {@link DestinationAttributes}. Immutable.
@@ -17,8 +19,8 @@ import java.util.Locale;
  * siplb does not do). The port is the URI's, or the transport's default (5060, 5061 for TLS, 80 for WS, 443 for
  * WSS). The host is resolved once, at load, unless the {@link #FLAG_NODNSARES} flag is set.
  *
- * <p>The identity of a destination across reloads is its {@code duid} when it has one, otherwise its set id and
- * URI ({@link #identity()}).
+ * <p>The identity of a destination across reloads ({@link #key()}) is its set id and {@code duid} when it has
+ * one, otherwise its set id and URI.
  */
 public final class Destination {
 
@@ -46,7 +48,7 @@ public final class Destination {
     private final int flags;
     private final int priority;
     private final DestinationAttributes attributes;
-    private final String identity;
+    private final DestinationKey key;
 
     private Destination(int setId, String uri, String host, int port, boolean explicitPort, boolean secure,
                         Transport transport, InetSocketAddress address, int flags, int priority,
@@ -62,7 +64,7 @@ public final class Destination {
         this.flags = flags;
         this.priority = priority;
         this.attributes = attributes;
-        identity = attributes.duid() != null ? setId + "/duid:" + attributes.duid() : setId + "/" + uri;
+        key = DestinationKey.of(setId, uri, attributes.duid());
     }
 
     /**
@@ -251,11 +253,16 @@ public final class Destination {
     }
 
     /**
-     * Returns the stable identity used to keep runtime state across reloads: {@code "<setid>/duid:<duid>"} when
-     * the destination has a {@code duid}, otherwise {@code "<setid>/<uri>"}.
+     * Returns the stable identity used to keep runtime state across reloads: set id and {@code duid} when the
+     * destination has a {@code duid}, otherwise set id and URI.
      */
+    public DestinationKey key() {
+        return key;
+    }
+
+    /** Returns {@link #key()} as text: {@code 1/sip:10.0.0.1:5060} or {@code 1/duid=gw1}. */
     public String identity() {
-        return identity;
+        return key.toString();
     }
 
     @Override

@@ -6,11 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
+
+import io.siplb.dispatch.state.DestinationState;
+import io.siplb.dispatch.state.LatencyStats;
 
 /**
  * One immutable generation of the dispatcher: the sets, which destinations were active when it was built, and
@@ -34,13 +35,11 @@ public final class DispatchSnapshot {
     private final SetTable[] byId;
     private final int[] ids;
     private final SetTable[] tables;
-    private final LongSupplier nanoClock;
 
-    private DispatchSnapshot(DispatcherSettings settings, long version, SetTable[] tables, LongSupplier nanoClock) {
+    private DispatchSnapshot(DispatcherSettings settings, long version, SetTable[] tables) {
         this.settings = settings;
         this.version = version;
         this.tables = tables;
-        this.nanoClock = nanoClock;
         ids = new int[tables.length];
         int maxId = -1;
         for (int i = 0; i < tables.length; i++) {
@@ -66,17 +65,16 @@ public final class DispatchSnapshot {
     }
 
     static DispatchSnapshot build(DispatcherSettings settings, long version,
-                                  Function<Destination, DestinationRuntime> runtimes,
-                                  Function<Integer, Counters> counters,
-                                  Map<String, OverloadControl> overload, LongSupplier nanoClock) {
+                                  Function<Destination, DestinationState> states,
+                                  Function<Integer, Counters> counters) {
         requireNonNull(settings, "settings");
         final List<DestinationSet> sets = settings.sets();
         final SetTable[] tables = new SetTable[sets.size()];
         for (int i = 0; i < tables.length; i++) {
             final DestinationSet set = sets.get(i);
-            tables[i] = new SetTable(set, settings, runtimes, counters.apply(set.id()), overload);
+            tables[i] = new SetTable(set, settings, states, counters.apply(set.id()));
         }
-        return new DispatchSnapshot(settings, version, tables, nanoClock);
+        return new DispatchSnapshot(settings, version, tables);
     }
 
     /** Returns the settings this snapshot was built from. */
@@ -116,7 +114,7 @@ public final class DispatchSnapshot {
         }
         for (int i = 0; i < t.n; i++) {
             if (t.dests[i] == destination) {
-                return t.ordinalAt[i] >= 0 && t.active[i];
+                return t.active[i];
             }
         }
         return false;
@@ -134,7 +132,7 @@ public final class DispatchSnapshot {
         if (t == null) {
             return Selection.NO_SUCH_SET;
         }
-        return t.select(t.set.algorithm(), key, nanoClock);
+        return t.select(t.set.algorithm(), key);
     }
 
     /** Selects with {@code algorithm}. */
@@ -143,7 +141,7 @@ public final class DispatchSnapshot {
         if (t == null) {
             return Selection.NO_SUCH_SET;
         }
-        return t.select(algorithm, key, nanoClock);
+        return t.select(algorithm, key);
     }
 
     private SetTable table(int id) {
@@ -164,7 +162,7 @@ public final class DispatchSnapshot {
         final DestinationSet set;
         final int n;
         final Destination[] dests;
-        final DestinationRuntime[] runtime;
+        final DestinationState[] runtime;
         final boolean[] active;
         /** Index of each active ordinal. */
         final int[] activeIdx;
@@ -190,10 +188,9 @@ public final class DispatchSnapshot {
         final Selection[] priorityWeight;
         final int[] pwGroup;
         final int[] pwCumulative;
-        final OverloadControl[] overload;
 
-        SetTable(DestinationSet set, DispatcherSettings settings, Function<Destination, DestinationRuntime> runtimes,
-                 Counters counters, Map<String, OverloadControl> overloadStates) {
+        SetTable(DestinationSet set, DispatcherSettings settings, Function<Destination, DestinationState> states,
+                 Counters counters) {
             this.set = set;
             this.counters = counters;
             hashMode = settings.hashMode();
@@ -201,19 +198,15 @@ public final class DispatchSnapshot {
             final List<Destination> list = set.destinations();
             n = list.size();
             dests = list.toArray(new Destination[0]);
-            runtime = new DestinationRuntime[n];
+            runtime = new DestinationState[n];
             active = new boolean[n];
-            overload = new OverloadControl[n];
             int count = 0;
             for (int i = 0; i < n; i++) {
-                runtime[i] = requireNonNull(runtimes.apply(dests[i]), "runtime");
-                active[i] = runtime[i].acceptsNewCalls();
+                runtime[i] = requireNonNull(states.apply(dests[i]), "state");
+                active[i] = runtime[i].health().acceptsNewCalls();
                 if (active[i]) {
                     count++;
                 }
-                final DestinationAttributes a = dests[i].attributes();
-                overload[i] = overloadStates.computeIfAbsent(
-                        dests[i].identity(), k -> new OverloadControl(a.ocmin(), a.ocmax(), a.ocrate()));
             }
             activeCount = count;
             activeIdx = new int[count];
@@ -349,8 +342,8 @@ public final class DispatchSnapshot {
                     allCc = false;
                     continue;
                 }
-                final double est = runtime[i].latencyEstimate();
-                final double avg = runtime[i].latencyAverage();
+                final double est = estimate(runtime[i]);
+                final double avg = average(runtime[i]);
                 if (Double.isNaN(est) || Double.isNaN(avg)) {
                     normal++;
                     continue;
@@ -374,7 +367,19 @@ public final class DispatchSnapshot {
             return rw;
         }
 
-        Selection select(Algorithm algorithm, SelectionKey key, LongSupplier nanoClock) {
+        /** Returns the latency estimate in ms, or NaN before the first sample. */
+        private static double estimate(DestinationState s) {
+            final LatencyStats.Snapshot l = s.latency().snapshot();
+            return l.count() == 0 ? Double.NaN : l.estimateMillis();
+        }
+
+        /** Returns the average latency in ms, or NaN before the first sample. */
+        private static double average(DestinationState s) {
+            final LatencyStats.Snapshot l = s.latency().snapshot();
+            return l.count() == 0 ? Double.NaN : l.averageMillis();
+        }
+
+        Selection select(Algorithm algorithm, SelectionKey key) {
             if (activeCount == 0) {
                 return Selection.NO_ACTIVE_DESTINATION;
             }
@@ -414,7 +419,7 @@ public final class DispatchSnapshot {
                 case PRIORITY_WEIGHT:
                     return priorityWeight();
                 case ROUND_ROBIN_OVERLOAD_CONTROL:
-                    return overloadControl(nanoClock.getAsLong());
+                    return overloadControl();
                 default:
                     throw new AssertionError(algorithm);
             }
@@ -508,8 +513,8 @@ public final class DispatchSnapshot {
                     continue;
                 }
                 final DestinationAttributes a = dests[i].attributes();
-                final double est = runtime[i].latencyEstimate();
-                final double avg = runtime[i].latencyAverage();
+                final double est = estimate(runtime[i]);
+                final double avg = average(runtime[i]);
                 int lat = 0;
                 if (!Double.isNaN(est)) {
                     lat = (int) (a.congestionControl() && !Double.isNaN(avg) ? est - avg : est);
@@ -548,11 +553,11 @@ public final class DispatchSnapshot {
             throw new AssertionError(r);
         }
 
-        private Selection overloadControl(long now) {
+        private Selection overloadControl() {
             final int first = (int) Long.remainderUnsigned(counters.roundRobin.getAndIncrement(), activeCount);
             for (int j = 0; j < activeCount; j++) {
                 final int k = (first + j) % activeCount;
-                if (!overload[activeIdx[k]].skip(now)) {
+                if (!runtime[activeIdx[k]].overload().shouldSkip()) {
                     return fromActive[k];
                 }
             }

@@ -6,24 +6,32 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.siplb.dispatch.state.DestinationKey;
+import io.siplb.dispatch.state.DestinationState;
+import io.siplb.dispatch.state.HealthListener;
+import io.siplb.dispatch.state.HealthState;
+import io.siplb.dispatch.state.HealthTransition;
+import io.siplb.dispatch.state.StateRegistry;
+
 /**
  * The entry point of destination selection: holds the current {@link DispatchSnapshot} and selects from it.
- * Thread-safe (lock-free) for selection; writers are serialized (guarded by {@code lock}).
+ * Selection is lock-free; writers (reload, refresh, overload-control updates) are serialized on {@code lock}.
+ * Thread-safe (lock-free).
  *
  * <pre>
  * Concurrency: the snapshot is published by one volatile write. select() reads it once and works on that
- * immutable generation, so a request never mixes two generations. Writers (reload, refresh after a health or
- * latency change, overload-control updates) take {@code lock}, build the next snapshot completely, validate it,
- * then publish it. Runtime state that must survive a swap (round-robin counters, overload-control state) lives in
- * maps keyed by set id or destination identity and is referenced, not copied, by each snapshot.
+ * immutable generation, so a request never mixes two generations. Writers take {@code lock}, build the next
+ * snapshot completely (validating it), then publish it. Runtime state lives outside the snapshot: health, active
+ * calls, latency and overload control in the {@link StateRegistry} (keyed by {@link DestinationKey}), round-robin
+ * counters in a map keyed by set id; each snapshot references them, so a swap keeps them.
+ *
+ * A health transition that changes whether a destination accepts new calls makes the registry's listener call
+ * refresh(), which rebuilds the snapshot from the current settings.
  * </pre>
  */
 public final class Dispatcher {
@@ -32,35 +40,56 @@ public final class Dispatcher {
 
     private final Object lock = new Object();
     private final Map<Integer, DispatchSnapshot.Counters> counters = new ConcurrentHashMap<>();
-    private final Map<String, OverloadControl> overload = new ConcurrentHashMap<>();
-    private final Function<Destination, DestinationRuntime> runtimes;
-    private final LongSupplier nanoClock;
+    private final StateRegistry registry;
+    private final HealthListener listener = this::onTransition;
+    /** Set while a writer holds {@code lock}; a listener called back on that thread does not rebuild again. */
+    // @GuardedBy("lock")
+    private boolean writing;
     private volatile DispatchSnapshot snapshot;
 
-    private Dispatcher(DispatcherSettings settings, Function<Destination, DestinationRuntime> runtimes,
-                       LongSupplier nanoClock) {
-        this.runtimes = runtimes;
-        this.nanoClock = nanoClock;
-        snapshot = build(settings, 1);
+    private Dispatcher(DispatcherSettings settings, StateRegistry registry) {
+        this.registry = registry;
+        synchronized (lock) {
+            writing = true;
+            try {
+                applyConfiguredState(null, settings);
+                snapshot = build(settings, 1);
+            } finally {
+                writing = false;
+            }
+        }
+        registry.addListener(listener);
     }
 
     /**
-     * Creates a dispatcher whose destinations' health comes from their configured flags (1 inactive and 4
-     * disabled are not selectable).
+     * Creates a dispatcher with its own {@link StateRegistry}; the destinations' initial health comes from their
+     * configured flags (1 inactive, 4 disabled, 2 trying, 8 probing).
      */
     public static Dispatcher create(DispatcherSettings settings) {
-        return new Dispatcher(requireNonNull(settings, "settings"), DestinationRuntime::ofFlags, System::nanoTime);
+        return create(settings, StateRegistry.create());
     }
 
-    static Dispatcher create(DispatcherSettings settings, Function<Destination, DestinationRuntime> runtimes,
-                             LongSupplier nanoClock) {
-        return new Dispatcher(requireNonNull(settings, "settings"), requireNonNull(runtimes, "runtimes"),
-                              requireNonNull(nanoClock, "nanoClock"));
+    /**
+     * Creates a dispatcher over {@code registry}: a destination already in the registry keeps its state, a new one
+     * starts in the state its configured flags give, and every later health transition refreshes the snapshot.
+     */
+    public static Dispatcher create(DispatcherSettings settings, StateRegistry registry) {
+        return new Dispatcher(requireNonNull(settings, "settings"), requireNonNull(registry, "registry"));
     }
 
     /** Returns the current snapshot; read it once per request. */
     public DispatchSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** Returns the runtime state registry. */
+    public StateRegistry stateRegistry() {
+        return registry;
+    }
+
+    /** Returns the runtime state of {@code destination}, or {@code null} when it is not configured any more. */
+    public DestinationState state(Destination destination) {
+        return registry.get(destination.key());
     }
 
     /** Selects a destination of set {@code setId} with the set's default algorithm. */
@@ -74,15 +103,23 @@ public final class Dispatcher {
     }
 
     /**
-     * Replaces the configuration: builds and validates a new snapshot, then swaps it in. Runtime state of every
-     * destination still present (same identity) is kept.
+     * Replaces the configuration: builds the new snapshot, then swaps it in. The runtime state of every destination
+     * still present (same {@link DestinationKey}) is kept; a destination whose configured state flags changed is
+     * set to the new state; the state of destinations no longer configured is dropped.
      */
     public void reload(DispatcherSettings settings) {
         requireNonNull(settings, "settings");
         synchronized (lock) {
-            final DispatchSnapshot next = build(settings, snapshot.version() + 1);
-            retainState(settings);
-            snapshot = next;
+            writing = true;
+            try {
+                final DispatcherSettings previous = snapshot.settings();
+                applyConfiguredState(previous, settings);
+                final DispatchSnapshot next = build(settings, snapshot.version() + 1);
+                snapshot = next;
+                retainState(settings);
+            } finally {
+                writing = false;
+            }
         }
         logger.info("Dispatcher reloaded from {}: {} set(s)", settings.source(), settings.sets().size());
     }
@@ -93,76 +130,128 @@ public final class Dispatcher {
      */
     public ReloadResult reload(Supplier<DispatcherSettings> loader) {
         requireNonNull(loader, "loader");
-        final DispatcherSettings settings;
         try {
-            settings = requireNonNull(loader.get(), "settings");
-            reload(settings);
+            reload(requireNonNull(loader.get(), "settings"));
         } catch (RuntimeException e) {
-            logger.warn("Dispatcher reload failed, keeping version {}: {}", snapshot.version(), e.getMessage());
-            return new ReloadResult(false, e.getMessage() != null ? e.getMessage() : e.toString(),
-                                    snapshot.version());
+            final String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            logger.warn("Dispatcher reload failed, keeping version {}: {}", snapshot.version(), reason);
+            return new ReloadResult(false, reason, snapshot.version());
         }
         return new ReloadResult(true, "Ok. Dispatcher successfully reloaded.", snapshot.version());
     }
 
     /**
-     * Rebuilds the snapshot from the current settings and the current runtime state (health, relative weights
-     * under congestion control). Call after health or latency changes.
+     * Rebuilds the snapshot from the current settings and runtime state. Called on every health transition; call
+     * it after latency updates when relative-weight congestion control ({@code cc=1}) is used.
      */
     public void refresh() {
         synchronized (lock) {
+            if (writing) {
+                return;
+            }
             final DispatchSnapshot current = snapshot;
             snapshot = build(current.settings(), current.version() + 1);
         }
     }
 
     /**
-     * Applies an RFC 7339 overload-control update to a destination (Kamailio's {@code ds_oc_set_attrs}): for
-     * {@code validityMillis} ms (500 when {@code <= 0}), {@link Algorithm#ROUND_ROBIN_OVERLOAD_CONTROL} skips the
-     * destination for {@code rate} percent of its selections, clamped to its [ocmin, ocmax]. Only applied when
-     * {@code seq} is greater than the last applied one.
+     * Applies an RFC 7339 overload-control update to a destination (Kamailio's {@code ds_oc_set_attrs}): while
+     * valid, {@link Algorithm#ROUND_ROBIN_OVERLOAD_CONTROL} skips the destination for {@code rate} percent of its
+     * selections, clamped to its [ocmin, ocmax].
      *
-     * @return {@code true} when the update was applied; {@code false} for an unknown destination or an old seq
+     * @param validityMillis the validity; negative for the default 500 ms, 0 ends overload control
+     * @return {@code true} when applied; {@code false} for an unknown destination or a seq not above the last one
      */
     public boolean setOverloadControl(int setId, String uri, int rate, long validityMillis, long seq) {
         requireNonNull(uri, "uri");
-        synchronized (lock) {
-            final DestinationSet set = snapshot.set(setId);
-            if (set == null) {
-                return false;
-            }
-            for (Destination d : set.destinations()) {
-                if (d.uri().equalsIgnoreCase(uri) || d.uri().equalsIgnoreCase("sip:" + uri)) {
-                    final OverloadControl oc = overload.get(d.identity());
-                    final long validity = TimeUnit.MILLISECONDS.toNanos(validityMillis <= 0 ? 500 : validityMillis);
-                    return oc != null && oc.update(rate, validity, seq, nanoClock.getAsLong());
-                }
-            }
+        final DestinationSet set = snapshot.set(setId);
+        if (set == null) {
             return false;
+        }
+        for (Destination d : set.destinations()) {
+            if (d.uri().equalsIgnoreCase(uri) || d.uri().equalsIgnoreCase("sip:" + uri)) {
+                final DestinationState s = registry.get(d.key());
+                return s != null && s.overload().update(seq, rate, validityMillis, d.attributes().ocmin(),
+                                                        d.attributes().ocmax());
+            }
+        }
+        return false;
+    }
+
+    private void onTransition(DestinationState state, HealthTransition transition) {
+        if (transition.from().acceptsNewCalls() != transition.to().acceptsNewCalls()
+            || state.health().acceptsNewCalls() != snapshotAccepts(state.key())) {
+            refresh();
         }
     }
 
-    /** Returns the overload-control state of {@code destination}, or {@code null} if it is not configured. */
-    public OverloadControl overloadControl(Destination destination) {
-        return overload.get(destination.identity());
+    private boolean snapshotAccepts(DestinationKey key) {
+        final DispatchSnapshot s = snapshot;
+        final DestinationSet set = s.set(key.setId());
+        if (set == null) {
+            return false;
+        }
+        for (Destination d : set.destinations()) {
+            if (d.key().equals(key)) {
+                return s.isActive(d);
+            }
+        }
+        return false;
     }
 
+    /**
+     * Creates the state of new destinations from their flags (and seeds their latency), and applies a changed
+     * state flag of a destination that was configured before.
+     */
+    // @GuardedBy("lock")
+    private void applyConfiguredState(DispatcherSettings previous, DispatcherSettings next) {
+        for (DestinationSet set : next.sets()) {
+            final DestinationSet old = previous != null ? previous.set(set.id()) : null;
+            for (Destination d : set.destinations()) {
+                final HealthState configured = HealthState.fromKamailioFlags(d.flags());
+                DestinationState s = registry.get(d.key());
+                if (s == null) {
+                    s = registry.getOrCreate(d.key(), configured);
+                    if (d.attributes().latency() > 0) {
+                        s.latency().seed(d.attributes().latency());
+                    }
+                } else if (old != null) {
+                    final Destination before = find(old, d.key());
+                    if (before != null && HealthState.fromKamailioFlags(before.flags()) != configured) {
+                        s.setAdminState(configured, "state flags changed in " + next.source());
+                    }
+                }
+                s.setProbed((d.flags() & Destination.FLAG_PROBING) != 0);
+            }
+        }
+    }
+
+    private static Destination find(DestinationSet set, DestinationKey key) {
+        for (Destination d : set.destinations()) {
+            if (d.key().equals(key)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    // @GuardedBy("lock")
     private DispatchSnapshot build(DispatcherSettings settings, long version) {
-        return DispatchSnapshot.build(settings, version, runtimes,
-                                      id -> counters.computeIfAbsent(id, k -> new DispatchSnapshot.Counters()),
-                                      overload, nanoClock);
+        return DispatchSnapshot.build(settings, version, d -> registry.getOrCreate(d.key()),
+                                      id -> counters.computeIfAbsent(id, k -> new DispatchSnapshot.Counters()));
     }
 
+    // @GuardedBy("lock")
     private void retainState(DispatcherSettings settings) {
-        final Set<String> identities = new HashSet<>();
+        final Set<DestinationKey> keys = new HashSet<>();
         final Set<Integer> ids = new HashSet<>();
         for (DestinationSet s : settings.sets()) {
             ids.add(s.id());
             for (Destination d : s.destinations()) {
-                identities.add(d.identity());
+                keys.add(d.key());
             }
         }
-        overload.keySet().retainAll(identities);
+        registry.retainOnly(keys);
         counters.keySet().retainAll(ids);
     }
 

@@ -61,8 +61,8 @@ final class Hashing {
     /**
      * Returns a smooth weighted round-robin sequence (nginx's algorithm) over candidates with the given weights:
      * each candidate appears exactly {@code weight / g} times in a sequence of {@code sum / g} entries, where
-     * {@code g} is the weights' greatest common divisor, interleaved as evenly as possible: weights a=1, b=2, c=3
-     * give {@code c b a c b c}. Zero weights never appear;
+     * {@code g} is the weights' greatest common divisor, interleaved as evenly as possible: weights a=3, b=2, c=1
+     * give {@code a b a c b a}. Zero weights never appear;
      * all-zero weights give an empty sequence.
      */
     static int[] smoothWeightedSequence(int[] weights) {
