@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  *       then answer the BYE;</li>
  *   <li>siplb, a separate JVM started from the shaded jar ({@code proxy/target/siplb.jar}, or
  *       {@code -Dsiplb.jar}) with a generated configuration that listens on UDP, record-routes and dispatches
- *       round-robin to the two backends (Kamailio-format list file);</li>
+ *       by Call-ID hash ({@code hash-call-id}) to the two backends (Kamailio-format list file);</li>
  *   <li>one sipp UAC ({@code sipp/uac.xml}): {@value #DEFAULT_CALLS} calls at {@value #DEFAULT_RATE} calls/s
  *       ({@code -Dinterop.calls}, {@code -Dinterop.rate}); the 200 OK is received with {@code rrs="true"} and
  *       must carry a loose-routing Record-Route; ACK and BYE go to {@code [next_url]} with {@code [routes]}.</li>
@@ -113,7 +113,7 @@ class SippInteropIT {
         final Path config = writeSiplbConfig(dir, siplbPort, uas1Port, uas2Port);
         final ChildProcess siplb = start("siplb", List.of(
                 javaExecutable().toString(), "-Xms256m", "-Xmx512m",
-                "-Dio.netty.leakDetection.level=paranoid",
+                "-Dio.netty.leakDetection.level=advanced",
                 "-jar", siplbJar.toString(), "run", "-c", config.toString()), dir);
         final String probeAnswer = SipProbe.awaitResponse(new InetSocketAddress("127.0.0.1", siplbPort), siplb,
                                                           SIPLB_STARTUP_TIMEOUT);
@@ -240,6 +240,8 @@ class SippInteropIT {
                           "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"]\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
+                          "    # Stateless forwarding: every request of a call must hash to the same backend.\n" +
+                          "    default-algorithm = hash-call-id\n" +
                           "  }\n" +
                           "  proxy {\n" +
                           "    record-route = true\n" +
@@ -277,7 +279,8 @@ class SippInteropIT {
     }
 
     private static Path siplbJar() {
-        final Path jar = Paths.get(System.getProperty("siplb.jar", "../proxy/target/siplb.jar")).toAbsolutePath();
+        final Path jar = Paths.get(System.getProperty("siplb.jar", "../proxy/target/siplb.jar")).toAbsolutePath()
+                              .normalize();
         if (!Files.isRegularFile(jar)) {
             fail("siplb's runnable jar " + jar + " is missing: build it with 'mvn -pl proxy -am package " +
                  "-DskipTests' (or run the suite with -am), or pass -Dsiplb.jar=PATH");
