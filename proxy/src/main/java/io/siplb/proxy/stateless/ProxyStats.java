@@ -121,8 +121,9 @@ public final class ProxyStats {
 
     /**
      * Returns every non-zero counter by name ({@code requests.received}, {@code requests.forwarded},
-     * {@code responses.received}, {@code responses.forwarded}, {@code local-responses.483}, {@code dropped.<reason>}, {@code unroutable.<reason>},
-     * {@code malformed.<decode reason>}), sorted by name. The counters are read one by one, not atomically.
+     * {@code responses.received}, {@code responses.forwarded}, {@code local-responses.483}, {@code dropped.<reason>},
+     * {@code unroutable.<reason>}, {@code malformed.<decode reason>}), sorted by name. The counters are read one by
+     * one, not atomically.
      */
     public Map<String, Long> snapshot() {
         final Map<String, Long> m = new TreeMap<>();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,6 +18,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.siplb.codec.NameAddr;
 import io.siplb.codec.SipBranches;
 import io.siplb.codec.SipDecodeError;
+import io.siplb.codec.SipHeader;
 import io.siplb.codec.SipMessage;
 import io.siplb.codec.SipMethod;
 import io.siplb.codec.SipResponses;
@@ -35,14 +37,15 @@ import io.siplb.dispatch.Transport;
  * Forwards SIP messages without keeping any state (RFC 3261 §16.11), so that every retransmission, ACK and CANCEL
  * of a call takes the same path as its INVITE:
  * <ul>
- *   <li>Requests: Max-Forwards 0 is answered 483 (§16.3 step 2). The top Via gets {@code received}/{@code rport}
- *       (§18.2.1, RFC 3581). A Request-URI naming siplb (a strict-routing predecessor) is replaced by the last Route
- *       (§16.4); a top Route naming siplb is removed. The request goes to the next Route, else, inside a dialog
- *       (To tag), to the Request-URI, else to a destination of {@link io.siplb.proxy.config.ProxySettings#defaultSet()}
- *       chosen by the set's algorithm with the key it hashes (Call-ID by default). Max-Forwards is decremented,
- *       dialog-creating requests get siplb's Record-Route, and siplb's Via goes on top with a branch derived from
- *       the incoming one ({@link SipBranches#stateless(SipMessage)}, §16.11). A request that cannot be routed is
- *       answered 503 with Retry-After.</li>
+ *   <li>Requests: a Request-URI of an unknown scheme is answered 416 (§16.3 step 1), Max-Forwards 0 483
+ *       (§16.3 step 2), a Proxy-Require 420 with Unsupported (§16.3 step 4: siplb supports no extension).
+ *       The top Via gets {@code received}/{@code rport} (§18.2.1, RFC 3581). A Request-URI naming siplb (a
+ *       strict-routing predecessor) is replaced by the last Route (§16.4); a top Route naming siplb is removed. The
+ *       request goes to the next Route, else, inside a dialog (To tag), to the Request-URI, else to a destination of
+ *       {@link io.siplb.proxy.config.ProxySettings#defaultSet()} chosen by the set's algorithm with the key it hashes
+ *       (Call-ID by default). Max-Forwards is decremented, dialog-creating requests get siplb's Record-Route, and
+ *       siplb's Via goes on top with a branch derived from the incoming one ({@link SipBranches#stateless(SipMessage)},
+ *       §16.11). A request that cannot be routed is answered 503 with Retry-After.</li>
  *   <li>Responses: the top Via must be siplb's (else dropped, §18.2.2); it is removed and the response is sent to
  *       the next Via's {@code maddr}, else {@code received}/{@code rport}, else sent-by (§18.2.2).</li>
  *   <li>Malformed input: answerable requests get the status the decoder chose (400, 414, 501, 505, 513) naming the
@@ -154,6 +157,17 @@ public final class StatelessForwarder {
         final boolean ack = msg.method() == SipMethod.ACK;
         final OwnAddresses own = proxy.own();
 
+        // RFC 3261 §16.3 step 1: a Request-URI scheme siplb does not understand is answered 416.
+        final SipUri requestUri = msg.requestUri();
+        if (requestUri != null && requestUri.scheme() == SipUri.Scheme.OTHER) {
+            if (ack) {
+                stats.drop(DropReason.ACK_NOT_ROUTABLE);
+                return;
+            }
+            respond(msg, sender, responses.unsupportedUriScheme(self.channel().alloc(), msg), 416);
+            return;
+        }
+
         // RFC 3261 §16.3 step 2: Max-Forwards 0 is never forwarded.
         if (msg.maxForwards() == 0) {
             if (ack) {
@@ -164,9 +178,14 @@ public final class StatelessForwarder {
             return;
         }
 
+        // RFC 3261 §16.3 step 4: siplb supports no extension, so any Proxy-Require is answered 420.
+        if (!ack && msg.method() != SipMethod.CANCEL && msg.firstHeader(SipHeader.PROXY_REQUIRE) >= 0) {
+            respond(msg, sender, responses.badExtension(self.channel().alloc(), msg, proxyRequire(msg)), 420);
+            return;
+        }
+
         // RFC 3261 §16.4: route information preprocessing.
         final List<NameAddr> routes = msg.routes();
-        final SipUri requestUri = msg.requestUri();
         int first = 0;
         int end = routes.size();
         String newRequestUri = null;
@@ -414,6 +433,27 @@ public final class StatelessForwarder {
             }
         }
         return new InetSocketAddress(sender.getAddress(), via.hasRport() ? sender.getPort() : sentByPort);
+    }
+
+    /** Returns the option tags of every Proxy-Require header, comma-separated, for the 420's Unsupported. */
+    private static String proxyRequire(SipMessage msg) {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = msg.firstHeader(SipHeader.PROXY_REQUIRE); i >= 0; i = msg.nextHeader(SipHeader.PROXY_REQUIRE, i)) {
+            final String value = msg.content().toString(msg.headerValueStart(i),
+                                                        msg.headerValueEnd(i) - msg.headerValueStart(i),
+                                                        StandardCharsets.UTF_8);
+            for (String tag : value.split(",")) {
+                final String t = tag.trim();
+                if (t.isEmpty() || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+                    continue;
+                }
+                if (sb.length() > 0) {
+                    sb.append(", ");
+                }
+                sb.append(t);
+            }
+        }
+        return sb.length() > 0 ? sb.toString() : "unknown";
     }
 
     private static boolean isOwn(OwnAddresses own, SipUri uri) {
