@@ -213,9 +213,10 @@ public final class DispatcherConfigLoader {
                             throw error(s, key + ".id", "missing (expected: a non-negative integer set id)");
                         }
                         final int id = nonNegativeInt(idValue, key + ".id");
-                        if (seen.put(id, key) != null) {
+                        final String previous = seen.putIfAbsent(id, key);
+                        if (previous != null) {
                             throw error(idValue, key + ".id", id + " (expected: unique set ids; also defined in "
-                                                              + seen.get(id) + ')');
+                                                              + previous + ')');
                         }
                         readSet(o, id, key, algorithms, destinations);
                     }
