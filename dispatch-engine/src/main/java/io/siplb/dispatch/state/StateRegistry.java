@@ -131,8 +131,13 @@ public final class StateRegistry {
     }
 
     private void notifyListeners(DestinationState state, HealthTransition transition) {
-        logger.info("Destination {} is now {} (was {}, {}: {})", state.key(), transition.to(), transition.from(),
-                    transition.cause(), transition.reason());
+        if (transition.from().acceptsNewCalls() != transition.to().acceptsNewCalls()) {
+            logger.info("Destination {} is now {} (was {}, {}: {})", state.key(), transition.to(),
+                        transition.from(), transition.cause(), transition.reason());
+        } else {
+            logger.debug("Destination {} is now {} (was {}, {}: {})", state.key(), transition.to(),
+                         transition.from(), transition.cause(), transition.reason());
+        }
         for (HealthListener l : listeners) {
             try {
                 l.onTransition(state, transition);

@@ -8,6 +8,7 @@ import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationAttributes;
 import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.DispatcherSettings;
+import io.siplb.dispatch.HashMode;
 import io.siplb.dispatch.SelectionKey;
 
 /**
@@ -29,14 +30,24 @@ final class BenchmarkSets {
 
     /** Settings with one set of {@code n} destinations; {@code generation} is written into the source name. */
     static DispatcherSettings settings(int n, long generation) {
+        return settings(n, generation, DispatcherSettings.DEFAULT_HASH_MODE, true);
+    }
+
+    /**
+     * Settings with one set of {@code n} destinations, hashed with {@code hashMode}; without {@code weighted}, the
+     * destinations have no weight attributes.
+     */
+    static DispatcherSettings settings(int n, long generation, HashMode hashMode, boolean weighted) {
         final List<Destination> dests = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             final int w = 10 * (i + 1);
+            final String attrs = weighted ? "duid=d" + i + ";weight=" + w + ";rweight=" + w : "duid=d" + i;
             dests.add(Destination.of(SET_ID, "sip:10.0.0." + (i + 1) + ":5060", 0, i % 2,
-                                     DestinationAttributes.parse("duid=d" + i + ";weight=" + w + ";rweight=" + w)));
+                                     DestinationAttributes.parse(attrs)));
         }
         return DispatcherSettings.builder()
                                  .addSet(DestinationSet.of(SET_ID, Algorithm.ROUND_ROBIN, dests))
+                                 .hashMode(hashMode)
                                  .source("benchmark generation " + generation)
                                  .build();
     }

@@ -27,12 +27,15 @@ import io.siplb.dispatch.SelectionKey;
  * Readers selecting while a writer swaps snapshots. Group {@code swap}: one reader thread selects (weighted and
  * hash) while one writer thread reloads the {@link Dispatcher} back to back, alternating two prebuilt settings
  * (each reload builds and publishes a whole new snapshot). Group {@code baseline}: the same reader next to a
- * thread that only reads the snapshot version, so both groups run two threads. A snapshot swap does not stall
+ * thread that only reads the snapshot version, so both groups run two threads ({@code swapHash} and
+ * {@code baselineHash} likewise for the hash algorithm). A snapshot swap does not stall
  * readers when {@code swap:read*} stays close to {@code baseline:read*}; {@code swap:reload} is the cost of one
  * reload.
  *
  * <p>Run: {@code java -jar load-tests/target/benchmarks.jar SnapshotSwapBenchmark -prof gc}
  * <br>Quick: {@code java -jar load-tests/target/benchmarks.jar SnapshotSwapBenchmark -f1 -wi 2 -i 3 -w 1s -r 1s -prof gc}
+ * <br>Reader latency percentiles (stalls show up as a long tail):
+ * {@code java -jar load-tests/target/benchmarks.jar SnapshotSwapBenchmark -bm sample -tu us -f1 -wi 2 -i 3}
  *
  * <p>Thread-safety: the dispatcher is shared by the group ({@link Scope#Group}); cursors are per thread.
  */
@@ -119,6 +122,22 @@ public class SnapshotSwapBenchmark {
     @Group("baseline")
     @GroupThreads(1)
     public long version(Shared s) {
+        return s.dispatcher.snapshot().version();
+    }
+
+    /** Reader (hash over Call-ID) with no swaps. */
+    @Benchmark
+    @Group("baselineHash")
+    @GroupThreads(1)
+    public Selection readHashNoSwap(Shared s, Cursor c) {
+        return read(s, c, Algorithm.HASH_CALL_ID);
+    }
+
+    /** The second thread of {@code baselineHash}: reads the snapshot version, never writes. */
+    @Benchmark
+    @Group("baselineHash")
+    @GroupThreads(1)
+    public long versionForHash(Shared s) {
         return s.dispatcher.snapshot().version();
     }
 }
