@@ -1,0 +1,176 @@
+package io.siplb.proxy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.siplb.dispatch.KamailioHash;
+
+class MainTest {
+
+    private static final String INVITE =
+            "INVITE sip:bob@example.com SIP/2.0\r\n" +
+            "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bK-abc;rport\r\n" +
+            "Max-Forwards: 70\r\n" +
+            "From: \"A \\\"quoted\\\" name\" <sip:alice@example.com>;tag=a1\r\n" +
+            "To: <sip:bob@example.com>\r\n" +
+            "Call-ID: call-1@192.0.2.1\r\n" +
+            "CSeq: 7 INVITE\r\n" +
+            "Content-Length: 0\r\n" +
+            "\r\n";
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.execute(args, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                            new PrintStream(errBytes, true, StandardCharsets.UTF_8), null);
+    }
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path write(String name, String text) throws IOException {
+        final Path file = dir.resolve(name);
+        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+        return file;
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out()).contains("run [-c FILE]", "parse FILE...", "hash --slots N VALUE [VALUE2]",
+                                   "select -c FILE --set ID --key KEY", "help, --help, -h");
+        assertThat(err()).isEmpty();
+        outBytes.reset();
+        assertThat(run("help")).isZero();
+        assertThat(out()).isEqualTo(Main.USAGE);
+    }
+
+    @Test
+    void unknownOptionsAndCommandsAreUsageErrors() {
+        assertThat(run("--bogus")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: run: unknown option '--bogus' (expected: -c VALUE)")
+                         .contains("Usage: siplb");
+        errBytes.reset();
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: unknown command 'frobnicate' (expected: run, parse, hash, select or help)");
+        errBytes.reset();
+        assertThat(run("run", "-c")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: run: option -c needs a value");
+        errBytes.reset();
+        assertThat(run("parse")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: parse: no FILE given");
+        errBytes.reset();
+        assertThat(run("parse", "--verbose", "x.sip")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: parse: unknown option '--verbose'");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void parsePrintsOneJsonLinePerFileAndExitsZeroWhenAllParse() throws IOException {
+        final Path file = write("invite.sip", INVITE);
+        assertThat(run("parse", file.toString())).isZero();
+        assertThat(out()).isEqualTo(
+                "{\"file\":\"" + file + "\",\"valid\":true,\"method\":\"INVITE\"," +
+                "\"requestUri\":\"sip:bob@example.com\",\"callId\":\"call-1@192.0.2.1\",\"cseq\":\"7 INVITE\"," +
+                "\"from\":{\"uri\":\"sip:alice@example.com\",\"tag\":\"a1\"}," +
+                "\"to\":{\"uri\":\"sip:bob@example.com\",\"tag\":null}," +
+                "\"topVia\":{\"transport\":\"UDP\",\"host\":\"192.0.2.1\",\"port\":5070,\"branch\":\"z9hG4bK-abc\"}," +
+                "\"headerCount\":7}" + System.lineSeparator());
+    }
+
+    @Test
+    void parseReportsInvalidFilesAndExitsOne() throws IOException {
+        final Path good = write("good.sip", INVITE);
+        final Path bad = write("bad.sip", INVITE.replace("CSeq: 7 INVITE", "CSeq: 7 BYE"));
+        final Path response = write("ok.sip", "SIP/2.0 200 OK\r\n" +
+                                              "Via: SIP/2.0/UDP [2001:db8::1];branch=z9hG4bK-r\r\n" +
+                                              "From: <sip:alice@example.com>;tag=a1\r\n" +
+                                              "To: <sip:bob@example.com>;tag=b\"1\r\n" +
+                                              "Call-ID: c2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+        final Path missing = dir.resolve("missing.sip");
+        assertThat(run("parse", good.toString(), bad.toString(), response.toString(), missing.toString()))
+                .isEqualTo(1);
+        final String[] lines = out().split(System.lineSeparator());
+        assertThat(lines).hasSize(4);
+        assertThat(lines[0]).contains("\"valid\":true");
+        assertThat(lines[1]).startsWith("{\"file\":\"" + bad + "\",\"valid\":false,\"error\":\"")
+                            .contains("\"errorReason\":\"CSEQ_METHOD_MISMATCH\"", "\"method\":\"INVITE\"");
+        assertThat(lines[2]).contains("\"status\":200", "\"host\":\"[2001:db8::1]\"", "\"port\":5060");
+        assertThat(lines[3]).startsWith("{\"file\":\"" + missing + "\",\"valid\":false,\"error\":\"cannot read: ");
+        for (String line : lines) {
+            assertThat(line).startsWith("{").endsWith("}").doesNotContain("\r", "\n");
+        }
+    }
+
+    @Test
+    void hashPrintsKamailiosHashAndSlot() {
+        assertThat(run("hash", "--slots", "4", "call-1@192.0.2.1")).isZero();
+        final int hash = KamailioHash.hash("call-1@192.0.2.1");
+        assertThat(out()).isEqualTo("hash: " + KamailioHash.unsigned(hash) + System.lineSeparator() +
+                                    "slot: " + Integer.remainderUnsigned(hash, 4) + System.lineSeparator());
+        outBytes.reset();
+        assertThat(run("hash", "--slots=7", "alice", "example.com")).isZero();
+        final int hash2 = KamailioHash.hash("alice", "example.com");
+        assertThat(out()).contains("slot: " + Integer.remainderUnsigned(hash2, 7));
+        assertThat(run("hash", "value")).isEqualTo(2);
+        assertThat(err()).contains("hash: --slots N is required");
+        assertThat(run("hash", "--slots", "0", "v")).isEqualTo(2);
+        assertThat(err()).contains("hash: --slots 0 (expected: > 0)");
+    }
+
+    @Test
+    void selectPrintsTheDestinationOfAKey() throws IOException {
+        final Path conf = write("select.conf",
+                                "siplb.dispatcher.sets = [ { id = 3, algorithm = hash-call-id, destinations = " +
+                                "[\"sip:127.0.0.1:5080\", \"sip:127.0.0.1:5082\"] } ]\n");
+        assertThat(run("select", "-c", conf.toString(), "--set", "3", "--key", "call-1")).isZero();
+        assertThat(out()).matches("(?s)set 3 \\(hash-call-id\\): sip:127\\.0\\.0\\.1:508[02] " +
+                                  "\\(127\\.0\\.0\\.1:508[02]\\).*");
+        final String first = out();
+        outBytes.reset();
+        assertThat(run("select", "-c", conf.toString(), "--set", "3", "--key", "call-1")).isZero();
+        assertThat(out()).isEqualTo(first);
+        outBytes.reset();
+        assertThat(run("select", "-c", conf.toString(), "--set", "9", "--key", "call-1")).isEqualTo(1);
+        assertThat(out()).contains("set 9: no destination (NO_SUCH_SET)");
+        assertThat(run("select", "-c", conf.toString(), "--set", "3")).isEqualTo(2);
+    }
+
+    @Test
+    void runWithABadConfigurationExitsTwoNamingFileAndLine() throws IOException {
+        final Path conf = write("bad.conf", "siplb {\n  listen = [\"tcp:127.0.0.1:5060\"]\n}\n");
+        assertThat(run("run", "-c", conf.toString())).isEqualTo(2);
+        assertThat(err()).isEqualTo("siplb: configuration error: " + conf + ":2: siplb.listen[0]: " +
+                                    "\"tcp:127.0.0.1:5060\" (expected: udp:HOST:PORT; tcp listeners are not " +
+                                    "supported yet)" + System.lineSeparator());
+        errBytes.reset();
+        assertThat(run("-c", dir.resolve("absent.conf").toString())).isEqualTo(2);
+        assertThat(err()).contains("absent.conf: no such file");
+    }
+
+    @Test
+    void runWithoutDashCUsesSiplbHome() {
+        final int status = Main.execute(new String[] { "run" }, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                                        new PrintStream(errBytes, true, StandardCharsets.UTF_8), dir.toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("conf").resolve("siplb.conf") + ": no such file");
+    }
+}

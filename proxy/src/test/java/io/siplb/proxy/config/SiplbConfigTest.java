@@ -1,0 +1,187 @@
+package io.siplb.proxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.siplb.dispatch.Algorithm;
+import io.siplb.dispatch.DestinationSet;
+
+class SiplbConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        final Path file = dir.resolve(name);
+        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+        return file;
+    }
+
+    @Test
+    void defaultConfigurationOfTheRepositoryLoads() {
+        final Path file = Paths.get("..", "conf", "siplb.conf");
+        final SiplbConfig config = SiplbConfig.load(file);
+        final ProxySettings p = config.proxy();
+        assertThat(p.listen()).containsExactly(
+                ListenAddress.udp(new InetSocketAddress("127.0.0.1", 5060)));
+        assertThat(p.defaultSet()).isEqualTo(1);
+        assertThat(p.recordRoute()).isTrue();
+        assertThat(p.advertisedHost()).isNull();
+        assertThat(p.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+        final DestinationSet set = config.dispatcher().set(1);
+        assertThat(set).isNotNull();
+        assertThat(set.algorithm()).isEqualTo(Algorithm.HASH_CALL_ID);
+        assertThat(set.destinations()).extracting(d -> d.address().getPort()).containsExactlyInAnyOrder(5080, 5082);
+    }
+
+    @Test
+    void emptyFileTakesEveryDefault() throws IOException {
+        final SiplbConfig config = SiplbConfig.load(write("empty.conf", ""));
+        assertThat(config.proxy().listen()).hasSize(1);
+        assertThat(config.proxy().listen().get(0).toString()).isEqualTo("udp:127.0.0.1:5060");
+        assertThat(config.proxy().ioTransport()).isEqualTo(ProxySettings.IoTransport.AUTO);
+        assertThat(config.proxy().shutdownQuietPeriod()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.dispatcher().sets()).isEmpty();
+    }
+
+    @Test
+    void everyProxyKeyIsRead() throws IOException {
+        final Path file = write("all.conf",
+                                "siplb {\n" +
+                                "  listen = [\"udp:127.0.0.1:0\", \"udp:[::1]:5070\"]\n" +
+                                "  io { threads = 3, transport = nio }\n" +
+                                "  proxy { default-set = 4, advertised-address = \"sip.example.com:5099\",\n" +
+                                "          record-route = false, retry-after = 30s }\n" +
+                                "  shutdown { quiet-period = 1s, timeout = 5s }\n" +
+                                "}\n");
+        final ProxySettings p = SiplbConfig.load(file).proxy();
+        assertThat(p.listen()).extracting(ListenAddress::toString)
+                              .containsExactly("udp:127.0.0.1:0", "udp:[0:0:0:0:0:0:0:1]:5070");
+        assertThat(p.ioThreads()).isEqualTo(3);
+        assertThat(p.ioTransport()).isEqualTo(ProxySettings.IoTransport.NIO);
+        assertThat(p.defaultSet()).isEqualTo(4);
+        assertThat(p.advertisedHost()).isEqualTo("sip.example.com");
+        assertThat(p.advertisedPort()).isEqualTo(5099);
+        assertThat(p.recordRoute()).isFalse();
+        assertThat(p.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.shutdownQuietPeriod()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void badHoconNamesTheFileAndLine() throws IOException {
+        final Path file = write("bad.conf", "siplb {\n  listen = [\"udp:127.0.0.1:5060\"\n  io.threads = 2\n");
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining("bad.conf")
+                .hasMessageMatching("(?s).*bad\\.conf: [34]:.*")
+                .hasMessageContaining("expected");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        final Path file = dir.resolve("nope.conf");
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessage(file + ": no such file (expected: a readable HOCON configuration file)");
+    }
+
+    @Test
+    void tcpAndTlsListenersAreRejectedNamingTheKeyAndLine() throws IOException {
+        final Path file = write("tcp.conf", "siplb {\n  listen = [\n    \"udp:127.0.0.1:5060\"\n" +
+                                            "    \"tcp:127.0.0.1:5060\"\n  ]\n}\n");
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(file + ":4: siplb.listen[1]: \"tcp:127.0.0.1:5060\"")
+                .hasMessageContaining("(expected: udp:HOST:PORT; tcp listeners are not supported yet)");
+        final Path tls = write("tls.conf", "siplb.listen = [\"tls:[::1]:5061\"]\n");
+        assertThatThrownBy(() -> SiplbConfig.load(tls))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(tls + ":1: siplb.listen[0]")
+                .hasMessageContaining("tls listeners are not supported yet");
+    }
+
+    @Test
+    void malformedListenEntriesSayWhatIsExpected() throws IOException {
+        assertListenError("\"udp:127.0.0.1\"", "(expected: udp:HOST:PORT");
+        assertListenError("\"udp:127.0.0.1:70000\"", "port 70000 (expected: 0..65535)");
+        assertListenError("\"sctp:127.0.0.1:5060\"", "unknown transport 'sctp'");
+        assertListenError("\"udp:[::1:5060\"", "(expected: udp:HOST:PORT");
+        assertListenError("5060", "(expected: a list of strings like [\"udp:127.0.0.1:5060\"])");
+        assertListenError("[]", "[] (expected: at least one udp:HOST:PORT)");
+    }
+
+    private void assertListenError(String value, String expected) throws IOException {
+        final Path file = write("listen.conf", "# listeners\nsiplb.listen = " + value + '\n');
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageStartingWith(file + ":2: siplb.listen")
+                .hasMessageContaining(expected);
+    }
+
+    @Test
+    void wrongTypesAndRangesNameTheKey() throws IOException {
+        final Path threads = write("threads.conf", "siplb.io.threads = many\n");
+        assertThatThrownBy(() -> SiplbConfig.load(threads))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining("threads.conf: 1")
+                .hasMessageContaining("siplb.io.threads");
+        final Path transport = write("transport.conf", "siplb.io.transport = kqueue\n");
+        assertThatThrownBy(() -> SiplbConfig.load(transport))
+                .hasMessage(transport + ":1: siplb.io.transport: \"kqueue\" (expected: auto, epoll or nio)");
+        final Path set = write("set.conf", "\nsiplb.proxy.default-set = -1\n");
+        assertThatThrownBy(() -> SiplbConfig.load(set))
+                .hasMessage(set + ":2: siplb.proxy.default-set: -1 (expected: >= 0)");
+        final Path advertised = write("adv.conf", "siplb.proxy.advertised-address = \"host:99999\"\n");
+        assertThatThrownBy(() -> SiplbConfig.load(advertised))
+                .hasMessageStartingWith(advertised + ":1: siplb.proxy.advertised-address: \"host:99999\": port")
+                .hasMessageContaining("expected: 1..65535");
+    }
+
+    @Test
+    void wildcardListenerNeedsAnAdvertisedAddress() throws IOException {
+        final Path file = write("any.conf", "siplb.listen = [\"udp:0.0.0.0:5060\"]\n");
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(file + ":1: siplb.listen")
+                .hasMessageContaining("siplb.proxy.advertised-address");
+        final Path ok = write("any-ok.conf", "siplb.listen = [\"udp:0.0.0.0:5060\"]\n" +
+                                             "siplb.proxy.advertised-address = \"[2001:db8::1]\"\n");
+        final ProxySettings p = SiplbConfig.load(ok).proxy();
+        assertThat(p.advertisedHost()).isEqualTo("[2001:db8::1]");
+        assertThat(p.advertisedPort()).isEqualTo(-1);
+    }
+
+    @Test
+    void badListFileLineNamesTheListFileLineAndExpectation() throws IOException {
+        write("dispatcher.list", "# set uri flags priority attrs\n" +
+                                 "1 sip:127.0.0.1:5080 0 0\n" +
+                                 "1 sip:127.0.0.1:5082 notaflag\n");
+        final Path file = write("list.conf", "siplb.dispatcher.list-file = \"dispatcher.list\"\n");
+        assertThatThrownBy(() -> SiplbConfig.load(file))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining("dispatcher.list:3")
+                .hasMessageContaining("notaflag")
+                .hasMessageContaining("expected");
+    }
+
+    @Test
+    void listFileDestinationsAreLoaded() throws IOException {
+        write("dispatcher.list", "2 sip:127.0.0.1:5090\n2 sip:127.0.0.1:5092\n");
+        final Path file = write("list-ok.conf", "siplb.dispatcher.list-file = \"dispatcher.list\"\n" +
+                                                "siplb.proxy.default-set = 2\n");
+        final SiplbConfig config = SiplbConfig.load(file);
+        assertThat(config.dispatcher().set(2).destinations()).hasSize(2);
+    }
+}
