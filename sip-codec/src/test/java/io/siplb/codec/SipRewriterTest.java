@@ -482,6 +482,74 @@ class SipRewriterTest {
         }
     }
 
+    /**
+     * Every RFC 4475 torture message that decodes: a request gets the whole stateless-proxy rewrite (with
+     * {@code removeFirstRoute} when it has a Route, and without the Max-Forwards step when it arrived with 0, which
+     * a proxy answers with 483), a response with two Vias or more loses its top Via; each output re-parses with the
+     * expected Vias, Max-Forwards, Routes and Record-Routes and an unchanged body.
+     */
+    @Test
+    void tortureCorpus() {
+        int requests = 0;
+        for (String name : SipRewriteTortureNames.all()) {
+            final SipMessage m = SipTestMessages.decodeDatagram(SipTestMessages.torture(name));
+            try {
+                if (!m.decoderResult().isSuccess()) {
+                    continue;
+                }
+                final boolean request = m.isRequest();
+                if (!request && m.vias().size() < 2) {
+                    continue;
+                }
+                rewriter.rewrite(m);
+                final int maxForwards = m.maxForwards();
+                if (request) {
+                    rewriter.setReceivedRport(SOURCE).addVia(NEW_VIA).addRecordRoute("<sip:10.0.0.1;lr>");
+                    if (maxForwards != 0) {
+                        rewriter.decrementMaxForwards();
+                    }
+                    if (!m.routes().isEmpty()) {
+                        rewriter.removeFirstRoute();
+                    }
+                    requests++;
+                } else {
+                    rewriter.removeTopVia();
+                }
+                final CompositeByteBuf out = rewriter.build(ALLOC);
+                try {
+                    final SipMessage again = new SipMessageParser().parse(out);
+                    try {
+                        assertThat(again.decoderResult().isSuccess()).as("%s: %s", name, again.errorText()).isTrue();
+                        assertThat(ByteBufUtil.equals(again.content(), again.bodyStart(), m.content(), m.bodyStart(),
+                                                      m.bodyLength())).as(name).isTrue();
+                        assertThat(again.bodyLength()).as(name).isEqualTo(m.bodyLength());
+                        if (request) {
+                            assertThat(again.vias()).as(name).hasSize(m.vias().size() + 1);
+                            assertThat(again.topVia().branch()).as(name).isEqualTo("z9hG4bKnew");
+                            assertThat(again.vias().get(1).branch()).as(name).isEqualTo(m.topVia().branch());
+                            assertThat(again.maxForwards()).as(name).isEqualTo(
+                                    maxForwards < 0 ? SipRewriter.DEFAULT_MAX_FORWARDS
+                                                    : Math.max(maxForwards - 1, 0));
+                            assertThat(again.routes()).as(name).hasSize(Math.max(m.routes().size() - 1, 0));
+                            assertThat(again.recordRoutes()).as(name).hasSize(m.recordRoutes().size() + 1);
+                            assertThat(again.method()).as(name).isEqualTo(m.method());
+                        } else {
+                            assertThat(again.vias()).as(name).hasSize(m.vias().size() - 1);
+                            assertThat(again.topVia().toString()).as(name).isEqualTo(m.vias().get(1).toString());
+                        }
+                    } finally {
+                        again.release();
+                    }
+                } finally {
+                    out.release();
+                }
+            } finally {
+                m.release();
+            }
+        }
+        assertThat(requests).as("torture requests rewritten").isGreaterThan(20);
+    }
+
     // --- zero copy and reference counts -----------------------------------------------------------------------------
 
     @Test
