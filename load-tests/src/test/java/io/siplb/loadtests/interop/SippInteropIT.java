@@ -251,31 +251,8 @@ class SippInteropIT {
     }
 
     private static Path sippExecutable() {
-        final String configured = System.getProperty("sipp.executable", "/usr/bin/sipp");
-        Path sipp = Paths.get(configured);
-        if (!Files.isExecutable(sipp)) {
-            sipp = onPath("sipp");
-        }
-        if (sipp == null) {
-            fail("sipp is not installed (no executable " + configured + " and none on PATH): the interop suite " +
-                 "needs it; install Debian's sip-tester package (apt-get install -y sip-tester) or pass " +
-                 "-Dsipp.executable=/path/to/sipp");
-        }
-        return sipp;
-    }
-
-    private static Path onPath(String name) {
-        final String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String entry : path.split(java.io.File.pathSeparator)) {
-            final Path candidate = Paths.get(entry, name);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
+        return SippExecutable.locate(System.getProperty("sipp.executable", SippExecutable.DEFAULT),
+                                     System.getenv("PATH"));
     }
 
     private static Path siplbJar() {
