@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
 
+import io.netty.util.NetUtil;
+
 /**
  * One {@code siplb.listen} entry: a transport and the local address to bind, written
  * {@code udp:127.0.0.1:5060} or {@code udp:[::1]:5060}. Port {@code 0} binds an ephemeral port. Immutable.
@@ -135,10 +137,10 @@ public final class ListenAddress {
         return protocol.name().toLowerCase(Locale.ROOT) + ':' + hostPort(address);
     }
 
-    /** Formats {@code host:port}, bracketing IPv6 literals. */
+    /** Formats {@code host:port}, with IPv6 literals in their RFC 5952 form in brackets ({@code [::1]:5060}). */
     public static String hostPort(InetSocketAddress address) {
         final InetAddress inet = address.getAddress();
-        final String host = inet != null ? inet.getHostAddress() : address.getHostString();
+        final String host = inet != null ? NetUtil.toAddressString(inet) : address.getHostString();
         final int pct = host.indexOf('%');
         final String bare = pct >= 0 ? host.substring(0, pct) : host;
         return (bare.indexOf(':') >= 0 ? '[' + bare + ']' : bare) + ':' + address.getPort();

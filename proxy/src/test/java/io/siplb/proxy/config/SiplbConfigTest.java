@@ -67,7 +67,7 @@ class SiplbConfigTest {
                                 "}\n");
         final ProxySettings p = SiplbConfig.load(file).proxy();
         assertThat(p.listen()).extracting(ListenAddress::toString)
-                              .containsExactly("udp:127.0.0.1:0", "udp:[0:0:0:0:0:0:0:1]:5070");
+                              .containsExactly("udp:127.0.0.1:0", "udp:[::1]:5070");
         assertThat(p.ioThreads()).isEqualTo(3);
         assertThat(p.ioTransport()).isEqualTo(ProxySettings.IoTransport.NIO);
         assertThat(p.defaultSet()).isEqualTo(4);

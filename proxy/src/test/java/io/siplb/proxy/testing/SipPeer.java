@@ -32,6 +32,15 @@ public final class SipPeer implements AutoCloseable {
         }
     }
 
+    /** Binds a new peer to an ephemeral port of ::1. */
+    public static SipPeer bindIpv6() {
+        try {
+            return new SipPeer(new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Returns the bound port. */
     public int port() {
         return socket.getLocalPort();
