@@ -21,9 +21,11 @@ import io.siplb.dispatch.state.LatencyStats;
  * (atomics shared with the next snapshots so that rotation continues across swaps) and the live call-load,
  * latency and overload-control values it reads. Thread-safe (lock-free).
  *
- * <p>Selection with the hash algorithms, round-robin, weighted, relative-weight, random, priority, parallel,
- * round-robin-or-serial and priority-weight takes no lock and allocates nothing: each returns a precomputed
- * {@link Selection}. Call-load and latency build their failover list per request.
+ * <p>Selection takes no lock. With the hash algorithms, round-robin, weighted, relative-weight, random, priority,
+ * parallel, round-robin-or-serial, priority-weight and overload control it allocates nothing: each returns a
+ * precomputed {@link Selection}. So does call-load when no destination of the set has a {@code maxload}; with
+ * one, call-load builds its failover list per request (it skips the destinations at maxload), as latency always
+ * does (its order depends on the live latency estimates).
  */
 public final class DispatchSnapshot {
 
@@ -56,7 +58,7 @@ public final class DispatchSnapshot {
         }
     }
 
-    /** Per-set counters that survive snapshot swaps. */
+    /** Per-set counters that survive snapshot swaps. Thread-safe (lock-free). */
     static final class Counters {
         final AtomicLong roundRobin = new AtomicLong();
         final AtomicLong weighted = new AtomicLong();
@@ -157,7 +159,7 @@ public final class DispatchSnapshot {
         return "DispatchSnapshot{version=" + version + ", sets=" + settings.sets().size() + '}';
     }
 
-    /** The precomputed tables of one set. Immutable apart from the shared counters. */
+    /** The precomputed tables of one set; only the shared counters change. Thread-safe (lock-free). */
     static final class SetTable {
         final DestinationSet set;
         final int n;
@@ -184,6 +186,8 @@ public final class DispatchSnapshot {
         final int[] weightedSeq;
         final int[] relativeWeightSeq;
         final boolean roundRobinOrSerialIsRoundRobin;
+        /** Whether any destination has a {@code maxload}: call-load then filters the failover list per request. */
+        final boolean anyMaxload;
         /** Priority-weight: the selection starting with each active ordinal, the preferred group and weights. */
         final Selection[] priorityWeight;
         final int[] pwGroup;
@@ -282,6 +286,11 @@ public final class DispatchSnapshot {
                 samePositive = dests[i].priority() == dests[0].priority();
             }
             roundRobinOrSerialIsRoundRobin = samePositive;
+            boolean maxload = false;
+            for (Destination d : dests) {
+                maxload |= d.attributes().maxload() > 0;
+            }
+            anyMaxload = maxload;
 
             // Priority-weight (SRV-like): lowest priority value first; stable by index inside a priority.
             final Integer[] byPriority = new Integer[count];
@@ -488,6 +497,9 @@ public final class DispatchSnapshot {
             }
             if (best < 0) {
                 return Selection.NO_ACTIVE_DESTINATION;
+            }
+            if (!anyMaxload) {
+                return fromActive[best]; // nothing to skip: Kamailio's order, precomputed
             }
             final List<Destination> order = new ArrayList<>(activeCount);
             for (int j = 0; j < activeCount; j++) {

@@ -2,7 +2,7 @@ package io.siplb.dispatch;
 
 /**
  * Hashing and sequence helpers for the selection tables: a 64-bit mixer, weighted rendezvous scores and smooth
- * weighted round-robin sequences. Immutable (static methods only).
+ * weighted round-robin sequences. Stateless. Immutable.
  */
 final class Hashing {
 

@@ -2,7 +2,7 @@ package io.siplb.dispatch;
 
 /**
  * Kamailio dispatcher's key hash ({@code ds_get_hash(x, y)}), bit for bit, as used by the hash algorithms in
- * {@link HashMode#KAMAILIO} and by Kamailio's {@code dispatcher.hash} RPC. Immutable (static methods only).
+ * {@link HashMode#KAMAILIO} and by Kamailio's {@code dispatcher.hash} RPC. Stateless. Immutable.
  *
  * <p>The algorithm, over the bytes of each non-null key in turn (x, then y), with 32-bit unsigned arithmetic and
  * the bytes read as signed C {@code char}s:

@@ -60,6 +60,21 @@ public final class SelectionKey {
         return new SelectionKey(true, KamailioHash.hash(key1, key2), key1, key2);
     }
 
+    /**
+     * Returns the key Kamailio's URI hashes (algorithms 1, 2, 3) use for a SIP URI: the user, then the host with
+     * {@code :port} appended only when the URI has a port other than the scheme's default (5060 for {@code sip:},
+     * 5061 for {@code sips:}). With Kamailio's {@code flags=1} ("hash the user only") use {@code of(user, null)}.
+     *
+     * @param user the URI user part ({@code ""} when absent)
+     * @param port the URI port, or -1 when absent
+     */
+    public static SelectionKey ofUri(CharSequence user, CharSequence host, int port, boolean secure) {
+        requireNonNull(user, "user");
+        requireNonNull(host, "host");
+        final boolean showPort = port >= 0 && port != (secure ? 5061 : 5060);
+        return of(user, showPort ? host.toString() + ':' + port : host);
+    }
+
     /** Returns a key whose Kamailio hash the caller computed already (e.g. over the request's bytes). */
     public static SelectionKey ofHash(int kamailioHash) {
         return new SelectionKey(true, kamailioHash, null, null);

@@ -124,6 +124,20 @@ class KamailioHashTest {
     }
 
     @Test
+    void uriKeysAddTheOnlyPortThatIsNotTheDefault() {
+        // Values from vectors.tsv: bob + biloxi.example.com:5070 and alice + atlanta.example.com.
+        assertThat(KamailioHash.unsigned(SelectionKey.ofUri("bob", "biloxi.example.com", 5070, false).hash()))
+                .isEqualTo(571038932L);
+        assertThat(KamailioHash.unsigned(SelectionKey.ofUri("alice", "atlanta.example.com", 5060, false).hash()))
+                .isEqualTo(654714186L);
+        assertThat(KamailioHash.unsigned(SelectionKey.ofUri("alice", "atlanta.example.com", -1, false).hash()))
+                .isEqualTo(654714186L);
+        assertThat(SelectionKey.ofUri("alice", "atlanta.example.com", 5061, true).hash())
+                .isEqualTo(SelectionKey.ofUri("alice", "atlanta.example.com", -1, true).hash())
+                .isNotEqualTo(SelectionKey.ofUri("alice", "atlanta.example.com", 5061, false).hash());
+    }
+
+    @Test
     void hashIsNeverZero() {
         assertThat(KamailioHash.finish(0)).isEqualTo(1);
     }

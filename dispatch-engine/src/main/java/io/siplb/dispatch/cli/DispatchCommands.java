@@ -19,7 +19,7 @@ import io.siplb.dispatch.config.DispatcherConfigLoader;
 
 /**
  * The library side of the {@code siplb hash} and {@code siplb select} commands: each returns the text to print.
- * The proxy's command line parses the arguments and prints the result. Immutable (static methods only).
+ * The proxy's command line parses the arguments and prints the result. Stateless. Immutable.
  */
 public final class DispatchCommands {
 

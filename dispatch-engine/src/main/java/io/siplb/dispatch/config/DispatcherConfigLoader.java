@@ -30,7 +30,7 @@ import io.siplb.dispatch.HashMode;
 
 /**
  * Loads {@link DispatcherSettings} from the {@code siplb.dispatcher} section of the configuration: sets written
- * inline in HOCON, a Kamailio {@code dispatcher.list} file, or both. Immutable (static methods only).
+ * inline in HOCON, a Kamailio {@code dispatcher.list} file, or both. Stateless. Immutable.
  *
  * <table>
  *   <caption>{@code siplb.dispatcher} keys</caption>

@@ -14,11 +14,11 @@ import io.siplb.dispatch.DestinationAttributes;
  * Parses Kamailio's {@code dispatcher.list} text format: one destination per line,
  * {@code setid uri [flags [priority [attrs]]]} separated by whitespace; lines starting with {@code #} are comments,
  * and a field starting with {@code #} ends the line. Flags are decimal or {@code 0x}-prefixed hex; attrs are
- * {@code name=value;...} without spaces. Immutable (static methods only).
+ * {@code name=value;...} without spaces. Stateless. Immutable.
  */
 final class DispatcherListParser {
 
-    /** One parsed line, in file order. */
+    /** One parsed line, in file order. Immutable. */
     static final class Entry {
         final int setId;
         final Destination destination;
