@@ -39,7 +39,7 @@ import io.siplb.dispatch.SelectionKey;
  */
 class SnapshotPublicationStressTest {
 
-    private static final int RELOADS_PER_WRITER = 1500;
+    private static final int RELOADS_PER_WRITER = 1000;
     private static final int MAX_SECONDS = 60;
     private static final Algorithm[] ALGORITHMS = {
             Algorithm.ROUND_ROBIN, Algorithm.HASH_CALL_ID, Algorithm.WEIGHTED, Algorithm.PRIORITY,
@@ -93,6 +93,15 @@ class SnapshotPublicationStressTest {
 
     /** Checks every invariant of one snapshot; returns a description of the first violation, or null. */
     private static String check(DispatchSnapshot s, long call) {
+        return check(s, call, true);
+    }
+
+    /**
+     * Checks one snapshot. With {@code healthFromFlags}, the active list must be exactly the destinations the
+     * generation's flags leave active; without (health changing at run time), it must be a subset of the set that
+     * agrees with {@link DispatchSnapshot#isActive(Destination)}, and selections must come from it.
+     */
+    private static String check(DispatchSnapshot s, long call, boolean healthFromFlags) {
         final DestinationSet set1 = s.set(1);
         if (set1 == null) {
             return "v" + s.version() + ": set 1 missing";
@@ -113,8 +122,27 @@ class SnapshotPublicationStressTest {
             }
         }
         final List<Destination> active = s.activeDestinations(1);
-        if (!new HashSet<>(active).equals(expectedActive) || active.size() != expectedActive.size()) {
-            return "v" + s.version() + " g" + g + ": active " + active + " (expected " + expectedActive + ')';
+        if (healthFromFlags) {
+            if (!new HashSet<>(active).equals(expectedActive) || active.size() != expectedActive.size()) {
+                return "v" + s.version() + " g" + g + ": active " + active + " (expected " + expectedActive + ')';
+            }
+        } else {
+            expectedActive.clear();
+            for (Destination d : active) {
+                if (!all.contains(d) || !expectedActive.add(d)) {
+                    return "v" + s.version() + " g" + g + ": active list " + active + " not a subset of " + all;
+                }
+            }
+            for (Destination d : all) {
+                if (s.isActive(d) != expectedActive.contains(d)) {
+                    return "v" + s.version() + " g" + g + ": isActive(" + d + ") disagrees with " + active;
+                }
+            }
+            if (expectedActive.isEmpty()) {
+                final Selection none = s.select(1, Algorithm.ROUND_ROBIN, SelectionKey.NONE);
+                return none.isSelected() ? "v" + s.version() + ": selected from a set with no active destination"
+                                         : null;
+            }
         }
         final DestinationSet set2 = s.set(2);
         if ((g % 2 == 0) != (set2 != null)) {
@@ -212,6 +240,82 @@ class SnapshotPublicationStressTest {
         assertThat(readerChecks.get()).isGreaterThan(100);
         assertThat(versionsSeen).hasSizeGreaterThan(10);
         assertThat(check(dispatcher.snapshot(), 0)).isNull();
+    }
+
+    @Test
+    void readersSeeConsistentSnapshotsWhileHealthChanges() throws Exception {
+        // A writer reloads, another flips destinations of the current snapshot down and up through their
+        // DestinationState (each change makes the registry listener rebuild the snapshot), readers check each
+        // snapshot against itself: one generation, active list consistent with isActive, selections from it.
+        final Dispatcher dispatcher = Dispatcher.create(settings(generations.incrementAndGet()));
+        final Queue<String> violations = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean writersDone = new AtomicBoolean();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MAX_SECONDS);
+        final CountDownLatch start = new CountDownLatch(1);
+        final AtomicLong readerChecks = new AtomicLong();
+        final AtomicLong flips = new AtomicLong();
+
+        final Thread reloader = new Thread(() -> {
+            await(start);
+            for (int i = 0; i < RELOADS_PER_WRITER / 3 && System.nanoTime() < deadline; i++) {
+                dispatcher.reload(settings(generations.incrementAndGet()));
+            }
+        }, "reloader");
+        final Thread flipper = new Thread(() -> {
+            await(start);
+            final java.util.Random random = new java.util.Random(42);
+            for (int i = 0; i < RELOADS_PER_WRITER && System.nanoTime() < deadline; i++) {
+                final List<Destination> dests = dispatcher.snapshot().set(1).destinations();
+                final DestinationState st = dispatcher.state(dests.get(random.nextInt(dests.size())));
+                if (st != null) { // null: dropped by a reload in between
+                    final boolean down = random.nextBoolean();
+                    if (down ? st.probeFailed("stress") == HealthState.PROBING
+                             : st.mark(HealthState.ACTIVE, "stress")) {
+                        flips.incrementAndGet();
+                    }
+                }
+            }
+        }, "flipper");
+        final List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            readers.add(new Thread(() -> {
+                await(start);
+                long lastVersion = 0;
+                long call = 0;
+                while (!writersDone.get() && System.nanoTime() < deadline) {
+                    final DispatchSnapshot s = dispatcher.snapshot();
+                    if (s.version() < lastVersion) {
+                        violations.add("version went back from " + lastVersion + " to " + s.version());
+                    }
+                    lastVersion = s.version();
+                    final String v = check(s, call++, false);
+                    if (v != null) {
+                        violations.add(v);
+                        return;
+                    }
+                    readerChecks.incrementAndGet();
+                }
+            }, "reader-" + r));
+        }
+        readers.forEach(Thread::start);
+        reloader.start();
+        flipper.start();
+        start.countDown();
+        for (Thread t : new Thread[] {reloader, flipper}) {
+            t.join(TimeUnit.SECONDS.toMillis(MAX_SECONDS + 5));
+            assertThat(t.isAlive()).as(t.getName()).isFalse();
+        }
+        writersDone.set(true);
+        for (Thread t : readers) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(t.isAlive()).as(t.getName()).isFalse();
+        }
+        assertThat(violations).isEmpty();
+        assertThat(flips.get()).isGreaterThan(100);
+        assertThat(readerChecks.get()).isGreaterThan(100);
+        // Every flip that changed selectability rebuilt the snapshot: more versions than reloads.
+        assertThat(dispatcher.snapshot().version()).isGreaterThan(1 + RELOADS_PER_WRITER / 3);
+        assertThat(check(dispatcher.snapshot(), 0, false)).isNull();
     }
 
     @Test
