@@ -4,7 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.NetUtil;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -32,6 +36,12 @@ import java.nio.charset.StandardCharsets;
  * Every method returns {@code null}, and builds nothing, when {@link #canRespond(SipMessage)} is false: for an ACK
  * (an ACK is never answered, §17.2.1, §17.2.3), for a response, for a failed request the parser did not mark
  * answerable, and for a request without a Via (there is nowhere to send the response).
+ *
+ * <h2>Where responses go</h2>
+ * {@link #nextHop(Via)} applies RFC 3261 §18.2.2 and RFC 3581 §4 to a top Via: for a local response the request's,
+ * for a forwarded response the one below the Via this proxy removed.
+ * {@link #response(ByteBufAllocator, SipMessage, InetSocketAddress, int, CharSequence, CharSequence)} also fills
+ * {@code received}/{@code rport} into the copied top Via, as RFC 3581 §4 asks of a server.
  *
  * <h2>Ownership</h2>
  * A returned buffer is new and owned by the caller, who releases it (normally by writing it). The request is
@@ -241,8 +251,75 @@ public final class SipResponses {
         return build(alloc, request, status, reason, warning, null, null);
     }
 
+    /**
+     * Any response, with the top Via of the copy completed as a server that received the request from
+     * {@code source} must (RFC 3261 §18.2.1, RFC 3581 §4): an {@code rport} without value gets the source port and
+     * {@code received} is then always set; otherwise {@code received} is set when the sent-by host is not the
+     * source address (see {@link SipRewriter#setReceivedRport(InetSocketAddress)}, which applies the same rule to
+     * a forwarded request).
+     *
+     * @param source the resolved address the request came from, or {@code null} to copy the Via lines unchanged
+     * @param reason the reason phrase, or {@code null} for the §21 phrase of {@code status}
+     * @param warning the text of a {@code Warning: 399} header, or {@code null} for none
+     * @throws IllegalArgumentException when {@code status} is not in 100..699 or {@code source} is unresolved
+     */
+    public ByteBuf response(ByteBufAllocator alloc, SipMessage request, InetSocketAddress source, int status,
+                            CharSequence reason, CharSequence warning) {
+        if (source != null && source.getAddress() == null) {
+            throw new IllegalArgumentException("source: " + source + " (expected: a resolved address)");
+        }
+        return build(alloc, request, source, status, reason, warning, null, null);
+    }
+
+    /**
+     * Returns where a response whose topmost Via is {@code via} is sent over an unreliable unicast transport such
+     * as UDP (RFC 3261 §18.2.2, RFC 3581 §4): to {@code maddr} if present, else to {@code received} (at the
+     * {@code rport} value when there is one), else to the sent-by host; the port is the sent-by port, or 5060
+     * (5061 for TLS) when absent. For a local response pass the request's top Via; for a forwarded response the
+     * Via below the one this proxy removed. An IP address is returned resolved (no lookup is made); a host name is
+     * returned {@linkplain InetSocketAddress#isUnresolved() unresolved}, for the caller to resolve (RFC 3263 §6).
+     * Over a reliable transport (TCP, TLS) the response goes back on the connection the request came in on instead.
+     */
+    public static InetSocketAddress nextHop(Via via) {
+        requireNonNull(via, "via");
+        final int defaultPort = "TLS".equalsIgnoreCase(via.transport()) ? 5061 : 5060;
+        final int sentByPort = via.port() > 0 ? via.port() : defaultPort;
+        final String maddr = via.maddr();
+        if (maddr != null && !maddr.isEmpty()) {
+            return address(maddr, sentByPort);
+        }
+        final String received = via.received();
+        if (received != null && !received.isEmpty()) {
+            final int rport = via.rport();
+            return address(received, rport > 0 ? rport : sentByPort);
+        }
+        return address(via.host(), sentByPort);
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        String literal = host;
+        if (literal.length() > 1 && literal.charAt(0) == '[' && literal.charAt(literal.length() - 1) == ']') {
+            literal = literal.substring(1, literal.length() - 1);
+        }
+        final byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
+        if (bytes == null) {
+            return InetSocketAddress.createUnresolved(literal, port);
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(bytes), port);
+        } catch (UnknownHostException e) {
+            // Cannot happen: NetUtil returns 4 or 16 bytes.
+            throw new IllegalStateException(e);
+        }
+    }
+
     private ByteBuf build(ByteBufAllocator alloc, SipMessage request, int status, CharSequence reason,
                           CharSequence warning, String extraName, CharSequence extraValue) {
+        return build(alloc, request, null, status, reason, warning, extraName, extraValue);
+    }
+
+    private ByteBuf build(ByteBufAllocator alloc, SipMessage request, InetSocketAddress source, int status,
+                          CharSequence reason, CharSequence warning, String extraName, CharSequence extraValue) {
         requireNonNull(alloc, "alloc");
         requireNonNull(request, "request");
         if (status < 100 || status > 699) {
@@ -261,9 +338,14 @@ public final class SipResponses {
             out.writeBytes(CRLF);
 
             final int n = request.headerCount();
+            final Via top = source == null ? null : request.topVia();
             for (int i = 0; i < n; i++) {
                 if (request.headerType(i) == SipHeader.VIA) {
-                    copyLine(out, request, i);
+                    if (top != null && top.headerIndex() == i) {
+                        copyTopViaLine(out, request, i, top, source);
+                    } else {
+                        copyLine(out, request, i);
+                    }
                 }
             }
             final int from = request.firstHeader(SipHeader.FROM);
@@ -324,6 +406,57 @@ public final class SipResponses {
         final int start = request.headerLineStart(i);
         out.writeBytes(request.content(), start, request.headerValueEnd(i) - start);
         out.writeBytes(CRLF);
+    }
+
+    /**
+     * Copies the Via line {@code i} holding the top Via, adding {@code rport} and {@code received} for
+     * {@code source} as {@link SipRewriter#setReceivedRport(InetSocketAddress)} does.
+     */
+    private static void copyTopViaLine(ByteBuf out, SipMessage request, int i, Via top, InetSocketAddress source) {
+        final ByteBuf in = request.content();
+        final InetAddress address = source.getAddress();
+        final SipRewriteParams params = new SipRewriteParams();
+        final boolean rportWithoutValue =
+                params.find(in, top.valueStart(), top.valueEnd(), "rport") && !params.hasValue();
+        final int rportAt = rportWithoutValue ? params.nameEnd : -1;
+        int receivedStart = -1;
+        int receivedEnd = -1;
+        if (rportWithoutValue || !SipRewriter.sameAddress(top.host(), address)) {
+            if (params.find(in, top.valueStart(), top.valueEnd(), "received") && params.hasValue()) {
+                receivedStart = params.valueStart;
+                receivedEnd = params.valueEnd;
+            } else {
+                receivedStart = receivedEnd = top.valueEnd();
+            }
+        }
+        final String ip = NetUtil.toAddressString(address);
+        int cursor = request.headerLineStart(i);
+        if (rportAt >= 0 && (receivedStart < 0 || rportAt <= receivedStart)) {
+            cursor = copyTo(out, in, cursor, rportAt);
+            out.writeByte('=');
+            writeDecimal(out, source.getPort());
+        }
+        if (receivedStart >= 0) {
+            cursor = copyTo(out, in, cursor, receivedStart);
+            if (receivedEnd == receivedStart) {
+                out.writeCharSequence(";received=", StandardCharsets.US_ASCII);
+            }
+            out.writeCharSequence(ip, StandardCharsets.US_ASCII);
+            cursor = receivedEnd;
+        }
+        if (rportAt >= 0 && receivedStart >= 0 && rportAt > receivedStart) {
+            cursor = copyTo(out, in, cursor, rportAt);
+            out.writeByte('=');
+            writeDecimal(out, source.getPort());
+        }
+        copyTo(out, in, cursor, request.headerValueEnd(i));
+        out.writeBytes(CRLF);
+    }
+
+    /** Copies {@code in[from, to)} to {@code out}; returns {@code to}. */
+    private static int copyTo(ByteBuf out, ByteBuf in, int from, int to) {
+        out.writeBytes(in, from, to - from);
+        return to;
     }
 
     /**

@@ -3,6 +3,8 @@ package io.siplb.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -284,6 +286,63 @@ class SipResponsesTest {
         try {
             assertThatThrownBy(() -> responses.decodeFailure(ALLOC, m))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: a failed request");
+        } finally {
+            m.release();
+        }
+    }
+
+    @Test
+    void withTheSourceTheCopiedTopViaGetsReceivedAndRport() {
+        final InetSocketAddress source = new InetSocketAddress("192.0.2.5", 5070);
+        final String rport = INVITE.replace("UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
+                                            "UDP 192.0.2.5:5060;rport;branch=z9hG4bK776asdhds");
+        final String out = respond(rport, (a, m) -> responses.response(a, m, source, 503, null, null));
+        assertThat(out).startsWith(crlf("SIP/2.0 503 Service Unavailable\n"
+                                        + "Via: SIP/2.0/UDP 192.0.2.5:5060;rport=5070;branch=z9hG4bK776asdhds"
+                                        + ";received=192.0.2.5\n"
+                                        + VIAS.substring(VIAS.indexOf("v: "))));
+        // received written before rport: replaced in place, rport filled after it.
+        final String receivedFirst = INVITE.replace(
+                "UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
+                "UDP pc33.atlanta.example.com;received=10.0.0.9;rport;branch=z9hG4bK776asdhds");
+        assertThat(respond(receivedFirst, (a, m) -> responses.response(a, m, source, 500, null, "x")))
+                .contains("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;received=192.0.2.5;rport=5070"
+                          + ";branch=z9hG4bK776asdhds\r\nv: SIP/2.0/TCP edge1");
+        // Same address and no rport: unchanged; no source: unchanged.
+        final String sameHost = INVITE.replace("UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
+                                               "UDP 192.0.2.5;branch=z9hG4bK776asdhds");
+        assertThat(respond(sameHost, (a, m) -> responses.response(a, m, source, 500, null, null)))
+                .contains("\r\nVia: SIP/2.0/UDP 192.0.2.5;branch=z9hG4bK776asdhds\r\nv: ");
+        assertThat(respond(rport, (a, m) -> responses.response(a, m, null, 500, null, null)))
+                .contains("\r\nVia: SIP/2.0/UDP 192.0.2.5:5060;rport;branch=z9hG4bK776asdhds\r\nv: ");
+    }
+
+    @Test
+    void nextHopFollowsRfc3261Section18_2_2AndRfc3581() throws Exception {
+        assertThat(nextHop("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 5060));
+        assertThat(nextHop("SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bK1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 5070));
+        assertThat(nextHop("SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 5070));
+        final InetSocketAddress name = nextHop("SIP/2.0/TLS client.example.com;branch=z9hG4bK1");
+        assertThat(name.isUnresolved()).isTrue();
+        assertThat(name.getHostString()).isEqualTo("client.example.com");
+        assertThat(name.getPort()).isEqualTo(5061);
+        assertThat(nextHop("SIP/2.0/UDP client.example.com:5062;branch=z9hG4bK1;received=192.0.2.7"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 5062));
+        assertThat(nextHop("SIP/2.0/UDP 10.0.0.2:5062;rport=40123;branch=z9hG4bK1;received=192.0.2.7"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 40123));
+        assertThat(nextHop("SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bK1;received=192.0.2.7;maddr=239.255.255.1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("239.255.255.1"), 5062));
+    }
+
+    private static InetSocketAddress nextHop(String via) {
+        final SipMessage m = decode("SIP/2.0 200 OK\nVia: " + via + "\nTo: <sip:b@h>;tag=1\nFrom: <sip:a@h>;tag=2\n"
+                                    + "Call-ID: c\nCSeq: 1 INVITE\nContent-Length: 0\n\n");
+        try {
+            assertThat(m.decoderResult().isSuccess()).as(m.errorText()).isTrue();
+            return SipResponses.nextHop(m.topVia());
         } finally {
             m.release();
         }
