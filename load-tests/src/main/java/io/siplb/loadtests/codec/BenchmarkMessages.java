@@ -11,10 +11,12 @@ import io.netty.buffer.ByteBufAllocator;
  * The SIP messages the codec benchmarks work on, as resources of this package. Immutable.
  *
  * <ul>
- *   <li>{@value #INVITE}: a typical initial INVITE, 907 bytes: 16 header fields (one Route naming the load
- *       balancer, no To tag) and a 246-byte SDP body;</li>
- *   <li>{@value #RESPONSE}: the 200 OK to it as a backend sends it back through the load balancer, 844 bytes:
- *       two Via values (the load balancer's on top), a Record-Route and an SDP body.</li>
+ *   <li>{@value #INVITE}: a realistic INVITE as it reaches siplb after two edge proxies, 926 bytes: three Via
+ *       values in two header fields (one comma-separated), two Record-Route, two Route values in one header (the
+ *       first naming the load balancer), Digest credentials, no To tag, a 142-byte SDP body. A copy of sip-codec's
+ *       {@code src/test/resources/messages/invite.sip}, so the benchmarks and the parser tests share it;</li>
+ *   <li>{@value #RESPONSE}: the 200 OK to it as the backend sends it back through siplb, 818 bytes: four Via
+ *       values in three header fields (siplb's on top), three Record-Route and an SDP body.</li>
  * </ul>
  */
 final class BenchmarkMessages {

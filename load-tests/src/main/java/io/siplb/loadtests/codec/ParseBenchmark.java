@@ -25,7 +25,7 @@ import io.siplb.codec.SipMessageParser;
 import io.siplb.codec.Via;
 
 /**
- * Parsing and indexing a typical 907-byte INVITE ({@link BenchmarkMessages#INVITE}) with {@link SipMessageParser},
+ * Parsing and indexing a typical 926-byte INVITE ({@link BenchmarkMessages#INVITE}) with {@link SipMessageParser},
  * and reading what a router needs from it: the Call-ID (hashed over its bytes, as the dispatcher's hash algorithms
  * do, without making a String), the top Via branch and the To tag. Each operation parses the same buffer again and
  * releases the message, so the figures include the retained slice and the index of one message. Not thread-safe;

@@ -36,7 +36,7 @@ import io.siplb.codec.SipRewriter;
  *       branch), {@code decrementMaxForwards}, {@code removeFirstRoute}, {@code addRecordRoute}, {@code build};</li>
  *   <li>{@code forwardRequestStatelessBranch}: the same with the branch derived from the request
  *       ({@link SipBranches#stateless(SipMessage)}), as siplb does;</li>
- *   <li>{@code forwardResponse}: on a parsed 200 OK with two Vias ({@link BenchmarkMessages#RESPONSE}),
+ *   <li>{@code forwardResponse}: on a parsed 200 OK with four Via values ({@link BenchmarkMessages#RESPONSE}),
  *       {@code removeTopVia}, {@code build};</li>
  *   <li>{@code parseAndForwardRequest}: parse the INVITE, then {@code forwardRequestStatelessBranch}, then release
  *       both (the codec's whole per-request cost in a stateless proxy).</li>
@@ -61,11 +61,11 @@ import io.siplb.codec.SipRewriter;
 public class RewriteBenchmark {
 
     /** This proxy's sent-by, written in its Via. */
-    private static final String SENT_BY = "SIP/2.0/UDP 203.0.113.5:5060";
-    /** A fixed branch for {@code forwardRequest}. */
-    private static final String BRANCH = "z9hG4bK.siplb.0123456789abcdefghij";
+    private static final String SENT_BY = "SIP/2.0/UDP 192.0.2.5:5060";
+    /** A fixed branch for {@code forwardRequest}, as long as a stateless one. */
+    private static final String BRANCH = "z9hG4bKXv3kR0aT9fQmLcEwYpZs2g";
     /** This proxy's Record-Route value. */
-    private static final String RECORD_ROUTE = "<sip:203.0.113.5:5060;lr>";
+    private static final String RECORD_ROUTE = "<sip:192.0.2.5:5060;lr>";
 
     @Param({ "heap", "direct" })
     public String buffer;
