@@ -35,6 +35,8 @@ import java.util.List;
  *       {@code Max-Forwards: 70} line is inserted (§16.6 step 3: "SHOULD be 70")</td></tr>
  *   <tr><td>{@link #removeFirstRoute()}</td><td>the whole first Route line, or only its first value and comma
  *       (§16.4 loose routing)</td></tr>
+ *   <tr><td>{@link #removeLastRoute()}</td><td>the last Route value (§16.4 strict-routing step, with
+ *       {@link #replaceRequestUri(CharSequence)})</td></tr>
  *   <tr><td>{@link #addRecordRoute(CharSequence)}, {@link #addRecordRoute(CharSequence, CharSequence)}</td>
  *       <td>one or two {@code Record-Route:} lines before the first existing Record-Route (§16.6 step 4;
  *       two for double record-routing when the transport or interface changes)</td></tr>
@@ -104,6 +106,7 @@ public final class SipRewriter {
     private static final int ONCE_REMOVE_ROUTE = 1 << 3;
     private static final int ONCE_REQUEST_URI = 1 << 4;
     private static final int ONCE_CONTENT_LENGTH = 1 << 5;
+    private static final int ONCE_REMOVE_LAST_ROUTE = 1 << 6;
 
     private final SipRewriteParams params = new SipRewriteParams();
 
@@ -302,6 +305,32 @@ public final class SipRewriter {
     }
 
     /**
+     * Removes the last Route value: the whole header line when it holds only that value, otherwise the value and
+     * the comma (and whitespace) before it. With {@link #replaceRequestUri(CharSequence)} this is the strict-routing
+     * step of RFC 3261 §16.4: when the Request-URI is a value this proxy put into a Record-Route (the previous hop
+     * was a strict router), the proxy replaces the Request-URI with the last Route value and removes that value.
+     *
+     * @throws IllegalStateException when the message has no Route
+     */
+    public SipRewriter removeLastRoute() {
+        final SipMessage m = current();
+        once(ONCE_REMOVE_LAST_ROUTE, "removeLastRoute");
+        final List<NameAddr> routes = m.routes();
+        final int n = routes.size();
+        if (n == 0) {
+            throw new IllegalStateException("removeLastRoute: the message has no Route");
+        }
+        final NameAddr last = routes.get(n - 1);
+        final NameAddr previous = n > 1 ? routes.get(n - 2) : null;
+        if (previous != null && previous.headerIndex() == last.headerIndex()) {
+            addEdit(previous.valueEnd(), last.valueEnd(), textLength);
+        } else {
+            addEdit(m.headerLineStart(last.headerIndex()), m.headerLineEnd(last.headerIndex()), textLength);
+        }
+        return this;
+    }
+
+    /**
      * Inserts a {@code Record-Route: value} line before the first existing Record-Route line, or before the empty
      * line when there is none (RFC 3261 §16.6 step 4). Calling it twice stacks two lines, the first call's on top.
      *
@@ -379,8 +408,9 @@ public final class SipRewriter {
     /**
      * Builds the rewritten message and forgets the current one. The result has one component per untouched region
      * (a retained slice of {@link SipMessage#content()}) and one per run of new bytes (a retained slice of one
-     * buffer allocated from {@code alloc}); with no edits it is a single retained slice of the whole message.
-     * The caller owns (and must release) the returned buffer; the message keeps its own reference.
+     * buffer allocated from {@code alloc}, direct when the message is direct); with no edits it is a single
+     * retained slice of the whole message. The caller owns (and must release) the returned buffer; the message keeps
+     * its own reference.
      *
      * @throws IllegalStateException when two edits overlap
      */
@@ -406,7 +436,9 @@ public final class SipRewriter {
             ByteBuf added = null;
             try {
                 if (textLength > 0) {
-                    added = alloc.buffer(textLength);
+                    // Same memory kind as the message, so that a composite of direct memory stays writable by
+                    // gathering writes (epoll's sendmsg) without a copy.
+                    added = buf.isDirect() ? alloc.directBuffer(textLength) : alloc.heapBuffer(textLength);
                     for (int k = 0; k < count; k++) {
                         final int e = order[k];
                         added.writeBytes(text, textStart[e], textEnd[e] - textStart[e]);

@@ -338,6 +338,36 @@ class SipRewriterTest {
     }
 
     @Test
+    void removeLastRouteRemovesTheLastValueOrItsLine() {
+        final String request = REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                               "Route: <sip:lb.example.com;lr>\n"
+                                               + "Route: <sip:core.example.com;lr> , <sip:last.example.com>\n");
+        assertThat(rewrite(request, SipRewriter::removeLastRoute))
+                .isEqualTo(crlf(request.replace("<sip:core.example.com;lr> , <sip:last.example.com>",
+                                                "<sip:core.example.com;lr>")));
+        assertThat(rewrite(REQUEST, SipRewriter::removeLastRoute))
+                .isEqualTo(crlf(REQUEST.replace("Route: <sip:lb.example.com;lr>\n", "")));
+    }
+
+    @Test
+    void strictRoutingStepReplacesTheRequestUriWithTheLastRoute() {
+        // RFC 3261 §16.4: the previous hop was a strict router, so the Request-URI is this proxy's Record-Route URI.
+        final String request = REQUEST.replace("INVITE sip:bob@biloxi.example.com SIP/2.0",
+                                               "INVITE sip:10.0.0.1;lr SIP/2.0")
+                                      .replace("Route: <sip:lb.example.com;lr>\n",
+                                               "Route: <sip:p2.example.com;lr>, <sip:bob@biloxi.example.com>\n");
+        final SipMessage m = decode(request);
+        try {
+            final NameAddr last = m.routes().get(m.routes().size() - 1);
+            final String out = rewrite(m, r -> r.replaceRequestUri(last.uri().toString()).removeLastRoute());
+            assertThat(out).isEqualTo(crlf(REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                                           "Route: <sip:p2.example.com;lr>\n")));
+        } finally {
+            m.release();
+        }
+    }
+
+    @Test
     void removeFirstRouteWithoutRouteIsRefused() {
         final SipMessage m = decode(REQUEST.replace("Route: <sip:lb.example.com;lr>\n", ""));
         try {
@@ -568,6 +598,8 @@ class SipRewriterTest {
             // [MF value end, Route line) | (Route line removed) | [Route line end, empty line) | Record-Route |
             // [empty line, end): 6 slices of the original and 4 runs of new bytes.
             assertThat(out.numComponents()).isEqualTo(10);
+            assertThat(content.isDirect()).isTrue();
+            assertThat(out.isDirect()).as("direct like the message, for gathering writes").isTrue();
             int original = 0;
             int added = 0;
             for (int i = 0; i < out.numComponents(); i++) {
