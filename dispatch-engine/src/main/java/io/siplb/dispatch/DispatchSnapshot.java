@@ -2,10 +2,13 @@ package io.siplb.dispatch;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -299,16 +302,15 @@ public final class DispatchSnapshot {
             }
             Arrays.sort(byPriority, (a, b) -> Integer.compare(dests[activeIdx[a]].priority(),
                                                                dests[activeIdx[b]].priority()));
+            final Destination[] pwOrder = new Destination[count];
+            final int[] pwPosition = new int[count];
+            for (int j = 0; j < count; j++) {
+                pwOrder[j] = dests[activeIdx[byPriority[j]]];
+                pwPosition[byPriority[j]] = j;
+            }
             priorityWeight = new Selection[count];
             for (int k = 0; k < count; k++) {
-                final List<Destination> order = new ArrayList<>(count);
-                order.add(dests[activeIdx[k]]);
-                for (Integer o : byPriority) {
-                    if (o != k) {
-                        order.add(dests[activeIdx[o]]);
-                    }
-                }
-                priorityWeight[k] = Selection.of(order, false);
+                priorityWeight[k] = Selection.of(new MovedToFrontList(pwOrder, pwPosition[k]), false);
             }
             int groupSize = 0;
             while (groupSize < count && dests[activeIdx[byPriority[groupSize]]].priority()
@@ -509,7 +511,7 @@ public final class DispatchSnapshot {
                     order.add(dests[i]);
                 }
             }
-            return Selection.of(order, false);
+            return Selection.of(Collections.unmodifiableList(order), false);
         }
 
         /** Kamailio's algorithm 13: round-robin over priorities lowered by the latency estimate. */
@@ -550,7 +552,7 @@ public final class DispatchSnapshot {
             for (int j = 0; j < m; j++) {
                 list.add(dests[order[j]]);
             }
-            return Selection.of(list, false);
+            return Selection.of(Collections.unmodifiableList(list), false);
         }
 
         /** SRV-style: weighted random inside the lowest priority value, the others as failover. */
@@ -574,6 +576,34 @@ public final class DispatchSnapshot {
                 }
             }
             return Selection.NO_ACTIVE_DESTINATION;
+        }
+    }
+
+    /**
+     * An unmodifiable view of an array with the element at {@code front} moved to the front and the others in
+     * array order: one shared array serves every priority-weight selection. Immutable.
+     */
+    private static final class MovedToFrontList extends AbstractList<Destination> implements RandomAccess {
+        private final Destination[] order;
+        private final int front;
+
+        MovedToFrontList(Destination[] order, int front) {
+            this.order = order;
+            this.front = front;
+        }
+
+        @Override
+        public Destination get(int index) {
+            Objects.checkIndex(index, order.length);
+            if (index == 0) {
+                return order[front];
+            }
+            return order[index <= front ? index - 1 : index];
+        }
+
+        @Override
+        public int size() {
+            return order.length;
         }
     }
 }

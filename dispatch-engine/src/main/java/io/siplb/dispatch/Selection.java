@@ -43,13 +43,16 @@ public final class Selection {
         this.parallel = parallel;
     }
 
-    /** Returns a successful selection over {@code destinations} (chosen first), which must not be empty. */
+    /**
+     * Returns a successful selection over {@code destinations} (chosen first), which must not be empty and must
+     * never change: the list is used as is, not copied, so that snapshots can share views of one array.
+     */
     static Selection of(List<Destination> destinations, boolean parallel) {
         requireNonNull(destinations, "destinations");
         if (destinations.isEmpty()) {
             throw new IllegalArgumentException("destinations: [] (expected: at least one)");
         }
-        return new Selection(Status.SELECTED, List.copyOf(destinations), parallel);
+        return new Selection(Status.SELECTED, destinations, parallel);
     }
 
     /** Returns the status. */

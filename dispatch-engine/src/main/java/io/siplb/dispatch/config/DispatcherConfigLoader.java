@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,12 +122,15 @@ public final class DispatcherConfigLoader {
         requireNonNull(algorithm, "algorithm");
         requireNonNull(hashMode, "hashMode");
         final Map<Integer, List<Destination>> bySet = new TreeMap<>();
+        final Map<Destination, String> origins = new IdentityHashMap<>();
         for (DispatcherListParser.Entry e : DispatcherListParser.parse(listFile, listFile.toString())) {
             bySet.computeIfAbsent(e.setId, k -> new ArrayList<>()).add(e.destination);
+            origins.put(e.destination, listFile + ":" + e.line);
         }
         final DispatcherSettings.Builder b = DispatcherSettings.builder().hashMode(hashMode)
                                                                .source(listFile.toString());
         for (Map.Entry<Integer, List<Destination>> e : bySet.entrySet()) {
+            checkDuplicates(e.getKey(), e.getValue(), origins);
             try {
                 b.addSet(DestinationSet.of(e.getKey(), algorithm, e.getValue()));
             } catch (IllegalArgumentException ex) {
@@ -135,9 +140,34 @@ public final class DispatcherConfigLoader {
         return b.build();
     }
 
+    /**
+     * Rejects two destinations of a set with the same identity (the same {@code duid}, or the same URI without
+     * distinct {@code duid}s), naming where both are configured.
+     */
+    private static void checkDuplicates(int setId, List<Destination> destinations, Map<Destination, String> origins) {
+        final Map<Object, Destination> seen = new HashMap<>();
+        for (Destination d : destinations) {
+            final String duid = d.attributes().duid();
+            Destination first = seen.putIfAbsent(d.key(), d);
+            if (first == null && duid == null) {
+                first = seen.putIfAbsent("uri:" + d.uri(), d);
+            }
+            if (first != null) {
+                final String what = duid != null && duid.equals(first.attributes().duid())
+                                    ? "duplicate duid \"" + duid + "\" (expected: unique in a set"
+                                    : "duplicate uri \"" + d.uri() + "\" (expected: unique in a set, or distinct "
+                                      + "duid attributes";
+                throw new DispatchConfigException(origins.get(d) + ": set " + setId + ": " + what + "; first at "
+                                                  + origins.get(first) + ')');
+            }
+        }
+    }
+
     /** One load: remembers the configuration file for messages and relative paths. Not thread-safe. */
     private static final class Loader {
         private final Path configFile;
+        /** Where each destination is configured ({@code file:line}), for duplicate errors. */
+        private final Map<Destination, String> origins = new IdentityHashMap<>();
 
         Loader(Path configFile) {
             this.configFile = configFile;
@@ -193,6 +223,7 @@ public final class DispatcherConfigLoader {
                 sources.add(file.toString());
                 for (DispatcherListParser.Entry e : DispatcherListParser.parse(file, file.toString())) {
                     destinations.computeIfAbsent(e.setId, k -> new ArrayList<>()).add(e.destination);
+                    origins.put(e.destination, file + ":" + e.line);
                 }
             }
             if (c.hasPath("sets")) {
@@ -257,6 +288,7 @@ public final class DispatcherConfigLoader {
             }
             for (Map.Entry<Integer, List<Destination>> e : destinations.entrySet()) {
                 final Algorithm a = algorithms.getOrDefault(e.getKey(), defaultAlgorithm);
+                checkDuplicates(e.getKey(), e.getValue(), origins);
                 try {
                     builder.addSet(DestinationSet.of(e.getKey(), a, e.getValue()));
                 } catch (IllegalArgumentException ex) {
@@ -293,7 +325,10 @@ public final class DispatcherConfigLoader {
             final ConfigList list = (ConfigList) dv;
             final List<Destination> target = destinations.computeIfAbsent(id, k -> new ArrayList<>());
             for (int i = 0; i < list.size(); i++) {
-                target.add(readDestination(list.get(i), id, key + ".destinations[" + i + ']'));
+                final String k = key + ".destinations[" + i + ']';
+                final Destination d = readDestination(list.get(i), id, k);
+                target.add(d);
+                origins.put(d, where(list.get(i)) + ": " + PATH + '.' + k);
             }
         }
 

@@ -141,8 +141,11 @@ class DispatcherConfigLoaderTest {
              + "or wss)"},
             {"1 sip:no-such-host.invalid\n", list + ":1: uri: \"sip:no-such-host.invalid\" host "
                                              + "\"no-such-host.invalid\" does not resolve"},
-            {"1 sip:127.0.0.1:5080\n1 sip:127.0.0.1:5080\n", "duplicate uri \"sip:127.0.0.1:5080\" (expected: unique "
-                                                             + "in a set, or distinct duid attributes)"},
+            {"1 sip:127.0.0.1:5080\n1 sip:127.0.0.1:5080\n", list + ":2: set 1: duplicate uri \"sip:127.0.0.1:5080\" "
+                                                             + "(expected: unique in a set, or distinct duid "
+                                                             + "attributes; first at " + list + ":1)"},
+            {"1 sip:127.0.0.1:5080 0 0 duid=a\n1 sip:127.0.0.1:5081 0 0 duid=a\n",
+             list + ":2: set 1: duplicate duid \"a\" (expected: unique in a set; first at " + list + ":1)"},
         };
         for (String[] c : cases) {
             write("conf/dispatcher.list", c[0]);
@@ -183,6 +186,10 @@ class DispatcherConfigLoaderTest {
              "siplb.conf:2: siplb.dispatcher.sets[0].destinations[0].attrs: maxload: -1 (expected: 0..)"},
             {"sets = [ { id = 1, destinations = [ \"sip:127.0.0.1\" ] }, { id = 1, algorithm = 4 } ]",
              "siplb.conf:2: siplb.dispatcher.sets[1].id: 1 (expected: unique set ids; also defined in sets[0])"},
+            {"sets = [ { id = 1, destinations = [ \"sip:127.0.0.1\",\n \"sip:127.0.0.1\" ] } ]",
+             "siplb.conf:3: siplb.dispatcher.sets[0].destinations[1]: set 1: duplicate uri \"sip:127.0.0.1\" "
+             + "(expected: unique in a set, or distinct duid attributes; first at " + dir.resolve("siplb.conf")
+             + ":2: siplb.dispatcher.sets[0].destinations[0])"},
             {"sets { x { algorithm = 4 } }", "siplb.conf:2: siplb.dispatcher.sets.x: set id \"x\" (expected: a "
                                              + "non-negative integer)"},
             {"sets = [ { id = 1, destinations = [ \"sip:127.0.0.1\" ], weight = 3 } ]",
