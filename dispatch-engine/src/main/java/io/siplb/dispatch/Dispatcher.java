@@ -178,6 +178,14 @@ public final class Dispatcher {
         return false;
     }
 
+    /**
+     * Stops following the registry's health transitions (for a registry that outlives this dispatcher). Selection
+     * keeps working on the last snapshot.
+     */
+    public void close() {
+        registry.removeListener(listener);
+    }
+
     private void onTransition(DestinationState state, HealthTransition transition) {
         if (transition.from().acceptsNewCalls() != transition.to().acceptsNewCalls()
             || state.health().acceptsNewCalls() != snapshotAccepts(state.key())) {

@@ -109,6 +109,17 @@ class DispatcherReloadTest {
     }
 
     @Test
+    void aClosedDispatcherNoLongerFollowsTheRegistry() {
+        final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.ROUND_ROBIN,
+                                                        line(5000), line(5001)));
+        d.close();
+        final DispatchSnapshot last = d.snapshot();
+        d.state(byPort(d, 5000)).setAdminState(HealthState.DISABLED, "test");
+        assertThat(d.snapshot()).isSameAs(last);
+        assertThat(d.select(1, SelectionKey.NONE).isSelected()).isTrue();
+    }
+
+    @Test
     void roundRobinContinuesAcrossSwaps() {
         final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.ROUND_ROBIN,
                                                         line(5000), line(5001)));

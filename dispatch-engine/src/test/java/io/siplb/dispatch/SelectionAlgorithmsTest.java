@@ -154,6 +154,46 @@ class SelectionAlgorithmsTest {
     }
 
     @Test
+    void relativeWeightWhenEveryCcDestinationIsCongestedFavoursTheLeastCongested() {
+        // weight=1: any congestion of 1 ms or more brings rweight to 0, so both are congested and none is normal.
+        final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.RELATIVE_WEIGHT,
+                                                        line(5000, 0, 0, "rweight=50;weight=1;cc=1"),
+                                                        line(5001, 0, 0, "rweight=50;weight=1;cc=1")));
+        final Destination a = d.snapshot().set(1).destinations().get(0);
+        final Destination b = d.snapshot().set(1).destinations().get(1);
+        for (Destination x : new Destination[] {a, b}) {
+            for (int i = 0; i < 30; i++) {
+                d.state(x).latency().recordMillis(10);
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            d.state(a).latency().recordMillis(100);
+            d.state(b).latency().recordMillis(400);
+        }
+        d.refresh();
+        final int ca = (int) (d.state(a).latency().estimateMillis() - d.state(a).latency().averageMillis());
+        final int cb = (int) (d.state(b).latency().estimateMillis() - d.state(b).latency().averageMillis());
+        assertThat(ca).isPositive().isLessThan(cb);
+        // Kamailio: rweight = (sum of congestion << 4) / own congestion.
+        final int wa = ((ca + cb) << 4) / ca;
+        final int wb = ((ca + cb) << 4) / cb;
+        final Map<Integer, Integer> counts = picks(d, Algorithm.RELATIVE_WEIGHT, (wa + wb) * 100);
+        assertThat(counts.get(a.port())).isEqualTo(wa * 100);
+        assertThat(counts.get(b.port())).isEqualTo(wb * 100);
+    }
+
+    @Test
+    void weightedGivesNothingToDestinationsWithoutAWeightAndRoundRobinWhenNoneHasOne() {
+        final Dispatcher some = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.WEIGHTED,
+                                                           line(5000, 0, 0, "weight=20"), line(5001),
+                                                           line(5002, 0, 0, "weight=60")));
+        assertThat(picks(some, Algorithm.WEIGHTED, 4000)).containsOnly(Map.entry(5000, 1000), Map.entry(5002, 3000));
+        final Dispatcher none = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.WEIGHTED,
+                                                           lines(2, 5000, "")));
+        assertThat(picks(none, Algorithm.WEIGHTED, 4000)).containsOnly(Map.entry(5000, 2000), Map.entry(5001, 2000));
+    }
+
+    @Test
     void priorityPicksTheFirstActiveInPriorityOrder() {
         final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.PRIORITY,
                                                         line(5000, 0, 1, ""), line(5001, 0, 9, ""),
