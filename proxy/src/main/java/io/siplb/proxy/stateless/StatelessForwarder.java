@@ -190,7 +190,7 @@ public final class StatelessForwarder {
         int end = routes.size();
         String newRequestUri = null;
         SipUri target = requestUri;
-        if (end == 1 && requestUri != null && requestUri.user() == null && isOwn(own, requestUri)) {
+        if (end > 0 && requestUri != null && requestUri.user() == null && isOwn(own, requestUri)) {
             // A strict-routing predecessor put siplb's Record-Route into the Request-URI.
             final SipUri last = routes.get(end - 1).uri();
             newRequestUri = last.toString();
@@ -246,7 +246,7 @@ public final class StatelessForwarder {
         r.setReceivedRport(sender);
         if (newRequestUri != null) {
             r.replaceRequestUri(newRequestUri);
-            r.removeFirstRoute();
+            r.removeLastRoute();
         }
         if (removeTopRoute) {
             r.removeFirstRoute();
@@ -262,8 +262,8 @@ public final class StatelessForwarder {
         }
         r.addVia(out.viaSentBy(), SipBranches.stateless(msg));
         final ByteBuf buf = r.build(out.channel().alloc());
-        send(out, buf, to);
         stats.requestForwarded();
+        send(out, buf, to);
     }
 
     private void handleResponse(SipMessage msg) {
@@ -302,8 +302,8 @@ public final class StatelessForwarder {
             return;
         }
         final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().build(out.channel().alloc());
-        send(out, buf, to);
         stats.responseForwarded();
+        send(out, buf, to);
     }
 
     /** Chooses a destination of the default set; returns an {@link InetSocketAddress} or a {@link RejectReason}. */

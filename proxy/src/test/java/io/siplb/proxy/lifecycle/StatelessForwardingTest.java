@@ -247,6 +247,21 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void strictRouterWithSeveralRoutesLeavesTheOthersInPlace() {
+        final String target = "sip:bob@127.0.0.1:" + uas2.port();
+        final String nextProxy = "<sip:127.0.0.1:" + uas1.port() + ";lr>";
+        final String info = request("INFO", "sip:" + siplbHostPort + ";lr", "dialog-3@uac", "z9hG4bK-info-3", 4,
+                                    "b3", "Route: " + nextProxy + ", <" + target + ">\r\n");
+        uac.send(info, siplb);
+        // The Request-URI becomes the last Route; the request goes on to the next (loose) Route.
+        final String fwd = uas1.receive(WAIT);
+        assertThat(fwd).isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("INFO " + target + " SIP/2.0");
+        assertThat(headers(fwd, "Route")).containsExactly(nextProxy);
+        assertThat(uas2.receive(QUIET)).isNull();
+    }
+
+    @Test
     void maxForwardsZeroIsAnswered483AndNeverForwarded() {
         final String options = request("OPTIONS", "sip:bob@example.com", "mf0@uac", "z9hG4bK-mf0", 1, null, "")
                 .replace("Max-Forwards: 70", "Max-Forwards: 0");
