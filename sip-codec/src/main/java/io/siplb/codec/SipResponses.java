@@ -354,9 +354,10 @@ public final class SipResponses {
             }
             final int to = request.firstHeader(SipHeader.TO);
             if (to >= 0) {
-                out.writeBytes(in, request.headerLineStart(to), request.headerValueEnd(to) - request.headerLineStart(to));
+                final int toEnd = request.headerValueEnd(to);
+                copyTo(out, in, request.headerLineStart(to), toEnd);
                 final SipRewriteParams params = new SipRewriteParams();
-                if (status != 100 && !params.find(in, request.headerValueStart(to), request.headerValueEnd(to), "tag")) {
+                if (status != 100 && !params.find(in, request.headerValueStart(to), toEnd, "tag")) {
                     out.writeBytes(TAG_PARAM);
                     writeTag(out, request, from, params);
                 }

@@ -7,8 +7,8 @@ import io.netty.buffer.ByteBuf;
  * or an {@code addr-spec}) by scanning the bytes of the message, without building strings. Parameters start at
  * the first {@code ;} that is outside a quoted string and outside {@code <...>} (RFC 3261 §20.10: parameters of a
  * URI inside angle brackets belong to the URI, not to the header); quoted parameter values may contain {@code ;}.
- * Used by {@link SipRewriter} and {@link SipResponses} so that both also work on a partially indexed message.
- * Not thread-safe; confined to the channel's EventLoop (each instance holds the last match).
+ * Used by {@link SipRewriter} and {@link SipResponses} so that both also work on a partially indexed message. Each
+ * instance holds the last match. Not thread-safe; confined to the channel's EventLoop.
  */
 final class SipRewriteParams {
 

@@ -18,8 +18,8 @@ import java.util.List;
  * (each one a byte range of the original replaced by a few new bytes), sorted by offset, and {@link #build} returns
  * one {@link CompositeByteBuf} made of retained slices of {@link SipMessage#content()} interleaved with slices of a
  * single small buffer holding all the new bytes. Several operations apply to one message in one pass. The body is
- * never touched, so the Content-Length of the message stays valid. Not thread-safe; confined to the channel's
- * EventLoop (keep one instance per EventLoop and reuse it: it allocates nothing per message except the output).
+ * never touched, so the Content-Length of the message stays valid. Keep one instance per EventLoop and reuse it:
+ * it allocates nothing per message except the output. Not thread-safe; confined to the channel's EventLoop.
  *
  * <h2>Operations (RFC 3261 §16.6 request forwarding, §16.7 response forwarding, RFC 3581)</h2>
  * <table>

@@ -309,8 +309,9 @@ class SipResponsesTest {
                 .contains("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;received=192.0.2.5;rport=5070"
                           + ";branch=z9hG4bK776asdhds\r\nv: SIP/2.0/TCP edge1");
         // Same address and no rport: unchanged; no source: unchanged.
-        final String sameHost = INVITE.replace("UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
-                                               "UDP 192.0.2.5;branch=z9hG4bK776asdhds");
+        final String sameHost = INVITE.replace(
+                "UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
+                "UDP 192.0.2.5;branch=z9hG4bK776asdhds");
         assertThat(respond(sameHost, (a, m) -> responses.response(a, m, source, 500, null, null)))
                 .contains("\r\nVia: SIP/2.0/UDP 192.0.2.5;branch=z9hG4bK776asdhds\r\nv: ");
         assertThat(respond(rport, (a, m) -> responses.response(a, m, null, 500, null, null)))
