@@ -53,7 +53,8 @@ import io.siplb.dispatch.Transport;
  * </ul>
  *
  * <p>Ownership: {@link #handle} neither retains nor releases the message; the caller releases it afterwards. Each
- * forwarded message and local response is a new buffer written to a socket, which releases it after sending.
+ * forwarded message and local response is a new buffer written to a socket, which releases it after sending. Writes
+ * to the forwarder's own socket are flushed by {@link #flush()}, which the transport calls after each read batch.
  *
  * <p>No locks and no logging per message: drops and failures are counted in {@link ProxyStats}, with at most one
  * DEBUG line per second. Not thread-safe; confined to the channel's EventLoop (one instance per socket).
@@ -73,6 +74,7 @@ public final class StatelessForwarder {
     private final int retryAfterSeconds;
     private final ChannelFutureListener sendListener;
     private long nextLogNanos;
+    private boolean flushPending;
 
     /**
      * Creates the forwarder of one socket.
@@ -510,7 +512,21 @@ public final class StatelessForwarder {
     }
 
     private void send(Egress out, ByteBuf buf, InetSocketAddress to) {
-        out.channel().writeAndFlush(new DatagramPacket(buf, to)).addListener(sendListener);
+        if (out == self) {
+            // Flushed once per read batch by flush(), called from channelReadComplete.
+            out.channel().write(new DatagramPacket(buf, to)).addListener(sendListener);
+            flushPending = true;
+        } else {
+            out.channel().writeAndFlush(new DatagramPacket(buf, to)).addListener(sendListener);
+        }
+    }
+
+    /** Flushes what {@link #handle} wrote to this forwarder's own socket since the last flush. */
+    public void flush() {
+        if (flushPending) {
+            flushPending = false;
+            self.channel().flush();
+        }
     }
 
     private void debug(String format, Object arg1, Object arg2) {

@@ -67,6 +67,14 @@ public final class UdpSipHandler extends SimpleChannelInboundHandler<DatagramPac
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (forwarder != null) {
+            forwarder.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A UDP socket keeps serving after a failed read or an ICMP error; count it and go on.
         stats.drop(DropReason.INTERNAL_ERROR);

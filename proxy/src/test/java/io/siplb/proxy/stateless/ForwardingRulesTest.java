@@ -1,0 +1,169 @@
+package io.siplb.proxy.stateless;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMessageParser;
+import io.siplb.codec.SipMethod;
+import io.siplb.codec.SipUri;
+import io.siplb.dispatch.Algorithm;
+import io.siplb.dispatch.KamailioHash;
+import io.siplb.dispatch.SelectionKey;
+
+/** The routing rules of {@link StatelessForwarder} that need no socket. */
+class ForwardingRulesTest {
+
+    private static final String REQUEST =
+            "INVITE sip:bob@Example.com:5070;transport=udp SIP/2.0\r\n" +
+            "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bK-1\r\n" +
+            "From: <sip:alice@example.com>;tag=a\r\n" +
+            "To: <sip:bob@example.com:5060>\r\n" +
+            "Call-ID:  call-7@host \r\n" +
+            "CSeq: 1 INVITE\r\n" +
+            "Proxy-Authorization: Digest username=\"carol\", realm=\"x\"\r\n" +
+            "Content-Length: 0\r\n\r\n";
+
+    private static SipMessage parse(String text) {
+        final ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        try {
+            return new SipMessageParser().parse(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void selectionKeyFollowsTheSetsAlgorithm() {
+        final SipMessage msg = parse(REQUEST);
+        try {
+            assertThat(key(Algorithm.HASH_CALL_ID, msg)).isEqualTo(KamailioHash.hash("call-7@host"));
+            assertThat(key(Algorithm.HASH_KEY, msg)).isEqualTo(KamailioHash.hash("call-7@host"));
+            assertThat(key(Algorithm.HASH_FROM_URI, msg)).isEqualTo(KamailioHash.hash("alice", "example.com"));
+            // The scheme's default port is left out, as Kamailio does.
+            assertThat(key(Algorithm.HASH_TO_URI, msg)).isEqualTo(KamailioHash.hash("bob", "example.com"));
+            assertThat(key(Algorithm.HASH_REQUEST_URI, msg)).isEqualTo(KamailioHash.hash("bob", "example.com:5070"));
+            assertThat(key(Algorithm.HASH_AUTH_USERNAME, msg)).isEqualTo(KamailioHash.hash("carol"));
+            assertThat(StatelessForwarder.selectionKey(Algorithm.ROUND_ROBIN, msg)).isSameAs(SelectionKey.NONE);
+        } finally {
+            msg.release();
+        }
+    }
+
+    private static int key(Algorithm algorithm, SipMessage msg) {
+        final SelectionKey k = StatelessForwarder.selectionKey(algorithm, msg);
+        assertThat(k.isPresent()).isTrue();
+        return k.hash();
+    }
+
+    @Test
+    void nextHopOfAUriNeedsAnIpLiteralAndUdp() {
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1:5080;lr")))
+                .isEqualTo(new InetSocketAddress("127.0.0.1", 5080));
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:bob@[::1]")))
+                .isEqualTo(new InetSocketAddress("::1", 5060));
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;maddr=127.0.0.2;lr")))
+                .isEqualTo(new InetSocketAddress("127.0.0.2", 5060));
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;transport=UDP")))
+                .isEqualTo(new InetSocketAddress("127.0.0.1", 5060));
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;transport=tcp")))
+                .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sips:127.0.0.1")))
+                .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;lr")))
+                .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+        assertThat(StatelessForwarder.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+    }
+
+    @Test
+    void responsesGoToMaddrThenReceivedAndRportThenSentBy() {
+        final SipMessage msg = parse(
+                "SIP/2.0 200 OK\r\n" +
+                "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-top\r\n" +
+                "Via: SIP/2.0/UDP host.example.com:5070;branch=z9hG4bK-a;received=127.0.0.3;rport=6000\r\n" +
+                "Via: SIP/2.0/UDP host.example.com:5070;branch=z9hG4bK-b;received=127.0.0.4\r\n" +
+                "Via: SIP/2.0/UDP 127.0.0.5;branch=z9hG4bK-c\r\n" +
+                "Via: SIP/2.0/UDP 127.0.0.6:5090;branch=z9hG4bK-d;maddr=127.0.0.7;received=127.0.0.8\r\n" +
+                "Via: SIP/2.0/UDP host.example.com;branch=z9hG4bK-e\r\n" +
+                "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n" +
+                "Call-ID: r\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+        try {
+            assertThat(msg.decoderResult().isSuccess()).isTrue();
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(1)))
+                    .isEqualTo(new InetSocketAddress("127.0.0.3", 6000));
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(2)))
+                    .isEqualTo(new InetSocketAddress("127.0.0.4", 5070));
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(3)))
+                    .isEqualTo(new InetSocketAddress("127.0.0.5", 5060));
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(4)))
+                    .isEqualTo(new InetSocketAddress("127.0.0.7", 5090));
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(5))).isNull();
+        } finally {
+            msg.release();
+        }
+    }
+
+    @Test
+    void localResponsesGoToTheSourceAddress() {
+        final SipMessage msg = parse(REQUEST.replace("branch=z9hG4bK-1", "branch=z9hG4bK-1;rport"));
+        final SipMessage noRport = parse(REQUEST);
+        try {
+            final InetSocketAddress sender = new InetSocketAddress("127.0.0.9", 40000);
+            assertThat(StatelessForwarder.localResponseTarget(msg.topVia(), sender)).isEqualTo(sender);
+            assertThat(StatelessForwarder.localResponseTarget(noRport.topVia(), sender))
+                    .isEqualTo(new InetSocketAddress("127.0.0.9", 5070));
+        } finally {
+            msg.release();
+            noRport.release();
+        }
+    }
+
+    @Test
+    void dialogCreatingMethodsGetARecordRoute() {
+        for (SipMethod m : List.of(SipMethod.INVITE, SipMethod.SUBSCRIBE, SipMethod.REFER, SipMethod.NOTIFY)) {
+            assertThat(StatelessForwarder.isDialogCreating(m)).as(m.name()).isTrue();
+        }
+        for (SipMethod m : List.of(SipMethod.ACK, SipMethod.BYE, SipMethod.CANCEL, SipMethod.OPTIONS,
+                                   SipMethod.REGISTER, SipMethod.MESSAGE)) {
+            assertThat(StatelessForwarder.isDialogCreating(m)).as(m.name()).isFalse();
+        }
+        assertThat(StatelessForwarder.isDialogCreating(null)).isFalse();
+    }
+
+    @Test
+    void ownAddressesMatchListenersAndTheAdvertisedAddress() {
+        final OwnAddresses own = new OwnAddresses(
+                List.of(new InetSocketAddress("127.0.0.1", 5060), new InetSocketAddress("::1", 5070)),
+                "sip.Example.com", -1);
+        assertThat(own.matches("127.0.0.1", -1)).isTrue();
+        assertThat(own.matches("127.0.0.1", 5060)).isTrue();
+        assertThat(own.matches("127.0.0.1", 5070)).isFalse();
+        assertThat(own.matches("[::1]", 5070)).isTrue();
+        assertThat(own.matches("[0:0:0:0:0:0:0:1]", 5070)).isTrue();
+        assertThat(own.matches("SIP.example.COM", 5060)).isTrue();
+        assertThat(own.matches("sip.example.com.", 5070)).isTrue();
+        assertThat(own.matches("sip.example.com", 5080)).isFalse();
+        assertThat(own.matches("other.example.com", 5060)).isFalse();
+        assertThat(own.matches("127.0.0.2", 5060)).isFalse();
+        assertThat(own.isListener(new InetSocketAddress("127.0.0.1", 5060))).isTrue();
+        assertThat(own.isListener(new InetSocketAddress("127.0.0.1", 5061))).isFalse();
+
+        final OwnAddresses advertisedPort = new OwnAddresses(List.of(new InetSocketAddress("127.0.0.1", 5060)),
+                                                             "192.0.2.1", 15060);
+        assertThat(advertisedPort.matches("192.0.2.1", 15060)).isTrue();
+        assertThat(advertisedPort.matches("192.0.2.1", 5060)).isFalse();
+
+        final OwnAddresses wildcard = new OwnAddresses(List.of(new InetSocketAddress("0.0.0.0", 5060)),
+                                                       "192.0.2.1", -1);
+        assertThat(wildcard.matches("127.0.0.1", 5060)).isTrue();
+        assertThat(wildcard.matches("192.0.2.1", 5060)).isTrue();
+        assertThat(wildcard.matches("203.0.113.7", 5060)).isFalse();
+    }
+}
