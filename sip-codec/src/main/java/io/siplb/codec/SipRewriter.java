@@ -181,11 +181,11 @@ public final class SipRewriter {
      */
     public SipRewriter removeTopVia() {
         final SipMessage m = current();
-        once(ONCE_REMOVE_TOP_VIA, "removeTopVia");
         final List<Via> vias = m.vias();
         if (vias.isEmpty()) {
             throw new IllegalStateException("removeTopVia: the message has no Via");
         }
+        once(ONCE_REMOVE_TOP_VIA, "removeTopVia");
         final Via top = vias.get(0);
         final Via next = vias.size() > 1 ? vias.get(1) : null;
         removeFirstValue(m, top.headerIndex(), top.valueStart(),
@@ -217,11 +217,11 @@ public final class SipRewriter {
             throw new IllegalArgumentException("source: " + source + " (expected: a resolved address)");
         }
         final SipMessage m = current();
-        once(ONCE_RECEIVED, "setReceivedRport");
         final Via top = m.topVia();
         if (top == null) {
             throw new IllegalStateException("setReceivedRport: the message has no Via");
         }
+        once(ONCE_RECEIVED, "setReceivedRport");
         final ByteBuf buf = content;
         final int base = buf.readerIndex();
         final int start = base + top.valueStart();
@@ -259,9 +259,15 @@ public final class SipRewriter {
      */
     public SipRewriter decrementMaxForwards() {
         final SipMessage m = currentRequest("decrementMaxForwards");
-        once(ONCE_MAX_FORWARDS, "decrementMaxForwards");
         final int value = m.maxForwards();
         final int header = m.firstHeader(SipHeader.MAX_FORWARDS);
+        if (header >= 0 && value < 0) {
+            throw new IllegalStateException("Max-Forwards: malformed (expected: 0..255)");
+        }
+        if (header >= 0 && value == 0) {
+            throw new IllegalStateException("Max-Forwards: 0 (expected: > 0; answer 483 Too Many Hops instead)");
+        }
+        once(ONCE_MAX_FORWARDS, "decrementMaxForwards");
         final int from = textLength;
         if (header < 0) {
             final int at = m.headersEnd();
@@ -270,12 +276,6 @@ public final class SipRewriter {
             appendBytes(CRLF);
             addEdit(at, at, from);
             return this;
-        }
-        if (value < 0) {
-            throw new IllegalStateException("Max-Forwards: malformed (expected: 0..255)");
-        }
-        if (value == 0) {
-            throw new IllegalStateException("Max-Forwards: 0 (expected: > 0; answer 483 Too Many Hops instead)");
         }
         appendDecimal(value - 1);
         addEdit(m.headerValueStart(header), m.headerValueEnd(header), from);
@@ -292,11 +292,11 @@ public final class SipRewriter {
      */
     public SipRewriter removeFirstRoute() {
         final SipMessage m = current();
-        once(ONCE_REMOVE_ROUTE, "removeFirstRoute");
         final List<NameAddr> routes = m.routes();
         if (routes.isEmpty()) {
             throw new IllegalStateException("removeFirstRoute: the message has no Route");
         }
+        once(ONCE_REMOVE_ROUTE, "removeFirstRoute");
         final NameAddr first = routes.get(0);
         final NameAddr next = routes.size() > 1 ? routes.get(1) : null;
         removeFirstValue(m, first.headerIndex(), first.valueStart(),
@@ -314,12 +314,12 @@ public final class SipRewriter {
      */
     public SipRewriter removeLastRoute() {
         final SipMessage m = current();
-        once(ONCE_REMOVE_LAST_ROUTE, "removeLastRoute");
         final List<NameAddr> routes = m.routes();
         final int n = routes.size();
         if (n == 0) {
             throw new IllegalStateException("removeLastRoute: the message has no Route");
         }
+        once(ONCE_REMOVE_LAST_ROUTE, "removeLastRoute");
         final NameAddr last = routes.get(n - 1);
         final NameAddr previous = n > 1 ? routes.get(n - 2) : null;
         if (previous != null && previous.headerIndex() == last.headerIndex()) {
@@ -366,18 +366,18 @@ public final class SipRewriter {
     public SipRewriter replaceRequestUri(CharSequence uri) {
         requireNonNull(uri, "uri");
         final SipMessage m = currentRequest("replaceRequestUri");
-        once(ONCE_REQUEST_URI, "replaceRequestUri");
         if (uri.length() == 0) {
             throw new IllegalArgumentException("uri: \"\" (expected: a non-empty URI)");
         }
-        final int from = textLength;
-        appendText(uri, "uri");
-        for (int i = from; i < textLength; i++) {
-            if (text[i] == ' ' || text[i] == '\t') {
-                textLength = from;
-                throw new IllegalArgumentException("uri: " + uri + " (expected: no whitespace)");
+        for (int i = 0; i < uri.length(); i++) {
+            final char c = uri.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                throw new IllegalArgumentException("uri: \"" + uri + "\" (expected: no whitespace)");
             }
         }
+        once(ONCE_REQUEST_URI, "replaceRequestUri");
+        final int from = textLength;
+        appendText(uri, "uri");
         addEdit(m.requestUriStart(), m.requestUriEnd(), from);
         return this;
     }

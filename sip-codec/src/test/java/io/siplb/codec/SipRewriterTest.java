@@ -424,7 +424,14 @@ class SipRewriterTest {
             assertThatThrownBy(() -> rewriter.replaceRequestUri("sip:a b")).isInstanceOf(
                     IllegalArgumentException.class);
             assertThat(rewriter.editCount()).isZero();
-            rewriter.clear();
+            // The refused call did not count as applied: a valid URI is still accepted.
+            rewriter.replaceRequestUri("sip:b@h");
+            final CompositeByteBuf out = rewriter.build(ALLOC);
+            try {
+                assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("INVITE sip:b@h SIP/2.0\r\n");
+            } finally {
+                out.release();
+            }
         } finally {
             m.release();
         }
