@@ -27,7 +27,7 @@ public final class LatencyStats {
     /*
      * Concurrency: every update reads the current immutable Snapshot, computes the next one and publishes it with
      * a compare-and-set on `current`, retrying on contention. Readers get a consistent Snapshot with one volatile
-     * read. An update allocates one Snapshot (56 bytes on a compressed-oops JVM); updates come from probe replies
+     * read. An update allocates one Snapshot (72 bytes on a compressed-oops JVM); updates come from probe replies
      * and completed transactions, not from every message.
      */
 
