@@ -48,8 +48,9 @@ import io.siplb.codec.SipRewriter;
  * <p>Run:
  * <pre>{@code
  * java -jar load-tests/target/benchmarks.jar RewriteBenchmark -prof gc
- * # short run, as in BENCHMARKS.md:
- * java -jar load-tests/target/benchmarks.jar RewriteBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc
+ * # short run, as in BENCHMARKS.md (CpuTimeProfiler: CPU time per operation, steadier on a shared machine):
+ * java -jar load-tests/target/benchmarks.jar RewriteBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc \
+ *     -prof io.siplb.loadtests.CpuTimeProfiler
  * }</pre>
  */
 @State(Scope.Thread)
