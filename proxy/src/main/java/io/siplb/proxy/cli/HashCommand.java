@@ -4,12 +4,12 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 
-import io.siplb.dispatch.KamailioHash;
+import io.siplb.dispatch.cli.DispatchCommands;
 
 /**
  * {@code siplb hash --slots N VALUE [VALUE2]}: prints Kamailio's dispatcher hash ({@code ds_get_hash}) of the values
- * and the slot it maps to among N ({@code hash % N}, unsigned), as Kamailio's {@code dispatcher.hash} RPC does.
- * Immutable (static methods only).
+ * and the slot it maps to among N ({@code hash % N}, unsigned), as Kamailio's {@code dispatcher.hash} RPC does
+ * ({@link DispatchCommands#hash}). Immutable (static methods only).
  */
 final class HashCommand {
 
@@ -34,12 +34,7 @@ final class HashCommand {
         if (n < 1 || n > 2) {
             throw new UsageException("hash: " + n + " values given (expected: VALUE [VALUE2])");
         }
-        final String value = o.get("0");
-        final String value2 = o.get("1");
-        final int hash = KamailioHash.hash(value, value2);
-        final int slot = Integer.remainderUnsigned(hash, slots);
-        out.println("hash: " + KamailioHash.unsigned(hash));
-        out.println("slot: " + slot);
+        out.print(DispatchCommands.hash(slots, o.get("0"), o.get("1")));
         return Main.EXIT_OK;
     }
 }

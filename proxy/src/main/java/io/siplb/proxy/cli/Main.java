@@ -34,9 +34,11 @@ public final class Main {
             "  parse FILE...                      Parse one SIP message per file and print one JSON object per\n" +
             "                                     file (one line each). Exit status 0 when every file parses.\n" +
             "  hash --slots N VALUE [VALUE2]      Print Kamailio's dispatcher hash of VALUE (then VALUE2) and the\n" +
-            "                                     slot it maps to among N.\n" +
-            "  select -c FILE --set ID --key KEY  Print the destination set ID's algorithm picks for KEY with the\n" +
-            "                                     destinations configured in FILE.\n" +
+            "                                     slot it maps to among N, as Kamailio's dispatcher.hash RPC.\n" +
+            "  select -c FILE --set ID --key KEY [--algorithm NAME] [--hash-mode consistent|kamailio]\n" +
+            "                                     Print the destination set ID's algorithm (or NAME) picks for KEY\n" +
+            "                                     (e.g. a Call-ID) and the failover order, with the destinations of\n" +
+            "                                     FILE (a siplb configuration, or a Kamailio dispatcher .list).\n" +
             "  help, --help, -h                   Print this help.\n" +
             "\n" +
             "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";

@@ -1,30 +1,33 @@
 package io.siplb.proxy.cli;
 
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-import io.siplb.dispatch.Destination;
-import io.siplb.dispatch.DestinationSet;
-import io.siplb.dispatch.Dispatcher;
-import io.siplb.dispatch.Selection;
-import io.siplb.dispatch.SelectionKey;
-import io.siplb.proxy.config.ListenAddress;
+import io.siplb.dispatch.Algorithm;
+import io.siplb.dispatch.cli.DispatchCommands;
+import io.siplb.dispatch.config.DispatchConfigException;
 import io.siplb.proxy.config.SiplbConfig;
+import io.siplb.proxy.config.SiplbConfigException;
 
 /**
- * {@code siplb select -c FILE --set ID --key KEY}: loads the destinations of FILE and prints the one the set's
- * algorithm picks for KEY (for the hash algorithms, KEY is what siplb would hash, e.g. the Call-ID), then the
- * failover order. Exit status 1 when the set picks nothing. Immutable (static methods only).
+ * {@code siplb select -c FILE --set ID --key KEY [--algorithm NAME] [--hash-mode MODE]}: loads the destinations of
+ * FILE (siplb's HOCON configuration, or a Kamailio {@code dispatcher.list} when its name ends with {@code .list}) and
+ * prints the one the set's algorithm picks for KEY (for the hash algorithms, KEY is what siplb hashes, e.g. the
+ * Call-ID) and the failover order ({@link DispatchCommands#select}). Exit status 1 when the set picks nothing.
+ * Immutable (static methods only).
  */
 final class SelectCommand {
 
     private SelectCommand() {}
 
     static int run(List<String> args, PrintStream out) {
-        final Map<String, String> o = Options.parse("select", args, List.of("-c", "--set", "--key"), List.of());
+        final Map<String, String> o = Options.parse("select", args,
+                                                    List.of("-c", "--set", "--key", "--algorithm", "--hash-mode"),
+                                                    List.of());
         if (Options.positionalCount(o) > 0) {
             throw new UsageException("select: unexpected argument '" + o.get("0") +
                                      "' (expected: select -c FILE --set ID --key KEY)");
@@ -41,23 +44,24 @@ final class SelectCommand {
         } catch (NumberFormatException e) {
             throw new UsageException("select: --set '" + setText + "' (expected: an integer set id)");
         }
-        final SiplbConfig config = SiplbConfig.load(Paths.get(file));
-        final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
-        final DestinationSet set = dispatcher.snapshot().set(setId);
-        final Selection selection = dispatcher.select(setId, SelectionKey.of(key));
-        if (!selection.isSelected()) {
-            out.println("set " + setId + ": no destination (" + selection.status() + ')');
-            return Main.EXIT_FAILED;
+        final Path path = Paths.get(file);
+        final String text;
+        try {
+            if (path.toString().toLowerCase(Locale.ROOT).endsWith(".list") || o.containsKey("--hash-mode")) {
+                text = DispatchCommands.select(path, setId, key, o.get("--algorithm"), o.get("--hash-mode"));
+            } else {
+                // siplb's own loader: the whole file is validated, with the same messages as `siplb run`.
+                final SiplbConfig config = SiplbConfig.load(path);
+                final Algorithm algorithm = o.containsKey("--algorithm") ? Algorithm.fromConfig(o.get("--algorithm"))
+                                                                         : null;
+                text = DispatchCommands.select(config.dispatcher(), setId, key, algorithm);
+            }
+        } catch (DispatchConfigException e) {
+            throw new SiplbConfigException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("select: " + e.getMessage());
         }
-        out.println("set " + setId + " (" + set.algorithm().configName() + "): " + describe(selection.destination()));
-        for (Destination d : selection.failover()) {
-            out.println("  failover: " + describe(d));
-        }
-        return Main.EXIT_OK;
-    }
-
-    private static String describe(Destination d) {
-        final InetSocketAddress a = d.address();
-        return a != null && !a.isUnresolved() ? d.uri() + " (" + ListenAddress.hostPort(a) + ')' : d.uri();
+        out.print(text);
+        return text.contains("\nno destination: ") ? Main.EXIT_FAILED : Main.EXIT_OK;
     }
 }

@@ -124,34 +124,47 @@ class MainTest {
     void hashPrintsKamailiosHashAndSlot() {
         assertThat(run("hash", "--slots", "4", "call-1@192.0.2.1")).isZero();
         final int hash = KamailioHash.hash("call-1@192.0.2.1");
-        assertThat(out()).isEqualTo("hash: " + KamailioHash.unsigned(hash) + System.lineSeparator() +
-                                    "slot: " + Integer.remainderUnsigned(hash, 4) + System.lineSeparator());
+        assertThat(out()).isEqualTo("{\n\thashid: " + KamailioHash.unsigned(hash) + "\n\tslot: " +
+                                    Integer.remainderUnsigned(hash, 4) + "\n}\n");
         outBytes.reset();
         assertThat(run("hash", "--slots=7", "alice", "example.com")).isZero();
         final int hash2 = KamailioHash.hash("alice", "example.com");
-        assertThat(out()).contains("slot: " + Integer.remainderUnsigned(hash2, 7));
+        assertThat(out()).contains("\tslot: " + Integer.remainderUnsigned(hash2, 7) + '\n');
         assertThat(run("hash", "value")).isEqualTo(2);
         assertThat(err()).contains("hash: --slots N is required");
         assertThat(run("hash", "--slots", "0", "v")).isEqualTo(2);
         assertThat(err()).contains("hash: --slots 0 (expected: > 0)");
+        assertThat(run("hash", "--slots", "2", "a", "b", "c")).isEqualTo(2);
+        assertThat(err()).contains("hash: 3 values given (expected: VALUE [VALUE2])");
     }
 
     @Test
-    void selectPrintsTheDestinationOfAKey() throws IOException {
+    void selectPrintsTheDestinationOfAKeyAndItsFailover() throws IOException {
         final Path conf = write("select.conf",
                                 "siplb.dispatcher.sets = [ { id = 3, algorithm = hash-call-id, destinations = " +
                                 "[\"sip:127.0.0.1:5080\", \"sip:127.0.0.1:5082\"] } ]\n");
         assertThat(run("select", "-c", conf.toString(), "--set", "3", "--key", "call-1")).isZero();
-        assertThat(out()).matches("(?s)set 3 \\(hash-call-id\\): sip:127\\.0\\.0\\.1:508[02] " +
-                                  "\\(127\\.0\\.0\\.1:508[02]\\).*");
+        assertThat(out()).startsWith("set 3: algorithm hash-call-id (0)")
+                         .containsPattern("selected: sip:127\\.0\\.0\\.1:508[02] ")
+                         .containsPattern("1\\. sip:127\\.0\\.0\\.1:508[02] ");
         final String first = out();
         outBytes.reset();
         assertThat(run("select", "-c", conf.toString(), "--set", "3", "--key", "call-1")).isZero();
         assertThat(out()).isEqualTo(first);
         outBytes.reset();
-        assertThat(run("select", "-c", conf.toString(), "--set", "9", "--key", "call-1")).isEqualTo(1);
-        assertThat(out()).contains("set 9: no destination (NO_SUCH_SET)");
+        assertThat(run("select", "-c", conf.toString(), "--set", "9", "--key", "call-1")).isEqualTo(2);
+        assertThat(err()).contains("select: set: 9 (expected: one of the configured sets: 3)");
         assertThat(run("select", "-c", conf.toString(), "--set", "3")).isEqualTo(2);
+
+        final Path list = write("dispatcher.list", "4 sip:127.0.0.1:5090 1\n");
+        outBytes.reset();
+        assertThat(run("select", "-c", list.toString(), "--set", "4", "--key", "k")).isEqualTo(1);
+        assertThat(out()).contains("no destination: NO_ACTIVE_DESTINATION");
+
+        errBytes.reset();
+        final Path bad = write("bad.list", "4 sip:127.0.0.1:5090 x\n");
+        assertThat(run("select", "-c", bad.toString(), "--set", "4", "--key", "k")).isEqualTo(2);
+        assertThat(err()).startsWith("siplb: configuration error: ").contains("bad.list:1");
     }
 
     @Test
