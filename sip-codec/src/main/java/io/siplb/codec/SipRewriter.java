@@ -108,6 +108,9 @@ public final class SipRewriter {
     private static final int ONCE_CONTENT_LENGTH = 1 << 5;
     private static final int ONCE_REMOVE_LAST_ROUTE = 1 << 6;
 
+    /** Index of the edit made by the first of removeFirstRoute/removeLastRoute on this message, or -1. */
+    private int routeEdit = -1;
+
     private final SipRewriteParams params = new SipRewriteParams();
 
     /**
@@ -132,6 +135,7 @@ public final class SipRewriter {
         count = 0;
         textLength = 0;
         applied = 0;
+        routeEdit = -1;
     }
 
     /**
@@ -297,8 +301,12 @@ public final class SipRewriter {
             throw new IllegalStateException("removeFirstRoute: the message has no Route");
         }
         once(ONCE_REMOVE_ROUTE, "removeFirstRoute");
+        if (mergeRouteRemoval(m, routes)) {
+            return this;
+        }
         final NameAddr first = routes.get(0);
         final NameAddr next = routes.size() > 1 ? routes.get(1) : null;
+        routeEdit = count;
         removeFirstValue(m, first.headerIndex(), first.valueStart(),
                          next != null && next.headerIndex() == first.headerIndex() ? next.valueStart() : -1);
         return this;
@@ -306,7 +314,8 @@ public final class SipRewriter {
 
     /**
      * Removes the last Route value: the whole header line when it holds only that value, otherwise the value and
-     * the comma (and whitespace) before it. With {@link #replaceRequestUri(CharSequence)} this is the strict-routing
+     * the comma (and whitespace) before it. It may be combined with {@link #removeFirstRoute()}: when both name the
+     * same value it is removed once, and when they are the only two values of one line the line goes. With {@link #replaceRequestUri(CharSequence)} this is the strict-routing
      * step of RFC 3261 §16.4: when the Request-URI is a value this proxy put into a Record-Route (the previous hop
      * was a strict router), the proxy replaces the Request-URI with the last Route value and removes that value.
      *
@@ -320,8 +329,12 @@ public final class SipRewriter {
             throw new IllegalStateException("removeLastRoute: the message has no Route");
         }
         once(ONCE_REMOVE_LAST_ROUTE, "removeLastRoute");
+        if (mergeRouteRemoval(m, routes)) {
+            return this;
+        }
         final NameAddr last = routes.get(n - 1);
         final NameAddr previous = n > 1 ? routes.get(n - 2) : null;
+        routeEdit = count;
         if (previous != null && previous.headerIndex() == last.headerIndex()) {
             addEdit(previous.valueEnd(), last.valueEnd(), textLength);
         } else {
@@ -503,6 +516,25 @@ public final class SipRewriter {
             throw new IllegalStateException(operation + ": already applied to this message");
         }
         applied |= bit;
+    }
+
+    /**
+     * When both the first and the last Route value are removed and they are the same value, or the only two values
+     * of one header line, the second removal widens the first one's edit to the whole line (two separate edits
+     * would overlap) and returns {@code true}; otherwise returns {@code false} and adds nothing.
+     */
+    private boolean mergeRouteRemoval(SipMessage m, List<NameAddr> routes) {
+        if (routeEdit < 0) {
+            return false;
+        }
+        final int n = routes.size();
+        final int line = routes.get(0).headerIndex();
+        if (n == 1 || n == 2 && routes.get(1).headerIndex() == line) {
+            editStart[routeEdit] = m.headerLineStart(line);
+            editEnd[routeEdit] = m.headerLineEnd(line);
+            return true;
+        }
+        return false;
     }
 
     /**

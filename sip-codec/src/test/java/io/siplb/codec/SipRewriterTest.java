@@ -350,6 +350,27 @@ class SipRewriterTest {
     }
 
     @Test
+    void removingTheFirstAndTheLastRouteTogether() {
+        // Two values on one line: the whole line goes, whichever call comes first.
+        final String twoOnOneLine = REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                                    "Route: <sip:lb.example.com;lr>, <sip:bob@biloxi.example.com>\n");
+        final String withoutRoute = crlf(REQUEST.replace("Route: <sip:lb.example.com;lr>\n", ""));
+        assertThat(rewrite(twoOnOneLine, r -> r.removeFirstRoute().removeLastRoute())).isEqualTo(withoutRoute);
+        assertThat(rewrite(twoOnOneLine, r -> r.removeLastRoute().removeFirstRoute())).isEqualTo(withoutRoute);
+        // One value: removed once.
+        assertThat(rewrite(REQUEST, r -> r.removeFirstRoute().removeLastRoute())).isEqualTo(withoutRoute);
+        // Three values on one line: the middle one stays.
+        final String three = REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                             "Route: <sip:a.example.com;lr>, <sip:b.example.com;lr>, <sip:c>\n");
+        assertThat(rewrite(three, r -> r.removeLastRoute().removeFirstRoute())).isEqualTo(crlf(REQUEST.replace(
+                "Route: <sip:lb.example.com;lr>\n", "Route: <sip:b.example.com;lr>\n")));
+        // Two lines: both go.
+        final String twoLines = REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                                "Route: <sip:lb.example.com;lr>\nRoute: <sip:c>\n");
+        assertThat(rewrite(twoLines, r -> r.removeFirstRoute().removeLastRoute())).isEqualTo(withoutRoute);
+    }
+
+    @Test
     void strictRoutingStepReplacesTheRequestUriWithTheLastRoute() {
         // RFC 3261 §16.4: the previous hop was a strict router, so the Request-URI is this proxy's Record-Route URI.
         final String request = REQUEST.replace("INVITE sip:bob@biloxi.example.com SIP/2.0",
