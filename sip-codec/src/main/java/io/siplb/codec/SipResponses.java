@@ -29,12 +29,13 @@ import java.nio.charset.StandardCharsets;
  *       text), {@code Retry-After} (503), {@code Unsupported} (420);</li>
  *   <li>{@code Content-Length: 0} and the empty line.</li>
  * </ol>
- * Only the header index of the request is used (not its typed values), so a request that failed to decode but is
+ * Only the header index of the request is used (not its typed values, except the top Via when the
+ * received/rport step below is asked for), so a request that failed to decode but is
  * {@link SipMessage#isAnswerable() answerable} is answered from whatever index the parser built.
  *
  * <h2>When no response is built</h2>
  * Every method returns {@code null}, and builds nothing, when {@link #canRespond(SipMessage)} is false: for an ACK
- * (an ACK is never answered, §17.2.1, §17.2.3), for a response, for a failed request the parser did not mark
+ * (no response is ever sent to an ACK, RFC 3261 §17), for a response, for a failed request the parser did not mark
  * answerable, and for a request without a Via (there is nowhere to send the response).
  *
  * <h2>Where responses go</h2>
