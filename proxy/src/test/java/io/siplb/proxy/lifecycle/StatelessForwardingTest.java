@@ -337,6 +337,32 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void aDestinationWhereNothingListensNeverTakesSiplbDown(@TempDir Path other) {
+        final SipPeer closed = SipPeer.bind();
+        final int port = closed.port();
+        closed.close(); // its port is now unused: datagrams to it get ICMP port unreachable
+        final String set = "siplb.dispatcher.sets = [ { id = 1, algorithm = hash-call-id, " +
+                           "destinations = [\"sip:127.0.0.1:" + port + "\"] } ]";
+        try (SiplbServer lonely = TestServers.start(other, TestServers.config(set))) {
+            final InetSocketAddress address = TestServers.address(lonely);
+            for (int i = 0; i < 20; i++) {
+                uac.send(invite("nobody-" + i + "@uac", "z9hG4bK-nobody-" + i), address);
+            }
+            final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+            while (lonely.stats().requestsForwarded() < 20 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(lonely.stats().requestsForwarded()).isEqualTo(20);
+            // Still answering: Max-Forwards 0 gets its 483.
+            uac.send(request("OPTIONS", "sip:bob@example.com", "alive@uac", "z9hG4bK-alive", 1, null, "")
+                             .replace("Max-Forwards: 70", "Max-Forwards: 0"), address);
+            final String response = uac.receive(WAIT);
+            assertThat(response).isNotNull().startsWith("SIP/2.0 483 ");
+            assertThat(lonely.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
+        }
+    }
+
+    @Test
     void noDestinationSetAnswers503WithRetryAfter(@TempDir Path other) {
         try (SiplbServer empty = TestServers.start(other, TestServers.config("siplb.proxy.default-set = 7\n" +
                                                                               "siplb.proxy.retry-after = 9s"))) {
