@@ -98,7 +98,7 @@ public final class SipRewriter {
     private byte[] text = new byte[256];
     private int textLength;
 
-    /** Bit set of {@link #ONCE_*} operations already applied to the current message. */
+    /** Bit set of the ONCE_* operations already applied to the current message. */
     private int applied;
     private static final int ONCE_REMOVE_TOP_VIA = 1;
     private static final int ONCE_RECEIVED = 1 << 1;
