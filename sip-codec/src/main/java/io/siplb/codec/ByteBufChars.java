@@ -3,10 +3,13 @@ package io.siplb.codec;
 import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
 
 /**
  * A {@link CharSequence} view of a {@link ByteBuf} region, one char per octet (ISO-8859-1), so that char indexes
- * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. Not thread-safe;
+ * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. Bytes are read
+ * straight from the backing array or native memory when the buffer exposes them (the caller guarantees that the
+ * region stays readable while the view is used), else through {@link ByteBuf#getByte(int)}. Not thread-safe;
  * confined to the channel's EventLoop (it reads the buffer without changing its indexes, so concurrent readers of an
  * unchanging buffer are safe).
  */
@@ -15,11 +18,25 @@ final class ByteBufChars implements CharSequence {
     private final ByteBuf buf;
     private final int offset;
     private final int length;
+    /** The backing array of a heap buffer (read directly: no bounds or leak-tracking overhead), else null. */
+    private final byte[] array;
+    private final int arrayOffset;
+    /** The address of the first byte of a direct buffer whose memory can be read directly, else 0. */
+    private final long address;
 
     ByteBufChars(ByteBuf buf, int offset, int length) {
         this.buf = buf;
         this.offset = offset;
         this.length = length;
+        if (buf.hasArray()) {
+            array = buf.array();
+            arrayOffset = buf.arrayOffset() + offset;
+            address = 0;
+        } else {
+            array = null;
+            arrayOffset = 0;
+            address = buf.hasMemoryAddress() ? buf.memoryAddress() + offset : 0;
+        }
     }
 
     @Override
@@ -29,6 +46,15 @@ final class ByteBufChars implements CharSequence {
 
     @Override
     public char charAt(int index) {
+        final byte[] a = array;
+        if (a != null) {
+            assert index >= 0 && index < length : index;
+            return (char) (a[arrayOffset + index] & 0xFF);
+        }
+        if (address != 0) {
+            assert index >= 0 && index < length : index;
+            return (char) (PlatformDependent.getByte(address + index) & 0xFF);
+        }
         return (char) (buf.getByte(offset + index) & 0xFF);
     }
 

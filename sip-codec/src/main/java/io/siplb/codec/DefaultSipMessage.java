@@ -95,6 +95,11 @@ final class DefaultSipMessage implements SipMessage {
     }
 
     CharSequence chars() {
+        // The view may read memory directly: never after the content was released.
+        final int refCnt = content.refCnt();
+        if (refCnt == 0) {
+            throw new io.netty.util.IllegalReferenceCountException(0);
+        }
         ByteBufChars c = chars;
         if (c == null) {
             chars = c = new ByteBufChars(content, 0, content.readableBytes());
@@ -301,15 +306,17 @@ final class DefaultSipMessage implements SipMessage {
             final CharSequence s = chars();
             boolean ok = true;
             for (int i = firstHeader(SipHeader.VIA); i >= 0 && ok; i = nextHeader(SipHeader.VIA, i)) {
-                final int h = i;
-                ok = SipChars.splitCommas(s, headerValueStart(i), headerValueEnd(i), (a, b) -> {
-                    final Via via = Via.parse(s, a, b, h, 0, true);
-                    if (via == null) {
-                        return false;
+                final int end = headerValueEnd(i);
+                for (int p = headerValueStart(i); p <= end && ok; ) {
+                    final int e = SipChars.nextComma(s, p, end);
+                    final Via via = e < 0 ? null : Via.parse(s, SipChars.skipWs(s, p, e),
+                                                             SipChars.trimEnd(s, p, e), i, 0, true);
+                    ok = via != null;
+                    if (ok) {
+                        list.add(via);
+                        p = e + 1;
                     }
-                    list.add(via);
-                    return true;
-                });
+                }
             }
             vias = v = ok ? Collections.unmodifiableList(list) : Collections.emptyList();
         }
@@ -421,14 +428,18 @@ final class DefaultSipMessage implements SipMessage {
         final List<NameAddr> list = new ArrayList<>(4);
         final CharSequence s = chars();
         for (; i >= 0; i = nextHeader(type, i)) {
-            final int h = i;
-            SipChars.splitCommas(s, headerValueStart(i), headerValueEnd(i), (a, b) -> {
-                final NameAddr n = NameAddr.parse(s, a, b, h, 0, requireBrackets, allowWildcard, true);
+            final int end = headerValueEnd(i);
+            for (int p = headerValueStart(i); p <= end; ) {
+                final int e = SipChars.nextComma(s, p, end);
+                if (e < 0) {
+                    break;
+                }
+                final NameAddr n = NameAddr.parse(s, p, e, i, 0, requireBrackets, allowWildcard, true);
                 if (n != null) {
                     list.add(n);
                 }
-                return true;
-            });
+                p = e + 1;
+            }
         }
         return Collections.unmodifiableList(list);
     }

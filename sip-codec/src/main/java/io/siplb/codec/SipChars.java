@@ -113,57 +113,38 @@ final class SipChars {
     }
 
     /**
-     * Splits {@code [start, end)} at commas that are outside quoted strings and {@code <...>} (RFC 3261 §7.3.1) and
-     * calls {@code sink} with each trimmed element. Returns {@code false} (after calling the sink for the elements
-     * before it) when an element is empty or a quote or angle bracket is unbalanced.
+     * Returns the index of the first comma in {@code [p, end)} that is outside quoted strings and {@code <...>}
+     * (RFC 3261 §7.3.1), {@code end} when there is none, or -1 when a quote or angle bracket is unbalanced.
+     * Iterate the elements of a value with {@code for (p = start; p <= end; p = e + 1) e = nextComma(s, p, end)}.
      */
-    static boolean splitCommas(CharSequence s, int start, int end, ElementSink sink) {
-        int elemStart = start;
+    static int nextComma(CharSequence s, int p, int end) {
         boolean inAngle = false;
-        int p = start;
-        while (p <= end) {
-            if (p == end || (s.charAt(p) == ',' && !inAngle)) {
-                final int a = skipWs(s, elemStart, p);
-                final int b = trimEnd(s, a, p);
-                if (a == b) {
-                    return false;
-                }
-                if (!sink.element(a, b)) {
-                    return false;
-                }
-                elemStart = p + 1;
-                p++;
-                continue;
-            }
+        while (p < end) {
             final char c = s.charAt(p);
+            if (c == ',' && !inAngle) {
+                return p;
+            }
             if (c == '"') {
-                final int q = skipQuoted(s, p, end);
-                if (q < 0) {
-                    return false;
+                p = skipQuoted(s, p, end);
+                if (p < 0) {
+                    return -1;
                 }
-                p = q;
                 continue;
             }
             if (c == '<') {
                 if (inAngle) {
-                    return false;
+                    return -1;
                 }
                 inAngle = true;
             } else if (c == '>') {
                 if (!inAngle) {
-                    return false;
+                    return -1;
                 }
                 inAngle = false;
             }
             p++;
         }
-        return !inAngle;
-    }
-
-    /** Receives one element of a comma-separated header value. */
-    interface ElementSink {
-        /** Called with the trimmed bounds of one element; returns {@code false} to report it malformed. */
-        boolean element(int start, int end);
+        return inAngle ? -1 : end;
     }
 
     /**

@@ -118,11 +118,16 @@ public enum SipHeader {
 
     /** Returns the header named {@code name} (long or compact form, any case), or {@link #OTHER}. */
     public static SipHeader of(CharSequence name) {
-        final int len = name.length();
+        return of(name, 0, name.length());
+    }
+
+    /** Returns the header named by {@code [start, end)} of {@code s} (any case), or {@link #OTHER}. */
+    static SipHeader of(CharSequence s, int start, int end) {
+        final int len = end - start;
         if (len == 0) {
             return OTHER;
         }
-        final int c = name.charAt(0) | 0x20;
+        final int c = s.charAt(start) | 0x20;
         if (c >= 128) {
             return OTHER;
         }
@@ -141,7 +146,7 @@ public enum SipHeader {
                 continue;
             }
             for (int i = 1; i < len; i++) {
-                if (n[i] != (name.charAt(i) | 0x20)) {
+                if (n[i] != (s.charAt(start + i) | 0x20)) {
                     continue outer;
                 }
             }

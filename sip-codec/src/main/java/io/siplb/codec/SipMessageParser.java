@@ -3,6 +3,7 @@ package io.siplb.codec;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Parses one SIP message held in a {@link ByteBuf} into a {@link SipMessage}: the start line, an index of every
@@ -62,12 +63,13 @@ public final class SipMessageParser {
         final int n = end - start;
         final DefaultSipMessage m = new DefaultSipMessage();
         if (n == 0) {
-            m.content = oneMessage.retainedSlice(start, 0);
+            m.content = Unpooled.buffer(0);
             m.fail(SipDecodeError.EMPTY_MESSAGE, "no start line");
             return m;
         }
         if (n > config.maxMessageSize()) {
-            m.content = oneMessage.retainedSlice(start, 0);
+            // The oversized bytes are not kept: the message is empty and releases on its own.
+            m.content = Unpooled.buffer(0);
             m.framingError = true;
             m.fail(SipDecodeError.MESSAGE_TOO_LARGE,
                    "message: " + n + " bytes (expected: <= " + config.maxMessageSize() + ')');
@@ -229,7 +231,7 @@ public final class SipMessageParser {
                     }
                     final int vs = SipChars.skipWs(s, colon + 1, le);
                     final int ve = SipChars.trimEnd(s, vs, le);
-                    m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(b, p, nameEnd));
+                    m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(s, p, nameEnd));
                     cur = m.headerCount - 1;
                     skipping = false;
                     if (next - p > maxHeaderSize) {
@@ -417,8 +419,7 @@ public final class SipMessageParser {
             for (int i = via; i >= 0; i = m.nextHeader(SipHeader.VIA, i)) {
                 final int hs = m.headerValueStart(i);
                 final int he = m.headerValueEnd(i);
-                final int h = i;
-                if (!SipChars.splitCommas(s, hs, he, (a, b) -> Via.parse(s, a, b, h, 0, false) != null)) {
+                if (!eachValue(s, hs, he, i, VIA_CHECK)) {
                     m.fail(SipDecodeError.INVALID_VIA, "Via: " + excerpt(s, hs, he) +
                                                        " (expected: SIP/2.0/transport host[:port] *(;param))");
                     break;
@@ -457,6 +458,45 @@ public final class SipMessageParser {
                        nonEmpty(m, callId) && nonEmpty(m, cseq);
     }
 
+    private static final int VIA_CHECK = 0;
+    private static final int ROUTE_CHECK = 1;
+    private static final int CONTACT_CHECK = 2;
+
+    /**
+     * Checks every comma-separated value of {@code [start, end)} with the grammar {@code kind}; false when one is
+     * empty or malformed. Allocates nothing.
+     */
+    private static boolean eachValue(ByteBufChars s, int start, int end, int headerIndex, int kind) {
+        for (int p = start; p <= end; ) {
+            final int e = SipChars.nextComma(s, p, end);
+            if (e < 0) {
+                return false;
+            }
+            final int a = SipChars.skipWs(s, p, e);
+            final int b = SipChars.trimEnd(s, a, e);
+            if (a == b) {
+                return false;
+            }
+            final boolean ok;
+            switch (kind) {
+                case VIA_CHECK:
+                    ok = Via.parse(s, a, b, headerIndex, 0, false) != null;
+                    break;
+                case ROUTE_CHECK:
+                    ok = NameAddr.parse(s, a, b, headerIndex, 0, true, false, false) != null;
+                    break;
+                default:
+                    ok = NameAddr.parse(s, a, b, headerIndex, 0, false, true, false) != null;
+                    break;
+            }
+            if (!ok) {
+                return false;
+            }
+            p = e + 1;
+        }
+        return true;
+    }
+
     private static final SipHeader[] SINGLE = {
             SipHeader.FROM, SipHeader.TO, SipHeader.CALL_ID, SipHeader.CSEQ, SipHeader.MAX_FORWARDS
     };
@@ -489,9 +529,7 @@ public final class SipMessageParser {
         for (int i = m.firstHeader(type); i >= 0; i = m.nextHeader(type, i)) {
             final int vs = m.headerValueStart(i);
             final int ve = m.headerValueEnd(i);
-            final int h = i;
-            if (!SipChars.splitCommas(s, vs, ve, (a, b) -> NameAddr.parse(s, a, b, h, 0, requireBrackets,
-                                                                          allowWildcard, false) != null)) {
+            if (!eachValue(s, vs, ve, i, requireBrackets ? ROUTE_CHECK : CONTACT_CHECK)) {
                 m.fail(reason, type.headerName() + ": " + excerpt(s, vs, ve) +
                                (requireBrackets ? " (expected: <URI> *(;param), comma-separated)"
                                                 : " (expected: [display-name] <URI> or URI, then *(;param), " +

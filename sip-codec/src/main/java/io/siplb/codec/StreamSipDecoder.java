@@ -64,6 +64,7 @@ public final class StreamSipDecoder extends ByteToMessageDecoder {
     }
 
     @Override
+    @SuppressWarnings("fallthrough")
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
             case SKIP_LEADING_CRLF:
@@ -200,7 +201,7 @@ public final class StreamSipDecoder extends ByteToMessageDecoder {
 
     private void fail(ByteBuf in, List<Object> out, SipDecodeError reason) {
         final DefaultSipMessage m = new DefaultSipMessage();
-        m.content = in.retainedSlice(in.readerIndex(), 0);
+        m.content = Unpooled.buffer(0);
         m.framingError = true;
         m.fail(reason, "header block: more than " + maxMessageSize + " bytes (expected: <= " + maxMessageSize +
                        ')');

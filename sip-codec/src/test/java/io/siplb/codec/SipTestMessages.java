@@ -68,7 +68,9 @@ public final class SipTestMessages {
                 (AddressedEnvelope<SipMessage, InetSocketAddress>) ch.readInbound();
         assertThat(env.sender()).isEqualTo(SENDER);
         assertThat(env.recipient()).isEqualTo(RECIPIENT);
-        assertThat(buf.refCnt()).as("the message holds the only reference").isEqualTo(1);
+        // The packet was released by the decoder; the message holds the only reference, unless the datagram was
+        // empty or oversized and nothing of it was kept.
+        assertThat(buf.refCnt()).isEqualTo(env.content().content().capacity() == 0 ? 0 : 1);
         assertThat(ch.finishAndReleaseAll()).isFalse();
         return env.content();
     }

@@ -72,7 +72,7 @@ class StreamSipDecoderTest {
             } finally {
                 m.release();
             }
-            assertThat((Object) ch.readOutbound()).isNull();
+            assertThat(ch.<Object>readOutbound()).isNull();
             assertFalse(ch.finishAndReleaseAll());
         }
     }
@@ -100,7 +100,7 @@ class StreamSipDecoderTest {
         final ByteBuf pong = ch.readOutbound();
         assertThat(pong.toString(StandardCharsets.US_ASCII)).isEqualTo("\r\n");
         pong.release();
-        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.<Object>readOutbound()).isNull();
         assertFalse(ch.finishAndReleaseAll());
     }
 
@@ -133,7 +133,7 @@ class StreamSipDecoderTest {
             assertThat(pong.toString(StandardCharsets.US_ASCII)).isEqualTo("\r\n");
             pong.release();
         }
-        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.<Object>readOutbound()).isNull();
         assertFalse(ch.finishAndReleaseAll());
     }
 
@@ -141,7 +141,7 @@ class StreamSipDecoderTest {
     void partialPingWaitsForTheRest() {
         final EmbeddedChannel ch = new EmbeddedChannel(new StreamSipDecoder());
         assertThat(ch.writeInbound(buf("\r\n\r".getBytes(StandardCharsets.US_ASCII)))).isFalse();
-        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.<Object>readOutbound()).isNull();
         assertThat(ch.writeInbound(buf("\n".getBytes(StandardCharsets.US_ASCII)))).isFalse();
         final ByteBuf pong = ch.readOutbound();
         assertThat(pong.readableBytes()).isEqualTo(2);
@@ -154,7 +154,7 @@ class StreamSipDecoderTest {
         // RFC 4475 §3.1.2.2 over TCP: Content-Length larger than what arrived means "wait for more".
         final EmbeddedChannel ch = new EmbeddedChannel(new StreamSipDecoder());
         assertThat(ch.writeInbound(buf(torture("clerr")))).isFalse();
-        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.<Object>readInbound()).isNull();
         assertFalse(ch.finishAndReleaseAll());
     }
 
@@ -179,7 +179,7 @@ class StreamSipDecoderTest {
             m.release();
         }
         // The connection cannot be resynchronised: everything after is discarded.
-        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.<Object>readInbound()).isNull();
         assertThat(ch.writeInbound(buf(OPTIONS))).isFalse();
         assertFalse(ch.finishAndReleaseAll());
     }
