@@ -423,12 +423,17 @@ public final class SipResponses {
         final int rportAt = rportWithoutValue ? params.nameEnd : -1;
         int receivedStart = -1;
         int receivedEnd = -1;
+        String receivedPrefix = "";
         if (rportWithoutValue || !SipRewriter.sameAddress(top.host(), address)) {
             if (params.find(in, top.valueStart(), top.valueEnd(), "received") && params.hasValue()) {
                 receivedStart = params.valueStart;
                 receivedEnd = params.valueEnd;
+            } else if (params.nameStart >= 0) {
+                receivedStart = receivedEnd = params.nameEnd;
+                receivedPrefix = "=";
             } else {
                 receivedStart = receivedEnd = top.valueEnd();
+                receivedPrefix = ";received=";
             }
         }
         final String ip = NetUtil.toAddressString(address);
@@ -440,9 +445,7 @@ public final class SipResponses {
         }
         if (receivedStart >= 0) {
             cursor = copyTo(out, in, cursor, receivedStart);
-            if (receivedEnd == receivedStart) {
-                out.writeCharSequence(";received=", StandardCharsets.US_ASCII);
-            }
+            out.writeCharSequence(receivedPrefix, StandardCharsets.US_ASCII);
             out.writeCharSequence(ip, StandardCharsets.US_ASCII);
             cursor = receivedEnd;
         }

@@ -205,7 +205,7 @@ public final class SipRewriter {
      *       {@code received} is always set;</li>
      *   <li>otherwise {@code received} is set when the sent-by host is not the source IP address (a host name
      *       always differs; no name is resolved);</li>
-     *   <li>{@code received} is appended at the end of the Via value, or replaces the value of an existing
+     *   <li>{@code received} is appended at the end of the Via value, or becomes the value of an existing
      *       {@code received} parameter. The address is written without brackets, as in the RFC 3261 grammar
      *       ({@code received = "received" EQUAL (IPv4address / IPv6address)}).</li>
      * </ul>
@@ -243,6 +243,11 @@ public final class SipRewriter {
             if (params.find(buf, start, end, "received") && params.hasValue()) {
                 appendAscii(NetUtil.toAddressString(address));
                 addEdit(params.valueStart - base, params.valueEnd - base, from);
+            } else if (params.nameStart >= 0) {
+                // A valueless "received": give it the value rather than adding a second one.
+                appendByte('=');
+                appendAscii(NetUtil.toAddressString(address));
+                addEdit(params.nameEnd - base, params.nameEnd - base, from);
             } else {
                 appendBytes(RECEIVED_PARAM);
                 appendAscii(NetUtil.toAddressString(address));

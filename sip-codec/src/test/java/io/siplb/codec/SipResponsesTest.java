@@ -308,6 +308,13 @@ class SipResponsesTest {
         assertThat(respond(receivedFirst, (a, m) -> responses.response(a, m, source, 500, null, "x")))
                 .contains("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;received=192.0.2.5;rport=5070"
                           + ";branch=z9hG4bK776asdhds\r\nv: SIP/2.0/TCP edge1");
+        // A valueless received gets the value.
+        final String valueless = INVITE.replace(
+                "UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",
+                "UDP pc33.atlanta.example.com;received;branch=z9hG4bK776asdhds");
+        assertThat(respond(valueless, (a, m) -> responses.response(a, m, source, 500, null, null)))
+                .contains("\r\nVia: SIP/2.0/UDP pc33.atlanta.example.com;received=192.0.2.5"
+                          + ";branch=z9hG4bK776asdhds\r\nv: ");
         // Same address and no rport: unchanged; no source: unchanged.
         final String sameHost = INVITE.replace(
                 "UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.5",

@@ -231,6 +231,13 @@ class SipRewriterTest {
     }
 
     @Test
+    void aValuelessReceivedGetsTheValueInsteadOfASecondReceived() {
+        final String request = REQUEST.replace("branch=z9hG4bK776asdhds\n", "received;branch=z9hG4bK776asdhds\n");
+        assertThat(rewrite(request, r -> r.setReceivedRport(SOURCE))).isEqualTo(crlf(request.replace(
+                ";received;", ";received=192.0.2.5;")));
+    }
+
+    @Test
     void ipv6SentByIsComparedAsAnAddress() {
         final String request = REQUEST.replace("UDP pc33.atlanta.example.com;",
                                                "UDP [2001:db8:0::1]:5060;");
