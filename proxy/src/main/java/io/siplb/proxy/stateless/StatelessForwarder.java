@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -340,8 +339,9 @@ public final class StatelessForwarder {
 
     /**
      * Returns the key the set's algorithm hashes: the Call-ID for {@code hash-call-id} (and for {@code hash-key},
-     * which needs a routing rule to name its key), the From, To or Request-URI for the URI hashes (user, then
-     * {@code host[:port]}), the authorization username; no key for the others.
+     * which needs a routing rule to name its key), the From, To or Request-URI for the URI hashes (user, then the
+     * host as written with {@code :port} unless it is the scheme's default, as Kamailio hashes them), the
+     * authorization username; no key for the others.
      */
     static SelectionKey selectionKey(Algorithm algorithm, SipMessage msg) {
         switch (algorithm) {
@@ -369,11 +369,9 @@ public final class StatelessForwarder {
         if (uri == null || uri.host() == null) {
             return SelectionKey.NONE;
         }
-        final int defaultPort = uri.scheme() == SipUri.Scheme.SIPS ? 5061 : 5060;
-        final String host = uri.host().toLowerCase(Locale.ROOT);
-        final String hostPort = uri.port() > 0 && uri.port() != defaultPort ? host + ':' + uri.port() : host;
         final String user = uri.user();
-        return SelectionKey.of(user != null ? user : "", hostPort);
+        return SelectionKey.ofUri(user != null ? user : "", uri.host(), uri.port(),
+                                  uri.scheme() == SipUri.Scheme.SIPS);
     }
 
     /**

@@ -49,7 +49,7 @@ class ForwardingRulesTest {
             assertThat(key(Algorithm.HASH_FROM_URI, msg)).isEqualTo(KamailioHash.hash("alice", "example.com"));
             // The scheme's default port is left out, as Kamailio does.
             assertThat(key(Algorithm.HASH_TO_URI, msg)).isEqualTo(KamailioHash.hash("bob", "example.com"));
-            assertThat(key(Algorithm.HASH_REQUEST_URI, msg)).isEqualTo(KamailioHash.hash("bob", "example.com:5070"));
+            assertThat(key(Algorithm.HASH_REQUEST_URI, msg)).isEqualTo(KamailioHash.hash("bob", "Example.com:5070"));
             assertThat(key(Algorithm.HASH_AUTH_USERNAME, msg)).isEqualTo(KamailioHash.hash("carol"));
             assertThat(StatelessForwarder.selectionKey(Algorithm.ROUND_ROBIN, msg)).isSameAs(SelectionKey.NONE);
         } finally {
