@@ -6,7 +6,9 @@ import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.RandomAccess;
 import java.util.concurrent.ThreadLocalRandom;
@@ -69,15 +71,20 @@ public final class DispatchSnapshot {
         final AtomicLong latency = new AtomicLong();
     }
 
+    /**
+     * Builds a snapshot. {@code previous} (may be {@code null}) lets unchanged consistent-hashing tables be reused
+     * and a table that only lost destinations be updated instead of recomputed.
+     */
     static DispatchSnapshot build(DispatcherSettings settings, long version,
                                   Function<Destination, DestinationState> states,
-                                  Function<Integer, Counters> counters) {
+                                  Function<Integer, Counters> counters, DispatchSnapshot previous) {
         requireNonNull(settings, "settings");
         final List<DestinationSet> sets = settings.sets();
         final SetTable[] tables = new SetTable[sets.size()];
         for (int i = 0; i < tables.length; i++) {
             final DestinationSet set = sets.get(i);
-            tables[i] = new SetTable(set, settings, states, counters.apply(set.id()));
+            tables[i] = new SetTable(set, settings, states, counters.apply(set.id()),
+                                     previous != null ? previous.table(set.id()) : null);
         }
         return new DispatchSnapshot(settings, version, tables);
     }
@@ -185,6 +192,14 @@ public final class DispatchSnapshot {
         final int[] chOrdinals;
         final long[] chSeeds;
         final double[] chWeights;
+        /**
+         * The rendezvous winner (an index into {@code chOrdinals}) of each slot; a key's mixed hash picks a slot.
+         * Each slot is scored as a key of its own, so the table keeps rendezvous hashing's minimal disruption: a
+         * lost destination's slots go to their second choices, every other slot keeps its winner.
+         */
+        final int[] chTable;
+        /** The effective weight of each candidate (1 when weights are not used). */
+        final double[] chWeightValues;
         /** Smooth weighted round-robin sequences of active ordinals (empty: plain round-robin). */
         final int[] weightedSeq;
         final int[] relativeWeightSeq;
@@ -197,7 +212,7 @@ public final class DispatchSnapshot {
         final int[] pwCumulative;
 
         SetTable(DestinationSet set, DispatcherSettings settings, Function<Destination, DestinationState> states,
-                 Counters counters) {
+                 Counters counters, SetTable previous) {
             this.set = set;
             this.counters = counters;
             hashMode = settings.hashMode();
@@ -260,21 +275,22 @@ public final class DispatchSnapshot {
             final boolean useWeights = weightedCount > 0;
             chOrdinals = new int[useWeights ? weightedCount : count];
             chSeeds = new long[chOrdinals.length];
-            double[] weights = useWeights ? new double[chOrdinals.length] : null;
+            final double[] weights = new double[chOrdinals.length];
             boolean allEqual = true;
             for (int k = 0, c = 0; k < count; k++) {
                 final Destination d = dests[activeIdx[k]];
                 if (!useWeights || d.attributes().weight() > 0) {
                     chOrdinals[c] = k;
                     chSeeds[c] = Hashing.seed(d.identity());
-                    if (useWeights) {
-                        weights[c] = d.attributes().weight();
-                        allEqual &= weights[c] == weights[0];
-                    }
+                    weights[c] = useWeights ? d.attributes().weight() : 1;
+                    allEqual &= weights[c] == weights[0];
                     c++;
                 }
             }
+            chWeightValues = weights;
             chWeights = allEqual ? null : weights;
+            chTable = hashMode == HashMode.CONSISTENT && chOrdinals.length > 0
+                      && chOrdinals.length <= Hashing.MAX_TABLE_CANDIDATES ? rendezvousTable(previous) : null;
 
             final int[] w = new int[count];
             for (int k = 0; k < count; k++) {
@@ -330,6 +346,72 @@ public final class DispatchSnapshot {
                     pwCumulative[g] = g + 1;
                 }
             }
+        }
+
+        /**
+         * Computes the rendezvous table, incrementally from {@code previous} when the candidates that remain kept
+         * their relative weights: a slot whose winner remains only has to be compared with the added candidates
+         * (the remaining ones rank among themselves as before), and only a slot whose winner is gone is scored
+         * against every candidate. The result is the table a full computation gives.
+         */
+        private int[] rendezvousTable(SetTable previous) {
+            final int[] table = new int[Hashing.RENDEZVOUS_SLOTS];
+            int[] remap = null;
+            int[] added = null;
+            if (previous != null && previous.chTable != null) {
+                final Map<Long, Integer> old = new HashMap<>();
+                for (int c = 0; c < previous.chSeeds.length; c++) {
+                    old.put(previous.chSeeds[c], c);
+                }
+                remap = new int[previous.chSeeds.length];
+                Arrays.fill(remap, -1);
+                final int[] newOnes = new int[chSeeds.length];
+                int addedCount = 0;
+                int firstKept = -1;
+                for (int c = 0; c < chSeeds.length && remap != null; c++) {
+                    final Integer o = old.get(chSeeds[c]);
+                    if (o == null) {
+                        newOnes[addedCount++] = c;
+                        continue;
+                    }
+                    if (firstKept < 0) {
+                        firstKept = c;
+                    }
+                    final int o0 = old.get(chSeeds[firstKept]);
+                    // The same weight relative to the first remaining candidate: they rank as before.
+                    if (chWeightValues[c] * previous.chWeightValues[o0]
+                        != previous.chWeightValues[o] * chWeightValues[firstKept]) {
+                        remap = null;
+                    } else {
+                        remap[o] = c;
+                    }
+                }
+                if (firstKept < 0) {
+                    remap = null;
+                }
+                added = Arrays.copyOf(newOnes, addedCount);
+            }
+            for (int slot = 0; slot < table.length; slot++) {
+                final int kept = remap != null ? remap[previous.chTable[slot]] : -1;
+                if (kept < 0) {
+                    table[slot] = Hashing.rendezvous(Hashing.slotKey(slot), chSeeds, chWeights, -1, Double.NaN);
+                    continue;
+                }
+                int best = kept;
+                if (added.length > 0) {
+                    final long key = Hashing.slotKey(slot);
+                    double bestScore = Hashing.score(key, chSeeds, chWeights, kept);
+                    for (int c : added) {
+                        final double sc = Hashing.score(key, chSeeds, chWeights, c);
+                        if (sc > bestScore || (sc == bestScore && c < best)) {
+                            best = c;
+                            bestScore = sc;
+                        }
+                    }
+                }
+                table[slot] = best;
+            }
+            return table;
         }
 
         /**
@@ -451,10 +533,18 @@ public final class DispatchSnapshot {
             if (hashMode == HashMode.KAMAILIO) {
                 return fromActive[ordinalAt[Integer.remainderUnsigned(hash, n)]];
             }
-            final long h = Hashing.mix64(hash & 0xFFFFFFFFL);
-            int best = Hashing.rendezvous(h, chSeeds, chWeights, -1, Double.NaN);
+            final long key;
+            int best;
+            if (chTable != null) {
+                final int slot = (int) Hashing.mix64(hash & 0xFFFFFFFFL) & (Hashing.RENDEZVOUS_SLOTS - 1);
+                key = Hashing.slotKey(slot);
+                best = chTable[slot];
+            } else {
+                key = Hashing.mix64(hash & 0xFFFFFFFFL);
+                best = Hashing.rendezvous(key, chSeeds, chWeights, -1, Double.NaN);
+            }
             if (boundedLoadFactor > 0) {
-                best = boundedLoad(h, best);
+                best = boundedLoad(key, best);
             }
             return fromActive[chOrdinals[best]];
         }

@@ -246,7 +246,8 @@ public final class Dispatcher {
     // @GuardedBy("lock")
     private DispatchSnapshot build(DispatcherSettings settings, long version) {
         return DispatchSnapshot.build(settings, version, d -> registry.getOrCreate(d.key()),
-                                      id -> counters.computeIfAbsent(id, k -> new DispatchSnapshot.Counters()));
+                                      id -> counters.computeIfAbsent(id, k -> new DispatchSnapshot.Counters()),
+                                      snapshot);
     }
 
     // @GuardedBy("lock")

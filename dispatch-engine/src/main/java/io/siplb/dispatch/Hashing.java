@@ -11,6 +11,19 @@ final class Hashing {
     private Hashing() {
     }
 
+    /**
+     * Slots of a consistent-hashing table. Constant, so that a key keeps its slot whatever the set's size; with
+     * 16384 slots each of 10 destinations holds about 1638 slots (a share within about 2.5 % of its weight).
+     */
+    static final int RENDEZVOUS_SLOTS = 1 << 16;
+    /** Sets with more candidates than this hash with rendezvous directly (O(n) per key) instead of a table. */
+    static final int MAX_TABLE_CANDIDATES = 256;
+
+    /** Returns the rendezvous key of a table slot. */
+    static long slotKey(int slot) {
+        return mix64(slot + 0x9E3779B97F4A7C15L);
+    }
+
     /** The SplitMix64 finalizer: a bijective 64-bit mixer. */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -99,6 +99,35 @@ class HashModesTest {
     }
 
     @Test
+    void incrementalTableUpdatesEqualAFreshComputation() {
+        // Destinations go down and up in a random order; after each change the dispatcher (which updates its
+        // table from the previous one) must assign every key as a dispatcher built from scratch in that state.
+        final int n = 12;
+        final TestSets.Line[] lines = new TestSets.Line[n];
+        for (int i = 0; i < n; i++) {
+            lines[i] = line(6000 + i, 0, 0, "weight=" + (5 + 7 * i % 40));
+        }
+        final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.HASH_CALL_ID, lines));
+        final String[] keys = Arrays.copyOf(callIds(), 20_000);
+        final boolean[] down = new boolean[n];
+        final Random random = new Random(7);
+        for (int step = 0; step < 25; step++) {
+            final int i = random.nextInt(n);
+            down[i] = !down[i];
+            d.state(byPort(d, 6000 + i)).setAdminState(down[i] ? HealthState.INACTIVE : HealthState.ACTIVE, "test");
+            final TestSets.Line[] now = new TestSets.Line[n];
+            for (int j = 0; j < n; j++) {
+                now[j] = line(6000 + j, down[j] ? 1 : 0, 0, lines[j].attrs);
+            }
+            final Dispatcher fresh = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.HASH_CALL_ID, now));
+            if (fresh.snapshot().activeDestinations(1).isEmpty()) {
+                continue;
+            }
+            assertThat(assign(d, keys)).as("step %d", step).isEqualTo(assign(fresh, keys));
+        }
+    }
+
+    @Test
     void consistentModeSplitsByWeight() {
         final Dispatcher d = Dispatcher.create(settings(HashMode.CONSISTENT, Algorithm.HASH_CALL_ID,
                                                         line(6000, 0, 0, "weight=10"), line(6001, 0, 0, "weight=30"),
