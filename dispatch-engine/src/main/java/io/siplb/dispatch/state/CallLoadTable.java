@@ -21,6 +21,7 @@ import java.util.function.LongSupplier;
 /**
  * The call-load table (Kamailio {@code ds_ht}, algorithm 10): which destination each call was placed on, keyed by
  * Call-ID, and the per-destination active-call counters ({@link DestinationState#activeCalls()}) it maintains.
+ * Thread-safe (lock-free).
  *
  * <p>Lifecycle of an entry, as the proxy drives it:
  * <ol>
@@ -46,8 +47,6 @@ import java.util.function.LongSupplier;
  * <tr><td>{@code expire}</td><td>7200 s</td><td>lifetime of any entry, from selection</td></tr>
  * <tr><td>{@code ticker}</td><td>{@link System#nanoTime()}</td><td>monotonic nanoseconds</td></tr>
  * </table>
- *
- * <p>Thread-safe (lock-free).
  */
 public final class CallLoadTable {
 
@@ -323,8 +322,7 @@ public final class CallLoadTable {
 
     /**
      * Builds a {@link CallLoadTable}; each setter validates its argument.
-     *
-     * <p>Not thread-safe; confined to the building thread.
+     * Not thread-safe; confined to the building thread.
      */
     public static final class Builder {
         private int maxCalls = DEFAULT_MAX_CALLS;

@@ -15,13 +15,11 @@ import static java.util.Objects.requireNonNull;
  * The stable identity of a destination across reloads: the set id plus either the destination's {@code duid}
  * attribute (when the destination has one) or its URI exactly as configured. Runtime state (health, call load,
  * latency, overload control) is keyed by this value in {@link StateRegistry}, so a reload that keeps a destination
- * keeps its state.
+ * keeps its state. Immutable.
  *
  * <p>The URI is compared exactly (case-sensitive); Kamailio's {@code dispatcher.set_state} matches URIs
  * case-insensitively, which makes {@code sip:A@x} and {@code sip:a@x} the same destination there but two
  * destinations here. Use a {@code duid} when two entries of a set share a URI (HA pairs with different sockets).
- *
- * <p>Immutable.
  */
 public final class DestinationKey {
 

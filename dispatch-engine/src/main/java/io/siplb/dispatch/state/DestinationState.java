@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The runtime state of one destination, kept across reloads by {@link StateRegistry}: health (with Kamailio's
  * probing thresholds and a bounded history of transitions), the number of active calls (maintained by
- * {@link CallLoadTable}), {@link LatencyStats} and {@link OverloadControl}.
+ * {@link CallLoadTable}), {@link LatencyStats} and {@link OverloadControl}. Thread-safe (lock-free).
  *
  * <p>Health is driven by
  * <ul>
@@ -36,8 +36,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * trying destination makes it active again; a down destination needs {@link StateConfig#inactiveThreshold()}
  * consecutive probe successes. {@link HealthState#DISABLED} and {@link HealthState#DRAINING} are left only by
  * {@link #setAdminState(HealthState, String)}.
- *
- * <p>Thread-safe (lock-free).
  */
 public final class DestinationState {
 
@@ -90,6 +88,14 @@ public final class DestinationState {
     /** Whether in-dialog traffic may still be sent to the destination ({@link HealthState#isUsable()}). */
     public boolean isUsable() {
         return health.get().state.isUsable();
+    }
+
+    /**
+     * Whether a drain is complete: the destination is {@link HealthState#DRAINING} and no call is tracked on it
+     * any more ({@link #activeCalls()} is 0), so it can be taken out of service.
+     */
+    public boolean isDrained() {
+        return health.get().state == HealthState.DRAINING && activeCalls.get() <= 0;
     }
 
     /** Calls currently tracked on this destination by a {@link CallLoadTable} (Kamailio {@code dload}). */

@@ -12,7 +12,7 @@ package io.siplb.dispatch.state;
 /**
  * The health of one destination, as driven by {@link DestinationState}. The Kamailio flag letters
  * ({@code dispatcher.list} FLAGS) are given for each state; see {@code dispatch-engine/STATE.md} for the
- * transition table.
+ * transition table. Immutable.
  *
  * <table>
  * <caption>States</caption>
@@ -24,8 +24,6 @@ package io.siplb.dispatch.state;
  * <tr><td>{@link #DISABLED}</td><td>no</td><td>no</td><td>{@code DX}</td></tr>
  * <tr><td>{@link #DRAINING}</td><td>no</td><td>yes</td><td>(none)</td></tr>
  * </table>
- *
- * <p>Immutable.
  */
 public enum HealthState {
     /** Up: selected for new calls. */

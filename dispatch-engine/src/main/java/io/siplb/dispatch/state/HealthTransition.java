@@ -16,9 +16,7 @@ import java.time.Instant;
 /**
  * One recorded change of a destination's {@link HealthState}: from, to, cause, a short reason
  * (e.g. {@code "408 probe timeout"}, {@code "503 Service Unavailable"}, {@code "admin drain"}) and the wall-clock
- * time in milliseconds since the epoch, read from the {@link StateConfig#clock()}.
- *
- * <p>Immutable.
+ * time in milliseconds since the epoch, read from the {@link StateConfig#clock()}. Immutable.
  *
  * @param from the state before
  * @param to the state after

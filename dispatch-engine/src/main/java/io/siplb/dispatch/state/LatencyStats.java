@@ -14,13 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Latency statistics of one destination, in milliseconds: sample count, mean and standard deviation (Welford's
  * online algorithm), an EWMA estimate, minimum, maximum, and the number of timeouts (not sampled). The fields
- * mirror Kamailio's {@code LATENCY{AVG,STD,EST,MAX,TIMEOUT}} of {@code dispatcher.list}.
+ * mirror Kamailio's {@code LATENCY{AVG,STD,EST,MAX,TIMEOUT}} of {@code dispatcher.list}. Thread-safe (lock-free).
  *
  * <p>EWMA, with Kamailio 6.x's meaning of alpha (the weight of the new sample): while fewer than
  * {@value #EWMA_WARMUP_SAMPLES} samples have been seen, the estimate is the mean; from the
  * {@value #EWMA_WARMUP_SAMPLES}th sample on, {@code est = alpha * sample + (1 - alpha) * est}.
- *
- * <p>Thread-safe (lock-free).
  */
 public final class LatencyStats {
 
@@ -140,9 +138,7 @@ public final class LatencyStats {
     }
 
     /**
-     * A consistent view of {@link LatencyStats}; all times in milliseconds.
-     *
-     * <p>Immutable.
+     * A consistent view of {@link LatencyStats}; all times in milliseconds. Immutable.
      */
     public static final class Snapshot {
 

@@ -17,14 +17,12 @@ import java.util.function.LongSupplier;
 /**
  * RFC 7339 (loss-based) overload-control bookkeeping of one destination: the reduction rate {@code oc} in percent
  * that the destination asked for, its validity ({@code oc-validity}) and sequence ({@code oc-seq}). Used by the
- * round-robin-with-overload-control algorithm (Kamailio algorithm 64).
+ * round-robin-with-overload-control algorithm (Kamailio algorithm 64). Thread-safe (lock-free).
  *
  * <p>An update is applied only when its {@code oc-seq} is greater than the last applied one (RFC 7339 §5.2;
  * Kamailio {@code ds_oc_set_attrs}). While the update is valid, {@link #shouldSkip()} answers {@code true} for
  * exactly {@code rate} of every 100 consecutive calls, spread evenly (error diffusion rather than Kamailio's
  * shuffled 100-slot array); after the validity has passed nothing is skipped.
- *
- * <p>Thread-safe (lock-free).
  */
 public final class OverloadControl {
 

@@ -15,7 +15,7 @@ import java.time.Clock;
 import java.util.function.LongSupplier;
 
 /**
- * Settings of the per-destination runtime state held by a {@link StateRegistry}.
+ * Settings of the per-destination runtime state held by a {@link StateRegistry}. Immutable.
  *
  * <table>
  * <caption>Settings</caption>
@@ -35,8 +35,6 @@ import java.util.function.LongSupplier;
  * <tr><td>{@code ticker}</td><td>{@link System#nanoTime()}</td>
  *     <td>monotonic nanoseconds for overload-control validity</td></tr>
  * </table>
- *
- * <p>Immutable.
  */
 public final class StateConfig {
 
@@ -117,8 +115,7 @@ public final class StateConfig {
 
     /**
      * Builds a {@link StateConfig}; each setter validates its argument.
-     *
-     * <p>Not thread-safe; confined to the building thread.
+     * Not thread-safe; confined to the building thread.
      */
     public static final class Builder {
         private int probingThreshold = DEFAULT_PROBING_THRESHOLD;

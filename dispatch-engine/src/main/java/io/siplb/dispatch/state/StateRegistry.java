@@ -25,12 +25,10 @@ import org.slf4j.LoggerFactory;
  * All {@link DestinationState}s of a dispatcher, keyed by {@link DestinationKey}. State lives outside the
  * immutable selection snapshot, so a reload that keeps a destination keeps its health, call load, latency and
  * overload-control data (Kamailio resets them on reload unless {@code ds_retain_latency_stats}); after a reload
- * {@link #retainOnly(Collection)} drops the state of destinations that are gone.
+ * {@link #retainOnly(Collection)} drops the state of destinations that are gone. Thread-safe (lock-free).
  *
  * <p>{@link HealthListener}s added here are told about every health transition of every destination, so the
  * {@code Dispatcher} can rebuild its snapshot.
- *
- * <p>Thread-safe (lock-free).
  */
 public final class StateRegistry {
 

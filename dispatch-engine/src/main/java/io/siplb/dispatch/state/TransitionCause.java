@@ -10,9 +10,7 @@
 package io.siplb.dispatch.state;
 
 /**
- * What made a destination change its {@link HealthState}.
- *
- * <p>Immutable.
+ * What made a destination change its {@link HealthState}. Immutable.
  */
 public enum TransitionCause {
     /** A keepalive probe failed (no reply, a send error or a reply code not accepted as success). */

@@ -136,6 +136,23 @@ class CallLoadTableTest {
     }
 
     @Test
+    void drainCompletesWhenTheLastTrackedCallEnds() {
+        final CallLoadTable t = table(10);
+        t.add("c1", a);
+        t.add("c2", a);
+        t.confirm("c1");
+        a.setAdminState(HealthState.DRAINING, "maintenance");
+        assertThat(a.isActive()).isFalse();
+        assertThat(a.isDrained()).isFalse();
+        t.release("c1"); // BYE of an established call still arrives while draining
+        assertThat(a.isDrained()).isFalse();
+        time.advance(31, TimeUnit.SECONDS); // c2 never confirmed: expires after initExpire
+        assertThat(t.sweep()).isEqualTo(1);
+        assertThat(a.isDrained()).isTrue();
+        assertThat(b.isDrained()).isFalse(); // not draining
+    }
+
+    @Test
     void rejectsBadSettings() {
         assertThatThrownBy(() -> CallLoadTable.builder().maxCalls(0))
                 .hasMessage("maxCalls: 0 (expected: > 0)");
