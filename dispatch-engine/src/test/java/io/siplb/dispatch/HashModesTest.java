@@ -182,6 +182,31 @@ class HashModesTest {
     }
 
     @Test
+    void boundedLoadKeepsEveryDestinationWithinTheFactorOfTheMean() {
+        // Weights 10/10/10/70 would put 70 % of the calls on one destination; c = 1.25 caps it at 31.25 %.
+        final DispatcherSettings plain = settings(HashMode.CONSISTENT, Algorithm.HASH_CALL_ID,
+                                                  line(6000, 0, 0, "weight=10"), line(6001, 0, 0, "weight=10"),
+                                                  line(6002, 0, 0, "weight=10"), line(6003, 0, 0, "weight=70"));
+        final Dispatcher d = Dispatcher.create(DispatcherSettings.builder().hashMode(HashMode.CONSISTENT)
+                                                                 .boundedLoadFactor(1.25).addSet(plain.set(1))
+                                                                 .build());
+        final CallLoadTable calls = CallLoadTable.builder().build();
+        final String[] keys = Arrays.copyOf(callIds(), 20_000);
+        for (int i = 0; i < keys.length; i++) {
+            final Destination dest = d.select(1, SelectionKey.of(keys[i])).destination();
+            assertThat(calls.add(keys[i], d.state(dest)).isAdded()).isTrue();
+            // The cap holds after every placement, not only at the end.
+            final double cap = Math.ceil(1.25 * (i + 1) / 4.0);
+            assertThat(d.state(dest).activeCalls()).isLessThanOrEqualTo((int) cap);
+        }
+        int max = 0;
+        for (Destination dest : d.snapshot().set(1).destinations()) {
+            max = Math.max(max, d.state(dest).activeCalls());
+        }
+        assertThat(max).isEqualTo(6250); // 1.25 x 20000 / 4: the heavy destination is held at the cap
+    }
+
+    @Test
     void kamailioModeReproducesKamailioSlotsAndNextActive() throws IOException {
         // Seven destinations with equal priority: Kamailio's index i is the (7 - i)-th line of the list.
         final Dispatcher d = Dispatcher.create(settings(HashMode.KAMAILIO, Algorithm.HASH_CALL_ID,
