@@ -9,7 +9,7 @@ import io.siplb.dispatch.cli.DispatchCommands;
 /**
  * {@code siplb hash --slots N VALUE [VALUE2]}: prints Kamailio's dispatcher hash ({@code ds_get_hash}) of the values
  * and the slot it maps to among N ({@code hash % N}, unsigned), as Kamailio's {@code dispatcher.hash} RPC does
- * ({@link DispatchCommands#hash}). Immutable (static methods only).
+ * ({@link DispatchCommands#hash}). Static methods only. Immutable.
  */
 final class HashCommand {
 

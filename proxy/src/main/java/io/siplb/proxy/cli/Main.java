@@ -13,7 +13,7 @@ import io.siplb.proxy.config.SiplbConfigException;
 /**
  * The command line behind {@code bin/siplb}: {@code run} (the default), {@code parse}, {@code hash} and
  * {@code select}. Usage errors print the usage and exit with status 2, as do configuration errors; the messages name
- * what was wrong and what was expected, without stack traces. Immutable (static methods only).
+ * what was wrong and what was expected, without stack traces. Static methods only. Immutable.
  */
 public final class Main {
 

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A small parser of {@code --name VALUE} / {@code -x VALUE} options. Positional arguments are collected under the
- * keys {@code "0"}, {@code "1"}, ... in order. Immutable (static methods only).
+ * keys {@code "0"}, {@code "1"}, ... in order. Static methods only. Immutable.
  */
 final class Options {
 

@@ -19,7 +19,7 @@ import io.siplb.codec.Via;
  * object per file on one line: {@code file}, {@code valid}, {@code error} (when invalid), {@code method} or
  * {@code status}, {@code callId}, {@code cseq}, {@code from}/{@code to} (URI and tag), {@code topVia} (transport,
  * host, port, branch) and {@code headerCount}. Exit status 0 when every file parses, 1 otherwise.
- * Immutable (static methods only).
+ * Static methods only. Immutable.
  */
 final class ParseCommand {
 

@@ -12,7 +12,7 @@ import io.siplb.proxy.udp.UdpListeners;
 
 /**
  * {@code siplb run [-c FILE]}: loads the configuration, starts siplb and runs until SIGTERM or SIGINT, which stop it
- * gracefully through a shutdown hook. Immutable (static methods only).
+ * gracefully through a shutdown hook. Static methods only. Immutable.
  */
 final class RunCommand {
 

@@ -18,7 +18,7 @@ import io.siplb.proxy.config.SiplbConfigException;
  * FILE (siplb's HOCON configuration, or a Kamailio {@code dispatcher.list} when its name ends with {@code .list}) and
  * prints the one the set's algorithm picks for KEY (for the hash algorithms, KEY is what siplb hashes, e.g. the
  * Call-ID) and the failover order ({@link DispatchCommands#select}). Exit status 1 when the set picks nothing.
- * Immutable (static methods only).
+ * Static methods only. Immutable.
  */
 final class SelectCommand {
 

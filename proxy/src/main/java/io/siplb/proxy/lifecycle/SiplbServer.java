@@ -43,7 +43,7 @@ import io.siplb.proxy.udp.UdpSipHandlers;
  *       already being written are sent;</li>
  *   <li>log the counters.</li>
  * </ol>
- * Thread-safe (lock-free): {@link #close} may be called from any thread, more than once.
+ * {@link #close} may be called from any thread, more than once. Thread-safe (lock-free).
  */
 public final class SiplbServer implements AutoCloseable {
 

@@ -12,7 +12,7 @@ import io.siplb.proxy.config.ProxySettings;
  * What every {@link StatelessForwarder} of a running siplb shares: the settings, the {@link Dispatcher}, the
  * counters, siplb's own addresses and the sockets to send from. The egress sockets are published once, after the
  * listeners are bound and before any of them reads ({@link #publish}).
- * Thread-safe (lock-free): the fields are final or a single volatile reference to an immutable object.
+ * The fields are final or a single volatile reference to an immutable object. Thread-safe (lock-free).
  */
 public final class StatelessProxy {
 

@@ -24,7 +24,7 @@ import io.siplb.proxy.config.ListenAddress;
  * The bound UDP sockets of siplb. With epoll every listen address is bound once per event loop thread with
  * {@code SO_REUSEPORT}, so the kernel spreads datagrams over the threads; with NIO it is bound once. A listen port
  * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share.
- * Thread-safe (lock-free): the channel lists are fixed at construction.
+ * The channel lists are fixed at construction. Thread-safe (lock-free).
  */
 public final class UdpListeners {
 

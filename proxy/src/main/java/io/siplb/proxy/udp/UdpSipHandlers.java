@@ -9,7 +9,7 @@ import io.siplb.proxy.stateless.StatelessForwarder;
 import io.siplb.proxy.stateless.StatelessProxy;
 
 /**
- * Installs and starts the {@link UdpSipHandler} of a socket. Immutable (static methods only).
+ * Installs and starts the {@link UdpSipHandler} of a socket. Static methods only. Immutable.
  */
 public final class UdpSipHandlers {
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
+/**
+ * JSON string escaping of the command output. Not thread-safe; confined to the test thread.
+ */
 class JsonTest {
 
     @Test

@@ -14,6 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.siplb.dispatch.KamailioHash;
 
+/**
+ * The command line: help, usage errors, {@code parse} JSON output and exit codes, {@code hash}, {@code select} and
+ * {@code run} with a bad configuration. Not thread-safe; confined to the test thread.
+ */
 class MainTest {
 
     private static final String INVITE =
@@ -70,7 +74,8 @@ class MainTest {
                          .contains("Usage: siplb");
         errBytes.reset();
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(err()).startsWith("siplb: unknown command 'frobnicate' (expected: run, parse, hash, select or help)");
+        assertThat(err()).startsWith("siplb: unknown command 'frobnicate' " +
+                                     "(expected: run, parse, hash, select or help)");
         errBytes.reset();
         assertThat(run("run", "-c")).isEqualTo(2);
         assertThat(err()).startsWith("siplb: run: option -c needs a value");

@@ -27,7 +27,8 @@ import io.siplb.proxy.testing.TestServers;
 
 /**
  * Runs {@code siplb run -c FILE} as a separate JVM, forwards one request through it, then stops it with SIGTERM and
- * checks the graceful shutdown: listeners closed, counters logged, the process gone.
+ * checks the graceful shutdown: listeners closed, counters logged, the process gone. Not thread-safe; confined to the
+ * test thread.
  */
 class SignalShutdownTest {
 

@@ -8,6 +8,9 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+/**
+ * Parsing of listen entries and validation of {@link ProxySettings}. Not thread-safe; confined to the test thread.
+ */
 class ListenAddressTest {
 
     @Test

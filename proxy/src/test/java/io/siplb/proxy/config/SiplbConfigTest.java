@@ -17,6 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 import io.siplb.dispatch.Algorithm;
 import io.siplb.dispatch.DestinationSet;
 
+/**
+ * Loading siplb configurations: defaults, every key, and errors that name the file, line or key and the expected value.
+ * Not thread-safe; confined to the test thread.
+ */
 class SiplbConfigTest {
 
     @TempDir

@@ -14,8 +14,9 @@ import io.siplb.proxy.testing.SipPeer;
 import io.siplb.proxy.testing.TestServers;
 
 /**
- * siplb listening on 127.0.0.1 and ::1 at once: a request from an IPv6 UAC to IPv4 destinations leaves through the
- * IPv4 socket with both Record-Routes (RFC 5658), and the response returns through the IPv6 socket.
+ * siplb listening on 127.0.0.1 and ::1 at once: a request from an IPv6 UAC to IPv4 destinations leaves through the IPv4
+ * socket with both Record-Routes (RFC 5658), and the response returns through the IPv6 socket. Not thread-safe;
+ * confined to the test thread.
  */
 class DualStackForwardingTest {
 

@@ -23,7 +23,8 @@ import io.siplb.proxy.testing.SipPeer;
 import io.siplb.proxy.testing.TestServers;
 
 /**
- * siplb started in-process on a free loopback port, between a plain UDP "UAC" and two "UAS" sockets.
+ * siplb started in-process on a free loopback port, between a plain UDP "UAC" and two "UAS" sockets. Not thread-safe;
+ * confined to the test thread.
  */
 class StatelessForwardingTest {
 

@@ -30,7 +30,8 @@ import io.siplb.proxy.testing.TestServers;
  * Sends every RFC 4475 torture message (the {@code torture/} resources of the sip-codec test-jar) to siplb as one
  * datagram each and asserts what siplb did with it: forwarded it to a destination, answered it locally with the status
  * RFC 4475 expects of a proxy, or dropped and counted it. Where RFC 4475 lets an element be liberal (accept) or strict
- * (reject), both outcomes are allowed. siplb must never fail internally and must keep forwarding afterwards.
+ * (reject), both outcomes are allowed. siplb must never fail internally and must keep forwarding afterwards. Not
+ * thread-safe; confined to the test thread.
  */
 class TortureCorpusTest {
 

@@ -18,7 +18,9 @@ import io.siplb.dispatch.Algorithm;
 import io.siplb.dispatch.KamailioHash;
 import io.siplb.dispatch.SelectionKey;
 
-/** The routing rules of {@link StatelessForwarder} that need no socket. */
+/**
+ * The routing rules of {@link StatelessForwarder} that need no socket. Not thread-safe; confined to the test thread.
+ */
 class ForwardingRulesTest {
 
     private static final String REQUEST =

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Small helpers to read SIP text in tests: header values by name (long or compact form), the start line.
- * Immutable (static methods only).
+ * Small helpers to read SIP text in tests: header values by name (long or compact form), the start line. Static methods
+ * only. Immutable.
  */
 public final class SipText {
 

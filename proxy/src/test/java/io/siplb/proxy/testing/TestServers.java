@@ -11,8 +11,8 @@ import io.siplb.proxy.config.SiplbConfig;
 import io.siplb.proxy.lifecycle.SiplbServer;
 
 /**
- * Starts siplb in-process from a HOCON text written to a file, listening on an ephemeral port of 127.0.0.1.
- * Immutable (static methods only).
+ * Starts siplb in-process from a HOCON text written to a file, listening on an ephemeral port of 127.0.0.1. Static
+ * methods only. Immutable.
  */
 public final class TestServers {
 
