@@ -6,13 +6,24 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One child process started by the interop suite, with its output in a log file and a stop that is bounded in
- * time and only ever signals this process's own pid. Not thread-safe; confined to the test thread.
+ * time and only ever signals this process's own pid. Children still running when the test JVM exits (for example
+ * when the build is interrupted) are killed by a shutdown hook. Not thread-safe; confined to the test thread.
  */
 final class ChildProcess implements AutoCloseable {
+
+    /** Children not yet stopped; the shutdown hook kills them when the JVM exits. */
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                                                        "interop-child-reaper"));
+    }
 
     /** How long {@link #close()} waits after SIGTERM before SIGKILL. */
     private static final Duration TERM_GRACE = Duration.ofSeconds(10);
@@ -28,6 +39,7 @@ final class ChildProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         final Process process = builder.start();
+        RUNNING.add(process);
         // No child reads stdin (sipp runs with -nostdin); close it so nothing can block on it.
         process.getOutputStream().close();
         return new ChildProcess(name, command, process, log);
@@ -93,15 +105,21 @@ final class ChildProcess implements AutoCloseable {
     /** SIGTERM, then SIGKILL after {@link #TERM_GRACE}; returns after at most about 15 seconds. */
     @Override
     public void close() throws InterruptedException {
-        if (!process.isAlive()) {
-            return;
+        try {
+            if (!process.isAlive()) {
+                return;
+            }
+            process.destroy();
+            if (process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            process.destroyForcibly();
+            process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            if (!process.isAlive()) {
+                RUNNING.remove(process);
+            }
         }
-        process.destroy();
-        if (process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-            return;
-        }
-        process.destroyForcibly();
-        process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
