@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,6 +185,17 @@ class MainTest {
         errBytes.reset();
         assertThat(run("-c", dir.resolve("absent.conf").toString())).isEqualTo(2);
         assertThat(err()).contains("absent.conf: no such file");
+    }
+
+    @Test
+    void runOnAPortInUseExitsOneNamingTheAddress() throws IOException {
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            final Path conf = write("busy.conf", "siplb.listen = [\"udp:127.0.0.1:" + taken.getLocalPort() + "\"]\n");
+            assertThat(run("run", "-c", conf.toString())).isEqualTo(1);
+            assertThat(err()).startsWith("siplb: cannot listen on udp:127.0.0.1:" + taken.getLocalPort() + ": ")
+                             .contains("Address already in use")
+                             .contains("(expected: a free local address and port)");
+        }
     }
 
     @Test
