@@ -159,10 +159,13 @@ class SippInteropIT {
         final Set<String> uas2Invites = SippMessageLog.receivedRequestCallIds(dir.resolve("uas2_messages.log"),
                                                                               "INVITE");
         final String summary = String.format(
-                "sipp interop: %d calls at %d calls/s in %.1f s: UAC exit %d, successful %d, failed %d; " +
+                "sipp interop: %d calls at %d calls/s in %.1f s: UAC exit %d, successful %d, failed %d, " +
+                "retransmissions %d, INVITE->200 mean %d ms; " +
                 "backend 1 (udp:127.0.0.1:%d) INVITEs %d (%d logged), completed %d, failed %d; " +
                 "backend 2 (udp:127.0.0.1:%d) INVITEs %d (%d logged), completed %d, failed %d; files in %s",
                 calls, rate, seconds, uacExit, uacStats.successfulCalls(), uacStats.failedCalls(),
+                uacStats.counter(SippStatistics.RETRANSMISSIONS),
+                uacStats.duration(SippStatistics.RESPONSE_TIME).toMillis(),
                 uas1Port, uas1Stats.incomingCalls(), uas1Invites.size(), uas1Stats.successfulCalls(),
                 uas1Stats.failedCalls(),
                 uas2Port, uas2Stats.incomingCalls(), uas2Invites.size(), uas2Stats.successfulCalls(),

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,9 @@ final class SippStatistics {
     static final String OUTGOING_CALLS = "OutgoingCall(C)";
     static final String SUCCESSFUL_CALLS = "SuccessfulCall(C)";
     static final String FAILED_CALLS = "FailedCall(C)";
+    static final String RETRANSMISSIONS = "Retransmissions(C)";
+    /** Mean time from the first {@code rtd} start (the INVITE) to the message marked {@code rtd="true"}. */
+    static final String RESPONSE_TIME = "ResponseTime1(C)";
 
     /** Reads the last complete row of {@code file}. */
     static SippStatistics read(Path file) throws IOException {
@@ -56,15 +60,31 @@ final class SippStatistics {
 
     /** A counter of the last row, for example {@link #SUCCESSFUL_CALLS}. */
     long counter(String name) {
-        final String value = columns.get(name);
-        if (value == null) {
-            throw new IllegalArgumentException(file + ": no column " + name + " (expected one of " +
-                                               columns.keySet() + ')');
-        }
+        final String value = value(name);
         try {
             return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(file + ": " + name + ": " + value + " (expected: an integer)", e);
+        }
+    }
+
+    /**
+     * A duration of the last row, written by sipp as {@code HH:MM:SS:uuuuuu} (the last field in microseconds), for
+     * example {@link #RESPONSE_TIME}.
+     */
+    Duration duration(String name) {
+        final String value = value(name);
+        final String[] parts = value.trim().split(":");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException(file + ": " + name + ": " + value + " (expected: HH:MM:SS:uuuuuu)");
+        }
+        try {
+            return Duration.ofHours(Long.parseLong(parts[0]))
+                           .plusMinutes(Long.parseLong(parts[1]))
+                           .plusSeconds(Long.parseLong(parts[2]))
+                           .plusNanos(Long.parseLong(parts[3]) * 1000);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": " + name + ": " + value + " (expected: HH:MM:SS:uuuuuu)", e);
         }
     }
 
@@ -82,6 +102,15 @@ final class SippStatistics {
 
     long failedCalls() {
         return counter(FAILED_CALLS);
+    }
+
+    private String value(String name) {
+        final String value = columns.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException(file + ": no column " + name + " (expected one of " +
+                                               columns.keySet() + ')');
+        }
+        return value;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,20 @@ class SippStatisticsTest {
         assertThat(stats.successfulCalls()).isEqualTo(50);
         assertThat(stats.failedCalls()).isZero();
         assertThat(stats.counter("SuccessfulCall(P)")).isZero();
+    }
+
+    @Test
+    void readsDurationsWrittenAsHoursMinutesSecondsMicroseconds() throws Exception {
+        final Path file = tmp.resolve("stats.csv");
+        Files.writeString(file, "StartTime;ResponseTime1(C);CallLength(C);Bad\n" +
+                                "t0;00:00:00:029000;01:02:03:000004;12ms\n");
+
+        final SippStatistics stats = SippStatistics.read(file);
+
+        assertThat(stats.duration(SippStatistics.RESPONSE_TIME)).isEqualTo(Duration.ofMillis(29));
+        assertThat(stats.duration("CallLength(C)")).isEqualTo(Duration.ofSeconds(3723).plusNanos(4000));
+        assertThatThrownBy(() -> stats.duration("Bad")).isInstanceOf(IllegalArgumentException.class)
+                                                       .hasMessageContaining("Bad: 12ms (expected: HH:MM:SS:uuuuuu)");
     }
 
     @Test
