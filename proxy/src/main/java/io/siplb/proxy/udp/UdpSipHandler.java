@@ -21,7 +21,8 @@ import io.siplb.proxy.stateless.StatelessForwarder;
  * <p>Ownership: the received {@link DatagramPacket} is released by this handler when {@link #channelRead0} returns
  * ({@link SimpleChannelInboundHandler}'s auto-release); the parsed {@link SipMessage}, which holds its own retained
  * slice of the packet, is released in a {@code finally} after the forwarder returned. Whatever the forwarder sends is
- * released by the channel that sends it.
+ * released by the channel that sends it; a forwarded datagram is made of retained slices of the received one, so the
+ * received memory lives until that datagram is written.
  *
  * <p>The socket is bound with auto-read off; {@link #start} installs the forwarder on the channel's event loop and
  * then turns reading on, so no datagram arrives before the forwarder exists. Not thread-safe; confined to the
