@@ -21,7 +21,7 @@ public enum DropReason {
     RESPONSE_VIA_NOT_OURS,
     /** A response with no Via below siplb's: nowhere to send it. */
     RESPONSE_NO_NEXT_VIA,
-    /** A response whose next Via names a host that is not an IP address or has no usable port. */
+    /** A response whose next Via names no unicast IP address (a host name, broadcast, multicast, wildcard). */
     RESPONSE_BAD_NEXT_VIA,
     /** A response whose next hop has an address family siplb has no listener of. */
     RESPONSE_NO_LISTENER_FOR_FAMILY,

@@ -391,7 +391,7 @@ public final class StatelessForwarder {
         }
         final String maddr = uri.maddr();
         final InetAddress ip = OwnAddresses.parseIp(maddr != null ? maddr : uri.host());
-        if (ip == null) {
+        if (!isUnicast(ip)) {
             return RejectReason.UNRESOLVABLE_NEXT_HOP;
         }
         return new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : OwnAddresses.DEFAULT_SIP_PORT);
@@ -400,19 +400,31 @@ public final class StatelessForwarder {
     /**
      * Returns where a response goes by the Via below siplb's (RFC 3261 §18.2.2, RFC 3581 §4): {@code maddr} with the
      * sent-by port, else {@code received} with {@code rport} or the sent-by port, else the sent-by host (an IP
-     * literal) with {@code rport} or its port; {@code null} when no IP address is usable.
+     * literal) with {@code rport} or its port; {@code null} when no unicast IP address is usable.
      */
     static InetSocketAddress responseTarget(Via via) {
         final int sentByPort = via.port() > 0 ? via.port() : OwnAddresses.DEFAULT_SIP_PORT;
         final String maddr = via.maddr();
         if (maddr != null) {
             final InetAddress ip = OwnAddresses.parseIp(maddr);
-            return ip != null ? new InetSocketAddress(ip, sentByPort) : null;
+            return isUnicast(ip) ? new InetSocketAddress(ip, sentByPort) : null;
         }
         final int port = via.rport() > 0 ? via.rport() : sentByPort;
         final String received = via.received();
         final InetAddress ip = OwnAddresses.parseIp(received != null ? received : via.host());
-        return ip != null ? new InetSocketAddress(ip, port) : null;
+        return isUnicast(ip) ? new InetSocketAddress(ip, port) : null;
+    }
+
+    /**
+     * Returns whether siplb may send to {@code ip}: a unicast address, not the wildcard, a multicast group or the
+     * IPv4 broadcast address (RFC 4475 §3.3.10: a response for 255.255.255.255 is dropped, not broadcast).
+     */
+    static boolean isUnicast(InetAddress ip) {
+        if (ip == null || ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
+            return false;
+        }
+        final byte[] b = ip.getAddress();
+        return !(b.length == 4 && b[0] == -1 && b[1] == -1 && b[2] == -1 && b[3] == -1);
     }
 
     /**
@@ -428,7 +440,7 @@ public final class StatelessForwarder {
         final String maddr = via.maddr();
         if (maddr != null) {
             final InetAddress ip = OwnAddresses.parseIp(maddr);
-            if (ip != null) {
+            if (isUnicast(ip)) {
                 return new InetSocketAddress(ip, sentByPort);
             }
         }

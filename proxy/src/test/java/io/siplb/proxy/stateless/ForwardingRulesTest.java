@@ -82,6 +82,10 @@ class ForwardingRulesTest {
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;lr")))
                 .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
         assertThat(StatelessForwarder.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:255.255.255.255;lr")))
+                .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:host;maddr=239.1.1.1;lr")))
+                .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
     }
 
     @Test
@@ -94,6 +98,9 @@ class ForwardingRulesTest {
                 "Via: SIP/2.0/UDP 127.0.0.5;branch=z9hG4bK-c\r\n" +
                 "Via: SIP/2.0/UDP 127.0.0.6:5090;branch=z9hG4bK-d;maddr=127.0.0.7;received=127.0.0.8\r\n" +
                 "Via: SIP/2.0/UDP host.example.com;branch=z9hG4bK-e\r\n" +
+                "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK-f\r\n" +
+                "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-g;maddr=224.0.1.75\r\n" +
+                "Via: SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK-h\r\n" +
                 "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n" +
                 "Call-ID: r\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
         try {
@@ -107,6 +114,10 @@ class ForwardingRulesTest {
             assertThat(StatelessForwarder.responseTarget(msg.vias().get(4)))
                     .isEqualTo(new InetSocketAddress("127.0.0.7", 5090));
             assertThat(StatelessForwarder.responseTarget(msg.vias().get(5))).isNull();
+            // Never broadcast, multicast or to the wildcard address (RFC 4475 §3.3.10).
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(6))).isNull();
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(7))).isNull();
+            assertThat(StatelessForwarder.responseTarget(msg.vias().get(8))).isNull();
         } finally {
             msg.release();
         }
