@@ -147,6 +147,11 @@ public final class SiplbServer implements AutoCloseable {
         return listeners.boundAddresses();
     }
 
+    /** Returns every bound socket (with epoll, one per event loop thread and listen address). */
+    public List<Channel> channels() {
+        return listeners.channels();
+    }
+
     /** Returns the forwarder's counters. */
     public ProxyStats stats() {
         return proxy.stats();

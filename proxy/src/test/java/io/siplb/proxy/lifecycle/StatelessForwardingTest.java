@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.siplb.proxy.stateless.DropReason;
 import io.siplb.proxy.stateless.RejectReason;
 import io.siplb.proxy.testing.SipPeer;
@@ -60,6 +61,15 @@ class StatelessForwardingTest {
         uac.close();
         uas1.close();
         uas2.close();
+    }
+
+    @Test
+    void listensWithOneEpollSocketPerEventLoopOnTheSameAddress() {
+        // siplb's CI and production platform is Linux, where the native epoll transport must be in use.
+        assertThat(server.channels()).hasSize(2).allMatch(ch -> ch instanceof EpollDatagramChannel);
+        assertThat(server.channels().get(0).eventLoop()).isNotSameAs(server.channels().get(1).eventLoop());
+        assertThat(server.channels().get(0).localAddress()).isEqualTo(server.channels().get(1).localAddress())
+                                                           .isEqualTo(siplb);
     }
 
     private String invite(String callId, String branch) {

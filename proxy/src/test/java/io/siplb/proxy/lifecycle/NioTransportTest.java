@@ -1,0 +1,43 @@
+package io.siplb.proxy.lifecycle;
+
+import static io.siplb.proxy.testing.SipText.headers;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.siplb.proxy.testing.SipPeer;
+import io.siplb.proxy.testing.TestServers;
+
+/**
+ * siplb on the NIO transport (what it uses where epoll is unavailable): one socket per listen address, same
+ * forwarding. Not thread-safe; confined to the test thread.
+ */
+class NioTransportTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void forwardsOnNio() {
+        try (SipPeer uac = SipPeer.bind(); SipPeer uas = SipPeer.bind()) {
+            final String text = TestServers.config(TestServers.set1(uas) + "\nsiplb.io.transport = nio");
+            try (SiplbServer server = TestServers.start(dir, text)) {
+                assertThat(server.channels()).hasSize(1).allMatch(ch -> ch instanceof NioDatagramChannel);
+                final int port = TestServers.address(server).getPort();
+                uac.send("MESSAGE sip:bob@example.com SIP/2.0\r\n" +
+                         "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-nio\r\n" +
+                         "Max-Forwards: 70\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n" +
+                         "Call-ID: nio-1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 2\r\n\r\nhi",
+                         TestServers.address(server));
+                final String fwd = uas.receive(3000);
+                assertThat(fwd).isNotNull().endsWith("\r\n\r\nhi");
+                assertThat(headers(fwd, "Via").get(0)).startsWith("SIP/2.0/UDP 127.0.0.1:" + port + ";branch=");
+                assertThat(headers(fwd, "Record-Route")).isEmpty();
+            }
+        }
+    }
+}
