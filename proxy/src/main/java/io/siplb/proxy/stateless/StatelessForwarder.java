@@ -245,12 +245,20 @@ public final class StatelessForwarder {
 
         final SipRewriter r = rewriter.rewrite(msg);
         r.setReceivedRport(sender);
-        if (newRequestUri != null) {
+        if (newRequestUri != null && removeTopRoute && routes.size() == 2
+            && routes.get(0).headerIndex() == routes.get(1).headerIndex()) {
+            // "Route: <siplb>, <target>" from a strict router: removing both values of the one line is not an edit
+            // the rewriter offers; siplb's value goes and the target's stays, naming the new Request-URI itself.
             r.replaceRequestUri(newRequestUri);
-            r.removeLastRoute();
-        }
-        if (removeTopRoute) {
             r.removeFirstRoute();
+        } else {
+            if (newRequestUri != null) {
+                r.replaceRequestUri(newRequestUri);
+                r.removeLastRoute();
+            }
+            if (removeTopRoute) {
+                r.removeFirstRoute();
+            }
         }
         r.decrementMaxForwards();
         if (proxy.settings().recordRoute() && isDialogCreating(msg.method())) {

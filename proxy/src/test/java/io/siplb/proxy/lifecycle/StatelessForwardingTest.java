@@ -273,6 +273,19 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void strictRouterWithSiplbAndTheTargetInOneRouteLineIsForwarded() {
+        final String target = "sip:bob@127.0.0.1:" + uas2.port();
+        final String info = request("INFO", "sip:" + siplbHostPort + ";lr", "dialog-4@uac", "z9hG4bK-info-4", 5,
+                                    "b4", "Route: <sip:" + siplbHostPort + ";lr>, <" + target + ">\r\n");
+        uac.send(info, siplb);
+        final String fwd = uas2.receive(WAIT);
+        assertThat(fwd).isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("INFO " + target + " SIP/2.0");
+        assertThat(headers(fwd, "Route")).containsExactly("<" + target + ">");
+        assertThat(server.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
+    }
+
+    @Test
     void maxForwardsZeroIsAnswered483AndNeverForwarded() {
         final String options = request("OPTIONS", "sip:bob@example.com", "mf0@uac", "z9hG4bK-mf0", 1, null, "")
                 .replace("Max-Forwards: 70", "Max-Forwards: 0");
