@@ -15,7 +15,7 @@ import io.siplb.dispatch.SelectionKey;
  * The destination sets and keys the dispatch benchmarks select from. Immutable.
  *
  * <p>Set {@value #SET_ID} has {@code n} destinations {@code sip:10.0.0.<i+1>:5060} with {@code duid=d<i>},
- * weights and relative weights {@code 10, 20, 30, ...}, and priorities {@code 0, 1, 0, 1, ...}; all active.
+ * weights and relative weights {@code 10, 20, ..., 80} repeating, and priorities {@code 0, 1, 0, 1, ...}; all active.
  * Keys are {@value #KEYS} distinct Call-IDs hashed once up front, as the proxy hands them to the engine.
  */
 final class BenchmarkSets {
@@ -40,7 +40,7 @@ final class BenchmarkSets {
     static DispatcherSettings settings(int n, long generation, HashMode hashMode, boolean weighted) {
         final List<Destination> dests = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            final int w = 10 * (i + 1);
+            final int w = 10 * (i % 8 + 1);
             final String attrs = weighted ? "duid=d" + i + ";weight=" + w + ";rweight=" + w : "duid=d" + i;
             dests.add(Destination.of(SET_ID, "sip:10.0.0." + (i + 1) + ":5060", 0, i % 2,
                                      DestinationAttributes.parse(attrs)));
