@@ -19,6 +19,11 @@ import java.util.List;
  *     <td>event loop threads; with epoll one UDP socket per thread (SO_REUSEPORT)</td></tr>
  * <tr><td>{@code siplb.io.transport}</td><td>string</td><td>{@code auto}</td>
  *     <td>{@code auto} (epoll on Linux, else NIO), {@code epoll} or {@code nio}</td></tr>
+ * <tr><td>{@code siplb.io.receive-buffer}</td><td>memory size</td><td>{@code 4m}</td>
+ *     <td>SO_RCVBUF of each UDP socket ({@code 0}: the OS default; Linux caps it at
+ *     {@code net.core.rmem_max})</td></tr>
+ * <tr><td>{@code siplb.io.send-buffer}</td><td>memory size</td><td>{@code 0} (OS default)</td>
+ *     <td>SO_SNDBUF of each UDP socket</td></tr>
  * <tr><td>{@code siplb.proxy.default-set}</td><td>int</td><td>{@code 1}</td>
  *     <td>destination set for initial requests</td></tr>
  * <tr><td>{@code siplb.proxy.advertised-address}</td><td>string</td><td>{@code ""}</td>
@@ -45,9 +50,14 @@ public final class ProxySettings {
         NIO
     }
 
+    /** Default SO_RCVBUF: room for a few thousand datagrams while an event loop is busy. */
+    public static final int DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
     private final List<ListenAddress> listen;
     private final int ioThreads;
     private final IoTransport ioTransport;
+    private final int receiveBufferSize;
+    private final int sendBufferSize;
     private final int defaultSet;
     private final String advertisedHost;
     private final int advertisedPort;
@@ -60,6 +70,8 @@ public final class ProxySettings {
         listen = List.copyOf(b.listen);
         ioThreads = b.ioThreads;
         ioTransport = b.ioTransport;
+        receiveBufferSize = b.receiveBufferSize;
+        sendBufferSize = b.sendBufferSize;
         defaultSet = b.defaultSet;
         advertisedHost = b.advertisedHost;
         advertisedPort = b.advertisedPort;
@@ -92,6 +104,16 @@ public final class ProxySettings {
     /** Returns which Netty transport to use. */
     public IoTransport ioTransport() {
         return ioTransport;
+    }
+
+    /** Returns the SO_RCVBUF of each UDP socket in bytes; {@code 0} leaves the OS default. */
+    public int receiveBufferSize() {
+        return receiveBufferSize;
+    }
+
+    /** Returns the SO_SNDBUF of each UDP socket in bytes; {@code 0} leaves the OS default. */
+    public int sendBufferSize() {
+        return sendBufferSize;
     }
 
     /** Returns the destination set initial requests go to. */
@@ -142,6 +164,8 @@ public final class ProxySettings {
         private final List<ListenAddress> listen = new ArrayList<>();
         private int ioThreads;
         private IoTransport ioTransport = IoTransport.AUTO;
+        private int receiveBufferSize = DEFAULT_RECEIVE_BUFFER_SIZE;
+        private int sendBufferSize;
         private int defaultSet = 1;
         private String advertisedHost;
         private int advertisedPort = -1;
@@ -185,6 +209,21 @@ public final class ProxySettings {
         /** Sets which Netty transport to use. */
         public Builder ioTransport(IoTransport ioTransport) {
             this.ioTransport = requireNonNull(ioTransport, "ioTransport");
+            return this;
+        }
+
+        /**
+         * Sets SO_RCVBUF and SO_SNDBUF of each UDP socket in bytes; {@code 0} leaves the OS default.
+         */
+        public Builder socketBuffers(int receiveBufferSize, int sendBufferSize) {
+            if (receiveBufferSize < 0) {
+                throw new IllegalArgumentException("receiveBufferSize: " + receiveBufferSize + " (expected: >= 0)");
+            }
+            if (sendBufferSize < 0) {
+                throw new IllegalArgumentException("sendBufferSize: " + sendBufferSize + " (expected: >= 0)");
+            }
+            this.receiveBufferSize = receiveBufferSize;
+            this.sendBufferSize = sendBufferSize;
             return this;
         }
 

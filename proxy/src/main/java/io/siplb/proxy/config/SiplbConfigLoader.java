@@ -79,6 +79,18 @@ public final class SiplbConfigLoader {
                                       '"' + transport + "\" (expected: auto, epoll or nio)");
             }
 
+            final long receiveBuffer = root.getBytes("siplb.io.receive-buffer");
+            if (receiveBuffer < 0 || receiveBuffer > Integer.MAX_VALUE) {
+                throw ConfigErrors.at(root, "siplb.io.receive-buffer", fileName,
+                                      receiveBuffer + " (expected: 0 (OS default) .. 2g bytes)");
+            }
+            final long sendBuffer = root.getBytes("siplb.io.send-buffer");
+            if (sendBuffer < 0 || sendBuffer > Integer.MAX_VALUE) {
+                throw ConfigErrors.at(root, "siplb.io.send-buffer", fileName,
+                                      sendBuffer + " (expected: 0 (OS default) .. 2g bytes)");
+            }
+            b.socketBuffers((int) receiveBuffer, (int) sendBuffer);
+
             final int defaultSet = root.getInt("siplb.proxy.default-set");
             if (defaultSet < 0) {
                 throw ConfigErrors.at(root, "siplb.proxy.default-set", fileName, defaultSet + " (expected: >= 0)");

@@ -94,7 +94,8 @@ public final class SiplbServer implements AutoCloseable {
         };
         final UdpListeners listeners;
         try {
-            listeners = UdpListeners.bind(settings.listen(), group, transport, threads, initializer);
+            listeners = UdpListeners.bind(settings.listen(), group, transport, threads,
+                                          settings.receiveBufferSize(), settings.sendBufferSize(), initializer);
             final OwnAddresses own = new OwnAddresses(listeners.boundAddresses(), settings.advertisedHost(),
                                                       settings.advertisedPort());
             final List<Egress> egresses = new ArrayList<>();

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.DatagramChannelConfig;
 import io.siplb.proxy.config.ListenAddress;
 
 /**
@@ -53,6 +54,18 @@ public final class UdpListeners {
      */
     public static UdpListeners bind(List<ListenAddress> listen, EventLoopGroup group, IoTransports transport,
                                     int socketsPerAddress, ChannelHandler handler) {
+        return bind(listen, group, transport, socketsPerAddress, 0, 0, handler);
+    }
+
+    /**
+     * Binds every listen address with the given socket buffer sizes ({@code 0}: the OS default) and waits for the
+     * binds to complete.
+     *
+     * @throws BindFailedException when an address cannot be bound; sockets already bound are closed
+     */
+    public static UdpListeners bind(List<ListenAddress> listen, EventLoopGroup group, IoTransports transport,
+                                    int socketsPerAddress, int receiveBufferSize, int sendBufferSize,
+                                    ChannelHandler handler) {
         requireNonNull(listen, "listen");
         requireNonNull(group, "group");
         requireNonNull(transport, "transport");
@@ -68,6 +81,12 @@ public final class UdpListeners {
         final int perAddress = transport.supportsReusePort() ? socketsPerAddress : 1;
         if (transport.supportsReusePort()) {
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        if (receiveBufferSize > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBufferSize);
+        }
+        if (sendBufferSize > 0) {
+            bootstrap.option(ChannelOption.SO_SNDBUF, sendBufferSize);
         }
         final List<Channel> channels = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
@@ -86,8 +105,10 @@ public final class UdpListeners {
                         bound.add(target);
                     }
                 }
-                logger.info("Listening on udp:{} ({} socket{}, {})", ListenAddress.hostPort(target), perAddress,
-                            perAddress == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+                final DatagramChannelConfig config = (DatagramChannelConfig) channels.get(channels.size() - 1).config();
+                logger.info("Listening on udp:{} ({} socket{}, {}, SO_RCVBUF {} bytes)", ListenAddress.hostPort(target),
+                            perAddress, perAddress == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT),
+                            config.getReceiveBufferSize());
             }
         } catch (RuntimeException e) {
             for (Channel ch : channels) {

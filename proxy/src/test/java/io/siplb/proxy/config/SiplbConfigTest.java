@@ -56,6 +56,8 @@ class SiplbConfigTest {
         assertThat(config.proxy().listen().get(0).toString()).isEqualTo("udp:127.0.0.1:5060");
         assertThat(config.proxy().ioTransport()).isEqualTo(ProxySettings.IoTransport.AUTO);
         assertThat(config.proxy().shutdownQuietPeriod()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.proxy().receiveBufferSize()).isEqualTo(ProxySettings.DEFAULT_RECEIVE_BUFFER_SIZE);
+        assertThat(config.proxy().sendBufferSize()).isZero();
         assertThat(config.dispatcher().sets()).isEmpty();
     }
 
@@ -64,7 +66,7 @@ class SiplbConfigTest {
         final Path file = write("all.conf",
                                 "siplb {\n" +
                                 "  listen = [\"udp:127.0.0.1:0\", \"udp:[::1]:5070\"]\n" +
-                                "  io { threads = 3, transport = nio }\n" +
+                                "  io { threads = 3, transport = nio, receive-buffer = 1m, send-buffer = 64k }\n" +
                                 "  proxy { default-set = 4, advertised-address = \"sip.example.com:5099\",\n" +
                                 "          record-route = false, retry-after = 30s }\n" +
                                 "  shutdown { quiet-period = 1s, timeout = 5s }\n" +
@@ -74,6 +76,8 @@ class SiplbConfigTest {
                               .containsExactly("udp:127.0.0.1:0", "udp:[::1]:5070");
         assertThat(p.ioThreads()).isEqualTo(3);
         assertThat(p.ioTransport()).isEqualTo(ProxySettings.IoTransport.NIO);
+        assertThat(p.receiveBufferSize()).isEqualTo(1024 * 1024);
+        assertThat(p.sendBufferSize()).isEqualTo(64 * 1024);
         assertThat(p.defaultSet()).isEqualTo(4);
         assertThat(p.advertisedHost()).isEqualTo("sip.example.com");
         assertThat(p.advertisedPort()).isEqualTo(5099);
@@ -144,6 +148,11 @@ class SiplbConfigTest {
         final Path transport = write("transport.conf", "siplb.io.transport = kqueue\n");
         assertThatThrownBy(() -> SiplbConfig.load(transport))
                 .hasMessage(transport + ":1: siplb.io.transport: \"kqueue\" (expected: auto, epoll or nio)");
+        final Path buffer = write("buffer.conf", "siplb.io.receive-buffer = lots\n");
+        assertThatThrownBy(() -> SiplbConfig.load(buffer))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining("buffer.conf: 1")
+                .hasMessageContaining("siplb.io.receive-buffer");
         final Path set = write("set.conf", "\nsiplb.proxy.default-set = -1\n");
         assertThatThrownBy(() -> SiplbConfig.load(set))
                 .hasMessage(set + ":2: siplb.proxy.default-set: -1 (expected: >= 0)");
