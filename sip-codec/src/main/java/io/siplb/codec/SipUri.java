@@ -116,13 +116,27 @@ public final class SipUri {
             return null;
         }
         final int colon = p;
-        // Every char must be a URI char; an escape is "%" HEXDIG HEXDIG (kept as is).
+        // Every char must be a URI char; an escape is "%" HEXDIG HEXDIG (kept as is). The same pass finds the "@"
+        // that ends a userinfo (neither user nor password may hold a raw "@") and the first "?" after it, which
+        // starts the headers component.
+        int at = -1;
+        int question = -1;
         for (int i = colon + 1; i < end; i++) {
             c = s.charAt(i);
             if (c >= 256 || !SipChars.URI[c]) {
                 return null;
             }
-            if (c == '%') {
+            if (c == '@') {
+                if (at >= 0) {
+                    return null;
+                }
+                at = i;
+                question = -1;
+            } else if (c == '?') {
+                if (question < 0) {
+                    question = i;
+                }
+            } else if (c == '%') {
                 if (i + 2 >= end || s.charAt(i + 1) >= 256 || !SipChars.HEX[s.charAt(i + 1)] ||
                     s.charAt(i + 2) >= 256 || !SipChars.HEX[s.charAt(i + 2)]) {
                     return null;
@@ -136,9 +150,9 @@ public final class SipUri {
         switch (scheme) {
             case SIP:
             case SIPS:
-                return parseSip(s, start, end, colon, scheme, allowHeaders, build);
+                return parseSip(s, start, end, colon, at, question, scheme, allowHeaders, build);
             case TEL:
-                return parseTel(s, start, end, colon, build);
+                return at >= 0 || question >= 0 ? null : parseTel(s, start, end, colon, build);
             default:
                 if (!build) {
                     return VALID;
@@ -165,18 +179,8 @@ public final class SipUri {
         return Scheme.OTHER;
     }
 
-    private static SipUri parseSip(CharSequence s, int start, int end, int colon, Scheme scheme,
-                                   boolean allowHeaders, boolean build) {
-        // userinfo: neither user nor password may hold a raw "@", so the first "@" ends the userinfo.
-        int at = -1;
-        for (int i = colon + 1; i < end; i++) {
-            if (s.charAt(i) == '@') {
-                if (at >= 0) {
-                    return null;
-                }
-                at = i;
-            }
-        }
+    private static SipUri parseSip(CharSequence s, int start, int end, int colon, int at, int question,
+                                   Scheme scheme, boolean allowHeaders, boolean build) {
         int userStart = -1;
         int userEnd = -1;
         int passwordStart = -1;
@@ -245,15 +249,12 @@ public final class SipUri {
         }
         int paramsEnd = end;
         int headersStart = -1;
-        for (int i = p; i < end; i++) {
-            if (s.charAt(i) == '?') {
-                if (!allowHeaders) {
-                    return null;
-                }
-                paramsEnd = i;
-                headersStart = i + 1;
-                break;
+        if (question >= 0) {
+            if (!allowHeaders) {
+                return null;
             }
+            paramsEnd = question;
+            headersStart = question + 1;
         }
         if (p != paramsEnd && s.charAt(p) != ';') {
             return null;
@@ -274,10 +275,6 @@ public final class SipUri {
     private static SipUri parseTel(CharSequence s, int start, int end, int colon, boolean build) {
         int p = colon + 1;
         while (p < end && s.charAt(p) != ';') {
-            final char c = s.charAt(p);
-            if (c == '?' || c == '@') {
-                return null;
-            }
             p++;
         }
         if (p == colon + 1) {
