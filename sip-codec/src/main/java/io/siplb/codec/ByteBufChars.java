@@ -9,9 +9,8 @@ import io.netty.util.internal.PlatformDependent;
  * A {@link CharSequence} view of a {@link ByteBuf} region, one char per octet (ISO-8859-1), so that char indexes
  * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. Bytes are read
  * straight from the backing array or native memory when the buffer exposes them (the caller guarantees that the
- * region stays readable while the view is used), else through {@link ByteBuf#getByte(int)}. Not thread-safe;
- * confined to the channel's EventLoop (it reads the buffer without changing its indexes, so concurrent readers of an
- * unchanging buffer are safe).
+ * region stays readable while the view is used), else through {@link ByteBuf#getByte(int)}. It never changes the
+ * buffer's indexes. Not thread-safe; confined to the channel's EventLoop.
  */
 final class ByteBufChars implements CharSequence {
 

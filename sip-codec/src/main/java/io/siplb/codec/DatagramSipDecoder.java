@@ -16,13 +16,12 @@ import io.netty.handler.codec.MessageToMessageDecoder;
  * wrapped in a {@code DefaultAddressedEnvelope<SipMessage, InetSocketAddress>} with the packet's recipient and
  * sender. Octets after Content-Length are dropped; without Content-Length the body is the rest of the datagram.
  * Malformed datagrams are emitted too, with a failed {@link SipMessage#decoderResult()} (see
- * {@link SipMessage#isAnswerable()}); nothing is thrown.
+ * {@link SipMessage#isAnswerable()}); nothing is thrown. Stateless and {@link Sharable}: one instance may serve every
+ * UDP channel. Thread-safe (lock-free).
  *
  * <p>Ownership: the inbound packet is released by {@link MessageToMessageDecoder} after decoding; the emitted
  * envelope owns one reference to the message (a retained slice of the packet), which the last handler that uses it
  * releases ({@code envelope.release()} releases the message).
- *
- * <p>Stateless and {@link Sharable}: one instance may serve every UDP channel. Thread-safe (lock-free).
  */
 @Sharable
 public final class DatagramSipDecoder extends MessageToMessageDecoder<DatagramPacket> {

@@ -3,7 +3,7 @@ package io.siplb.codec;
 /**
  * Limits applied by {@link SipMessageParser}, {@link DatagramSipDecoder} and {@link StreamSipDecoder}. Exceeding a
  * limit yields a message whose {@link SipMessage#decoderResult()} fails with a {@link TooLongSipMessageException};
- * nothing is thrown into the pipeline and no buffer is kept. Immutable; build with {@link #builder()}.
+ * nothing is thrown into the pipeline and no buffer is kept. Build one with {@link #builder()}. Immutable.
  *
  * <table border="1">
  * <caption>Limits</caption>

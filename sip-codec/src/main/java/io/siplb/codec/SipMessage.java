@@ -8,7 +8,9 @@ import io.netty.util.ReferenceCounted;
 
 /**
  * One SIP request or response over one retained {@link ByteBuf} slice, with an index of its header fields as
- * offsets into that slice and typed accessors, computed on first use, for what routing and hashing need.
+ * offsets into that slice and typed accessors, computed on first use, for what routing and hashing need. Typed
+ * accessors are computed lazily and cached without synchronization, so a message is Not thread-safe; confined to
+ * the channel's EventLoop.
  *
  * <p>Offsets: every {@code int} offset is an index into {@link #content()}, whose readerIndex is 0 and whose
  * readable bytes are exactly the message (start line to end of body; trailing datagram octets are not included).
@@ -21,8 +23,8 @@ import io.netty.util.ReferenceCounted;
  * index could be built is available on a failed message.
  *
  * <p>Ownership: the message holds one reference to its content; the last handler that uses it calls
- * {@link #release()}. Typed accessors are computed lazily and cached without synchronization, so a message is
- * Not thread-safe; confined to the channel's EventLoop.
+ * {@link #release()}; an accessor called after the last release throws
+ * {@link io.netty.util.IllegalReferenceCountException}.
  */
 public interface SipMessage extends ReferenceCounted {
 

@@ -10,8 +10,8 @@ import io.netty.buffer.Unpooled;
  * header field as offsets (no per-header copies), and the checks that decide whether the message is usable, must
  * be answered with an error, or dropped. Used by {@link DatagramSipDecoder} and {@link StreamSipDecoder}, and
  * directly by tools and tests. Never throws on bad input: the returned message carries a failed
- * {@link io.netty.handler.codec.DecoderResult} instead. Thread-safe (lock-free): it holds only its immutable
- * configuration.
+ * {@link io.netty.handler.codec.DecoderResult} instead. It holds only its immutable configuration, so one instance
+ * may serve every channel. Thread-safe (lock-free).
  *
  * <p>Rules applied (RFC 3261 unless noted): leading CRLFs are skipped (§7.5); lines end with CRLF (a bare LF is
  * accepted); header names are case-insensitive and compact forms are their long names (§7.3.1, §7.3.3); a line

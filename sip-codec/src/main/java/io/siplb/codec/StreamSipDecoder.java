@@ -11,7 +11,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
  * Frames SIP messages on a TCP or TLS byte stream and emits one {@link SipMessage} per message (RFC 3261 §18.3:
- * Content-Length is mandatory on streams).
+ * Content-Length is mandatory on streams). Not {@code @Sharable}: it keeps per-connection framing state. Not
+ * thread-safe; confined to the channel's EventLoop.
  *
  * <ul>
  *   <li>CRLFs before a start line are skipped (RFC 3261 §7.5); a double CRLF keep-alive "ping" is answered with a
@@ -27,9 +28,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  *
  * <p>Ownership: inbound buffers are managed by {@link ByteToMessageDecoder}; each emitted message owns a retained
  * slice of the cumulation, which the last handler that uses it releases.
- *
- * <p>Not {@code @Sharable}: it keeps per-connection framing state. Not thread-safe; confined to the channel's
- * EventLoop.
  */
 public final class StreamSipDecoder extends ByteToMessageDecoder {
 

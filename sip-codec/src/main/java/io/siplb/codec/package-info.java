@@ -14,6 +14,35 @@
  *       {@link io.siplb.codec.SipDecodeError} / {@link io.siplb.codec.SipDecoderException}.</li>
  * </ul>
  *
+ * <h2>How malformed input is treated</h2>
+ * A request whose top Via (sent-protocol and sent-by), From, To, Call-ID and CSeq are present is
+ * {@linkplain io.siplb.codec.SipMessage#isAnswerable() answerable}: the proxy sends
+ * {@link io.siplb.codec.SipMessage#errorStatus()} (400; 501 for an unknown method with a mismatched CSeq; 505 for a
+ * SIP-Version other than 2.0; 414 / 513 for a too long start line / message). Everything else that fails (responses,
+ * requests without those headers, garbage) is dropped and counted by {@link io.siplb.codec.SipDecodeError}. Over
+ * TCP/TLS a framing failure (Content-Length missing, malformed, negative or conflicting; a limit exceeded) also ends
+ * decoding on that connection.
+ *
+ * <h2>Where siplb is deliberately liberal</h2>
+ * This is the one list of inputs that RFC 3261 / RFC 4475 allow an element to reject but siplb accepts; the RFC 4475
+ * test ({@code TortureTest.LIBERAL_ACCEPTS}) checks the corpus against it.
+ * <ul>
+ *   <li>RFC 4475 §3.1.2.12 ({@code baddate}): a Date header with a zone other than GMT. A proxy does not interpret
+ *       Date and forwards it unchanged, so the message is accepted.</li>
+ *   <li>Lines ended by a bare LF instead of CRLF are accepted (the line terminator of the message is kept as
+ *       received; the rewriter does not normalise it).</li>
+ *   <li>A Status-Line without the SP before an empty Reason-Phrase is accepted.</li>
+ *   <li>Unknown headers are never validated: they are indexed and forwarded opaquely
+ *       ({@code UnknownHeaderWithUnusualValue: ;;,,;;,;} of RFC 4475 §3.1.1.1).</li>
+ * </ul>
+ * Accepted because RFC 4475 says a parser must (not liberal): a display name directly followed by {@code <}
+ * (§3.1.1.6), RFC 2543 requests without branch, From tag, Content-Length or Max-Forwards (§3.4.1), URIs of unknown
+ * schemes (§3.3.2 - §3.3.4). Rejected although a liberal element may accept them: {@code <>} around or LWS inside
+ * the Request-URI, extra or trailing SPs in the Request-Line, escaped headers in a Request-URI, a Contact addr-spec
+ * with {@code ?} not in {@code <>}, spaces inside {@code <>}, unquoted display names with non-token characters,
+ * Max-Forwards above 255 (all answered 400). A request without From, To or Call-ID (§3.3.1) is dropped, as an answer
+ * could not be matched to it.
+ *
  * <p>Nothing in this package logs. Every method returns non-null values unless its documentation says
  * {@code null}.
  */

@@ -57,8 +57,8 @@ class TortureTest {
     }
 
     /**
-     * The messages RFC 4475 allows an element to reject but siplb accepts, with the reason. sip-codec/README.md
-     * repeats this list.
+     * The messages RFC 4475 allows an element to reject but siplb accepts, with the reason; the package
+     * documentation of io.siplb.codec ("Where siplb is deliberately liberal") gives the same list.
      */
     static final Map<String, String> LIBERAL_ACCEPTS = Map.of(
             "baddate", "RFC 4475 §3.1.2.12: a Date with a non-GMT zone may be rejected, but only when Date " +
