@@ -57,6 +57,32 @@ final class ByteBufChars implements CharSequence {
         return (char) (buf.getByte(offset + index) & 0xFF);
     }
 
+    /** Returns the index of the first {@code c} in {@code [from, to)}, or -1. */
+    int indexOf(int from, int to, char c) {
+        final byte[] a = array;
+        final byte v = (byte) c;
+        if (a != null) {
+            final int base = arrayOffset;
+            for (int i = from; i < to; i++) {
+                if (a[base + i] == v) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        if (address != 0) {
+            final long base = address;
+            for (int i = from; i < to; i++) {
+                if (PlatformDependent.getByte(base + i) == v) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        final int r = buf.indexOf(offset + from, offset + to, v);
+        return r < 0 ? -1 : r - offset;
+    }
+
     @Override
     public CharSequence subSequence(int start, int end) {
         return buf.toString(offset + start, end - start, StandardCharsets.ISO_8859_1);

@@ -22,7 +22,6 @@ import io.netty.buffer.Unpooled;
  */
 public final class SipMessageParser {
 
-    private static final byte LF = '\n';
     private static final int EXCERPT = 64;
 
     private final SipDecoderConfig config;
@@ -123,7 +122,7 @@ public final class SipMessageParser {
     private boolean indexHead(ByteBuf b, ByteBufChars s, int n, DefaultSipMessage m) {
         final int maxStart = config.maxStartLineLength();
         final int window = (int) Math.min(n, maxStart + 2L); // don't remove the long: no overflow
-        int lf = b.indexOf(0, window, LF);
+        int lf = s.indexOf(0, window, '\n');
         if (lf < 0) {
             m.headersEnd = m.bodyStart = n;
             if (window < n) {
@@ -159,7 +158,7 @@ public final class SipMessageParser {
                 return true;
             }
             final int winEnd = (int) Math.min(n, (long) p + maxHeaderSize + 2);
-            lf = b.indexOf(p, winEnd, LF);
+            lf = s.indexOf(p, winEnd, '\n');
             if (lf < 0) {
                 if (winEnd < n) {
                     m.headersEnd = m.bodyStart = n;
@@ -258,7 +257,7 @@ public final class SipMessageParser {
         if (lineEnd >= 4 && (s.charAt(0) | 0x20) == 's' && (s.charAt(1) | 0x20) == 'i' &&
             (s.charAt(2) | 0x20) == 'p' && s.charAt(3) == '/') {
             m.response = true;
-            final int sp = b.indexOf(0, lineEnd, (byte) ' ');
+            final int sp = s.indexOf(0, lineEnd, ' ');
             final int vEnd = sp < 0 ? lineEnd : sp;
             m.versionStart = 0;
             m.versionEnd = vEnd;
@@ -297,7 +296,7 @@ public final class SipMessageParser {
         m.methodEnd = methodEnd;
         m.method = SipMethod.of(b, 0, methodEnd);
         final int uriStart = methodEnd + 1;
-        final int uriEnd = b.indexOf(uriStart, lineEnd, (byte) ' ');
+        final int uriEnd = s.indexOf(uriStart, lineEnd, ' ');
         if (uriEnd <= uriStart) {
             // No second SP, or two SPs in a row (RFC 4475 §3.1.2.9): not a Request-Line.
             m.fail(SipDecodeError.INVALID_START_LINE, "request line: " + excerpt(s, 0, lineEnd) +

@@ -10,6 +10,10 @@
  *   <li>{@link io.siplb.codec.SipMessage} exposes the header index as offsets plus lazy typed accessors
  *       ({@link io.siplb.codec.Via}, {@link io.siplb.codec.NameAddr}, {@link io.siplb.codec.CSeq},
  *       {@link io.siplb.codec.SipUri}).</li>
+ *   <li>{@link io.siplb.codec.SipRewriter} edits a message for forwarding (one CompositeByteBuf of retained
+ *       slices plus new bytes), {@link io.siplb.codec.SipBranches} computes RFC 3261 §16.11 stateless branches and
+ *       {@link io.siplb.codec.SipResponses} / {@link io.siplb.codec.SipResponsesBuilder} build local responses
+ *       (RFC 3261 §8.2.6).</li>
  *   <li>{@link io.siplb.codec.SipDecoderConfig} holds the limits; failures are values:
  *       {@link io.siplb.codec.SipDecodeError} / {@link io.siplb.codec.SipDecoderException}.</li>
  * </ul>
