@@ -57,6 +57,21 @@ final class ByteBufChars implements CharSequence {
         return (char) (buf.getByte(offset + index) & 0xFF);
     }
 
+    /**
+     * Returns the octet at {@code index} as 0..255: the same as {@link #charAt(int)}, but callable without an
+     * interface dispatch by scanners that know this class.
+     */
+    int at(int index) {
+        final byte[] a = array;
+        if (a != null) {
+            return a[arrayOffset + index] & 0xFF;
+        }
+        if (address != 0) {
+            return PlatformDependent.getByte(address + index) & 0xFF;
+        }
+        return buf.getByte(offset + index) & 0xFF;
+    }
+
     /** Returns the index of the first {@code c} in {@code [from, to)}, or -1. */
     int indexOf(int from, int to, char c) {
         final byte[] a = array;

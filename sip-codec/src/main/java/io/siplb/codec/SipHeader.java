@@ -155,6 +155,40 @@ public enum SipHeader {
         return OTHER;
     }
 
+    /** Returns the header named by {@code [start, end)} of {@code s} (any case), or {@link #OTHER}. */
+    static SipHeader of(ByteBufChars s, int start, int end) {
+        final int len = end - start;
+        if (len == 0) {
+            return OTHER;
+        }
+        final int c = s.at(start) | 0x20;
+        if (c >= 128) {
+            return OTHER;
+        }
+        if (len == 1) {
+            final SipHeader h = BY_COMPACT[c];
+            return h == null ? OTHER : h;
+        }
+        final SipHeader[] candidates = BY_FIRST_LETTER[c];
+        if (candidates == null) {
+            return OTHER;
+        }
+        outer:
+        for (SipHeader h : candidates) {
+            final byte[] n = h.lowerName;
+            if (n.length != len) {
+                continue;
+            }
+            for (int i = 1; i < len; i++) {
+                if (n[i] != (byte) (s.at(start + i) | 0x20)) {
+                    continue outer;
+                }
+            }
+            return h;
+        }
+        return OTHER;
+    }
+
     /**
      * Returns the header whose name is the bytes {@code [start, end)} of {@code buf} (long or compact form, any
      * case), or {@link #OTHER}; allocates nothing.

@@ -135,7 +135,7 @@ public final class SipMessageParser {
             }
             return false;
         }
-        int lineEnd = lf > 0 && b.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        int lineEnd = lf > 0 && s.at(lf - 1) == '\r' ? lf - 1 : lf;
         if (lineEnd > maxStart) {
             m.headersEnd = m.bodyStart = n;
             m.framingError = true;
@@ -171,7 +171,7 @@ public final class SipMessageParser {
                 lf = n; // last line has no terminator
             }
             int le = lf;
-            if (le > p && b.getByte(le - 1) == '\r') {
+            if (le > p && s.at(le - 1) == '\r') {
                 le--;
             }
             final int next = Math.min(lf + 1, n);
@@ -180,7 +180,7 @@ public final class SipMessageParser {
                 m.bodyStart = next;
                 return true;
             }
-            final byte c0 = b.getByte(p);
+            final int c0 = s.at(p);
             if (c0 == ' ' || c0 == '\t') {
                 // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header field.
                 if (cur < 0) {
@@ -192,10 +192,10 @@ public final class SipMessageParser {
                     final int o = cur * DefaultSipMessage.STRIDE;
                     final int[] idx = m.index;
                     idx[o + DefaultSipMessage.LINE_END] = next;
-                    final int t = SipChars.trimEnd(s, p, le);
+                    final int t = SipSyntax.trimEnd(s, p, le);
                     if (t > p) {
                         if (idx[o + DefaultSipMessage.VALUE_START] == idx[o + DefaultSipMessage.VALUE_END]) {
-                            idx[o + DefaultSipMessage.VALUE_START] = SipChars.skipWs(s, p, le);
+                            idx[o + DefaultSipMessage.VALUE_START] = SipSyntax.skipWs(s, p, le);
                         }
                         idx[o + DefaultSipMessage.VALUE_END] = t;
                     }
@@ -210,12 +210,12 @@ public final class SipMessageParser {
                 }
             } else {
                 // header-name HCOLON header-value; HCOLON = *( SP / HTAB ) ":" SWS
-                final int nameEnd = SipChars.skipToken(s, p, le);
+                final int nameEnd = SipSyntax.skipToken(s, p, le);
                 int colon = nameEnd;
-                while (colon < le && (s.charAt(colon) == ' ' || s.charAt(colon) == '\t')) {
+                while (colon < le && (s.at(colon) == ' ' || s.at(colon) == '\t')) {
                     colon++;
                 }
-                if (nameEnd == p || colon == le || s.charAt(colon) != ':') {
+                if (nameEnd == p || colon == le || s.at(colon) != ':') {
                     m.fail(SipDecodeError.INVALID_HEADER, "header line: " + excerpt(s, p, le) +
                                                           " (expected: name \":\" value)");
                     cur = -1;
@@ -228,8 +228,8 @@ public final class SipMessageParser {
                                                                 " (expected: <= " + maxHeaderCount + ')');
                         return false;
                     }
-                    final int vs = SipChars.skipWs(s, colon + 1, le);
-                    final int ve = SipChars.trimEnd(s, vs, le);
+                    final int vs = SipSyntax.skipWs(s, colon + 1, le);
+                    final int ve = SipSyntax.trimEnd(s, vs, le);
                     m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(s, p, nameEnd));
                     cur = m.headerCount - 1;
                     skipping = false;
@@ -311,7 +311,7 @@ public final class SipMessageParser {
             return;
         }
         // Request-URI = SIP-URI / SIPS-URI / absoluteURI; no headers component in a SIP Request-URI (§19.1.1).
-        if (SipUri.parse(s, uriStart, uriEnd, false, false) == null) {
+        if (SipSyntax.sipUri(s, uriStart, uriEnd) != uriEnd && SipUri.parse(s, uriStart, uriEnd, false, false) == null) {
             m.fail(SipDecodeError.INVALID_REQUEST_URI, "Request-URI: " + excerpt(s, uriStart, uriEnd) +
                                                        " (expected: a SIP URI without headers, or an absolute URI)");
         }
@@ -407,7 +407,13 @@ public final class SipMessageParser {
 
         // Via values (RFC 3261 §20.42). The top one must at least give sent-protocol and sent-by to answer.
         boolean topViaUsable = false;
-        if (via >= 0) {
+        boolean viasValid = via >= 0;
+        for (int i = via; i >= 0 && viasValid; i = m.nextHeader(SipHeader.VIA, i)) {
+            viasValid = SipSyntax.viaList(s, m.headerValueStart(i), m.headerValueEnd(i));
+        }
+        if (viasValid) {
+            topViaUsable = true;
+        } else if (via >= 0) {
             final int vs = m.headerValueStart(via);
             int ve = m.headerValueEnd(via);
             int firstEnd = vs;
@@ -517,7 +523,7 @@ public final class SipMessageParser {
                                       String name) {
         final int vs = m.headerValueStart(i);
         final int ve = m.headerValueEnd(i);
-        if (NameAddr.parse(s, vs, ve, i, 0, false, false, false) == null) {
+        if (!SipSyntax.nameAddrs(s, vs, ve, false) && NameAddr.parse(s, vs, ve, i, 0, false, false, false) == null) {
             m.fail(reason, name + ": " + excerpt(s, vs, ve) + " (expected: [display-name] <URI> or URI, then " +
                            "*(;param))");
         }
@@ -528,7 +534,8 @@ public final class SipMessageParser {
         for (int i = m.firstHeader(type); i >= 0; i = m.nextHeader(type, i)) {
             final int vs = m.headerValueStart(i);
             final int ve = m.headerValueEnd(i);
-            if (!eachValue(s, vs, ve, i, requireBrackets ? ROUTE_CHECK : CONTACT_CHECK)) {
+            if (!SipSyntax.nameAddrs(s, vs, ve, true) &&
+                !eachValue(s, vs, ve, i, requireBrackets ? ROUTE_CHECK : CONTACT_CHECK)) {
                 m.fail(reason, type.headerName() + ": " + excerpt(s, vs, ve) +
                                (requireBrackets ? " (expected: <URI> *(;param), comma-separated)"
                                                 : " (expected: [display-name] <URI> or URI, then *(;param), " +
