@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Run it (after {@code mvn -o -pl sip-codec,dispatch-engine,proxy install -DskipTests}, or with {@code -am}):
  * <pre>{@code
- * cd /work/main && mvn -B -pl load-tests -Pinterop verify
+ * mvn -B -pl load-tests -Pinterop verify    (from the repository root)
  * }</pre>
  *
  * <p>What runs, all as child processes on free loopback ports, each stopped by its own pid when the test ends
