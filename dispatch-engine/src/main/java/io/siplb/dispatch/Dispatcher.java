@@ -21,7 +21,7 @@ import io.siplb.dispatch.state.StateRegistry;
 /**
  * The entry point of destination selection: holds the current {@link DispatchSnapshot} and selects from it.
  * Selection is lock-free; writers (reload, refresh, overload-control updates) are serialized on {@code lock}.
- * Thread-safe (lock-free).
+ * Thread-safe (selection lock-free; writers guarded by {@code lock}).
  *
  * <pre>
  * Concurrency: the snapshot is published by one volatile write. select() reads it once and works on that
@@ -31,7 +31,9 @@ import io.siplb.dispatch.state.StateRegistry;
  * counters in a map keyed by set id; each snapshot references them, so a swap keeps them.
  *
  * A health transition that changes whether a destination accepts new calls makes the registry's listener call
- * refresh(), which rebuilds the snapshot from the current settings.
+ * refresh(), which rebuilds the snapshot from the current settings on the thread that reported the transition.
+ * A rebuild of a consistent-hashing set costs milliseconds (its rendezvous table), so callers on an event loop
+ * should report health transitions from a writer thread of their own rather than from the event loop.
  * </pre>
  */
 public final class Dispatcher {
