@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DatagramPacket;
 import io.siplb.codec.NameAddr;
@@ -19,6 +21,7 @@ import io.siplb.codec.SipBranches;
 import io.siplb.codec.SipDecodeError;
 import io.siplb.codec.SipHeader;
 import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMessageParser;
 import io.siplb.codec.SipMethod;
 import io.siplb.codec.SipResponses;
 import io.siplb.codec.SipRewriter;
@@ -39,8 +42,9 @@ import io.siplb.dispatch.Transport;
  *   <li>Requests: a Request-URI of an unknown scheme is answered 416 (§16.3 step 1), Max-Forwards 0 483
  *       (§16.3 step 2), a Proxy-Require 420 with Unsupported (§16.3 step 4: siplb supports no extension).
  *       The top Via gets {@code received}/{@code rport} (§18.2.1, RFC 3581). A Request-URI naming siplb (a
- *       strict-routing predecessor) is replaced by the last Route (§16.4); a top Route naming siplb is removed. The
- *       request goes to the next Route, else, inside a dialog (To tag), to the Request-URI, else to a destination of
+ *       strict-routing predecessor) is replaced by the last Route (§16.4); every top Route naming siplb is removed
+ *       (two after double record-routing, RFC 5658 §4). The request goes to the next Route, else, inside a dialog
+ *       (To tag; not an ACK without Route, which is a non-2xx ACK), to the Request-URI, else to a destination of
  *       {@link io.siplb.proxy.config.ProxySettings#defaultSet()} chosen by the set's algorithm with the key it hashes
  *       (Call-ID by default). Max-Forwards is decremented, dialog-creating requests get siplb's Record-Route, and
  *       siplb's Via goes on top with a branch derived from the incoming one ({@link SipBranches#stateless(SipMessage)},
@@ -69,6 +73,8 @@ public final class StatelessForwarder {
     private final Egress self;
     private final ProxyStats stats;
     private final SipRewriter rewriter = new SipRewriter();
+    /** Parses a request again after one of several own Route values was removed (see {@link #handleRequest}). */
+    private final SipMessageParser parser = new SipMessageParser();
     private final SipResponses responses;
     private final int retryAfterSeconds;
     private final ChannelFutureListener sendListener;
@@ -187,7 +193,6 @@ public final class StatelessForwarder {
 
         // RFC 3261 §16.4: route information preprocessing.
         final List<NameAddr> routes = msg.routes();
-        int first = 0;
         int end = routes.size();
         String newRequestUri = null;
         SipUri target = requestUri;
@@ -198,9 +203,10 @@ public final class StatelessForwarder {
             target = last;
             end--;
         }
-        boolean removeTopRoute = false;
-        if (first < end && isOwn(own, routes.get(first).uri())) {
-            removeTopRoute = true;
+        // siplb's own values on top of the route set: one, two where siplb double record-routed (RFC 5658 §4), more
+        // after a loop through siplb. All of them are removed.
+        int first = 0;
+        while (first < end && isOwn(own, routes.get(first).uri())) {
             first++;
         }
 
@@ -213,8 +219,10 @@ public final class StatelessForwarder {
                 return;
             }
             to = (InetSocketAddress) hop;
-        } else if (hasToTag(msg) && target != null) {
-            // Inside a dialog with no further Route: the Request-URI (a host name falls back to the set).
+        } else if (hasToTag(msg) && target != null && !(ack && routes.isEmpty())) {
+            // Inside a dialog with no further Route: the Request-URI (a host name falls back to the set). An ACK
+            // without any Route is the ACK of a non-2xx response (RFC 3261 §17.1.1.3): it carries the INVITE's
+            // Request-URI and Route set and goes where the INVITE went, so it is dispatched like the INVITE.
             final Object hop = nextHop(target);
             if (hop == RejectReason.UNSUPPORTED_TRANSPORT) {
                 reject(msg, sender, ack, RejectReason.UNSUPPORTED_TRANSPORT);
@@ -243,36 +251,75 @@ public final class StatelessForwarder {
             return;
         }
 
-        final SipRewriter r = rewriter.rewrite(msg);
-        r.setReceivedRport(sender);
-        if (newRequestUri != null && removeTopRoute && routes.size() == 2
-            && routes.get(0).headerIndex() == routes.get(1).headerIndex()) {
-            // "Route: <siplb>, <target>" from a strict router: removing both values of the one line is not an edit
-            // the rewriter offers; siplb's value goes and the target's stays, naming the new Request-URI itself.
-            r.replaceRequestUri(newRequestUri);
-            r.removeFirstRoute();
-        } else {
+        final String branch = SipBranches.stateless(msg);
+        SipMessage m = msg;
+        final ByteBuf buf;
+        try {
+            // The rewriter removes one value from the top of the route set; each further own value is removed by
+            // a pass of its own over the message without the previous one (rare: double record-routing, loops).
+            for (int k = 1; k < first; k++) {
+                final SipMessage shorter = withoutFirstRoute(m);
+                if (m != msg) {
+                    m.release();
+                }
+                m = shorter;
+            }
+            final SipRewriter r = rewriter.rewrite(m);
+            r.setReceivedRport(sender);
             if (newRequestUri != null) {
                 r.replaceRequestUri(newRequestUri);
+                // With siplb's value on the same line ("Route: <siplb>, <target>") the whole line goes.
                 r.removeLastRoute();
             }
-            if (removeTopRoute) {
+            if (first > 0) {
                 r.removeFirstRoute();
             }
-        }
-        r.decrementMaxForwards();
-        if (proxy.settings().recordRoute() && isDialogCreating(msg.method())) {
-            if (out == self) {
-                r.addRecordRoute(self.recordRoute());
-            } else {
-                // Double record-routing (RFC 5658): the interface facing the next hop on top.
-                r.addRecordRoute(out.recordRoute(), self.recordRoute());
+            r.decrementMaxForwards();
+            if (proxy.settings().recordRoute() && isDialogCreating(msg.method())) {
+                if (out == self) {
+                    r.addRecordRoute(self.recordRoute());
+                } else {
+                    // Double record-routing (RFC 5658): the interface facing the next hop on top.
+                    r.addRecordRoute(out.recordRoute(), self.recordRoute());
+                }
+            }
+            r.addVia(out.viaSentBy(), branch);
+            buf = r.build(out.channel().alloc());
+        } finally {
+            if (m != msg) {
+                m.release();
             }
         }
-        r.addVia(out.viaSentBy(), SipBranches.stateless(msg));
-        final ByteBuf buf = r.build(out.channel().alloc());
         stats.requestForwarded();
         send(out, buf, to);
+    }
+
+    /**
+     * Returns {@code m} without its first Route value, parsed anew; {@code m} is neither retained nor released and
+     * the caller releases the result.
+     */
+    private SipMessage withoutFirstRoute(SipMessage m) {
+        final ByteBufAllocator alloc = self.channel().alloc();
+        final ByteBuf flat;
+        final CompositeByteBuf rest = rewriter.rewrite(m).removeFirstRoute().build(alloc);
+        try {
+            flat = alloc.buffer(rest.readableBytes());
+            flat.writeBytes(rest);
+        } finally {
+            rest.release();
+        }
+        final SipMessage shorter;
+        try {
+            shorter = parser.parse(flat);
+        } finally {
+            flat.release();
+        }
+        if (!shorter.decoderResult().isSuccess()) {
+            final String error = shorter.errorText();
+            shorter.release();
+            throw new IllegalStateException("a request without its first Route does not parse: " + error);
+        }
+        return shorter;
     }
 
     private void handleResponse(SipMessage msg) {

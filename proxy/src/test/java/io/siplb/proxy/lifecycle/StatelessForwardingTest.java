@@ -281,8 +281,37 @@ class StatelessForwardingTest {
         final String fwd = uas2.receive(WAIT);
         assertThat(fwd).isNotNull();
         assertThat(startLine(fwd)).isEqualTo("INFO " + target + " SIP/2.0");
-        assertThat(headers(fwd, "Route")).containsExactly("<" + target + ">");
+        // RFC 3261 §16.4: siplb's value is removed and so is the last value, now the Request-URI.
+        assertThat(headers(fwd, "Route")).isEmpty();
+        assertThat(fwd).doesNotContain("\r\n\r\n\r\n");
         assertThat(server.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
+    }
+
+    @Test
+    void ackOfANon2xxResponseFollowsItsInviteEvenWhenTheRequestUriIsAnIpAddress() {
+        // The ACK of a non-2xx final response belongs to the INVITE transaction (RFC 3261 §17.1.1.3): it has the
+        // INVITE's Request-URI and Route set plus the response's To tag, and must take the INVITE's path, not go
+        // straight to the Request-URI.
+        try (SipPeer elsewhere = SipPeer.bind()) {
+            final String requestUri = "sip:bob@127.0.0.1:" + elsewhere.port();
+            for (int call = 0; call < 6; call++) {
+                final String callId = "non2xx-ack-" + call + "@uac";
+                final String branch = "z9hG4bK-n2xx-" + call;
+                uac.send(request("INVITE", requestUri, callId, branch, 1, null, ""), siplb);
+                final Object[] first = receiveAtEitherUas(WAIT);
+                assertThat(first).as("INVITE of call %d", call).isNotNull();
+                final int index = (int) first[0];
+                final String forwardedInvite = (String) first[1];
+
+                uac.send(request("ACK", requestUri, callId, branch, 1, "busy-" + call, ""), siplb);
+                final String ack = uas(index).receive(WAIT);
+                assertThat(ack).as("ACK of call %d at the INVITE's destination", call).isNotNull()
+                               .startsWith("ACK " + requestUri + " SIP/2.0\r\n");
+                // §16.11: the ACK of a non-2xx response gets the INVITE's branch.
+                assertThat(branch(headers(ack, "Via").get(0))).isEqualTo(branch(headers(forwardedInvite, "Via").get(0)));
+                assertThat(elsewhere.receive(50)).isNull();
+            }
+        }
     }
 
     @Test
