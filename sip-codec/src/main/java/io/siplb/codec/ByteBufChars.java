@@ -1,5 +1,8 @@
 package io.siplb.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
@@ -13,6 +16,9 @@ import io.netty.util.internal.PlatformDependent;
  * buffer's indexes. Not thread-safe; confined to the channel's EventLoop.
  */
 final class ByteBufChars implements CharSequence {
+
+    /** Eight octets of a byte[] as one little-endian long. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ByteBuf buf;
     private final int offset;
@@ -62,33 +68,40 @@ final class ByteBufChars implements CharSequence {
      * interface dispatch by scanners that know this class.
      */
     int at(int index) {
+        // Kept below the JIT's small-method size so that every scanning loop inlines it.
         final byte[] a = array;
-        if (a != null) {
-            return a[arrayOffset + index] & 0xFF;
-        }
-        if (address != 0) {
-            return PlatformDependent.getByte(address + index) & 0xFF;
-        }
-        return buf.getByte(offset + index) & 0xFF;
+        return a != null ? a[arrayOffset + index] & 0xFF : direct(index);
     }
 
-    /** Returns the index of the first {@code c} in {@code [from, to)}, or -1. */
+    private int direct(int index) {
+        final long addr = address;
+        return (addr != 0 ? PlatformDependent.getByte(addr + index) : buf.getByte(offset + index)) & 0xFF;
+    }
+
+    /**
+     * Returns the index of the first {@code c} in {@code [from, to)}, or -1. A heap buffer is searched eight
+     * octets at a time; a direct one with {@link ByteBuf#indexOf(int, int, byte)}, which does the same on native
+     * memory.
+     */
     int indexOf(int from, int to, char c) {
         final byte[] a = array;
         final byte v = (byte) c;
         if (a != null) {
             final int base = arrayOffset;
-            for (int i = from; i < to; i++) {
-                if (a[base + i] == v) {
-                    return i;
+            int i = from;
+            if (to - i >= 8) {
+                final long pattern = 0x0101010101010101L * (v & 0xFF);
+                for (; i <= to - 8; i += 8) {
+                    final long w = (long) LONGS.get(a, base + i) ^ pattern;
+                    // Lowest octet of w that is zero: the first match (little-endian view).
+                    final long t = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+                    if (t != 0) {
+                        return i + (Long.numberOfTrailingZeros(t) >>> 3);
+                    }
                 }
             }
-            return -1;
-        }
-        if (address != 0) {
-            final long base = address;
-            for (int i = from; i < to; i++) {
-                if (PlatformDependent.getByte(base + i) == v) {
+            for (; i < to; i++) {
+                if (a[base + i] == v) {
                     return i;
                 }
             }

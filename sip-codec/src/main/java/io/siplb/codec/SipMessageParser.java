@@ -347,9 +347,65 @@ public final class SipMessageParser {
 
     /** Checks the headers a proxy relies on and decides whether a failed request can be answered. */
     private void validate(ByteBufChars s, DefaultSipMessage m, boolean stream) {
+        // One pass over the index: where each checked header is, how often the single-valued ones occur, and
+        // whether the single-pass syntax checks accept every Via, Contact, Route and Record-Route value. Failures
+        // are reported below, in a fixed order, by the full checks.
+        int via = -1;
+        int from = -1;
+        int to = -1;
+        int callId = -1;
+        int cseq = -1;
+        int mf = -1;
+        int firstCl = -1;
+        int singles = 0;
+        boolean viasValid = true;
+        boolean contactsValid = true;
+        boolean routesValid = true;
+        boolean recordRoutesValid = true;
+        final int[] idx = m.index;
+        final byte[] types = m.types;
+        final int count = m.headerCount;
+        for (int i = 0, o = 0; i < count; i++, o += DefaultSipMessage.STRIDE) {
+            final int t = types[i];
+            if (t == VIA) {
+                if (via < 0) {
+                    via = i;
+                }
+                viasValid = viasValid && SipSyntax.viaList(s, idx[o + DefaultSipMessage.VALUE_START],
+                                                           idx[o + DefaultSipMessage.VALUE_END]);
+            } else if (t == FROM) {
+                singles += from < 0 ? 0 : 1;
+                from = from < 0 ? i : from;
+            } else if (t == TO) {
+                singles += to < 0 ? 0 : 1;
+                to = to < 0 ? i : to;
+            } else if (t == CALL_ID) {
+                singles += callId < 0 ? 0 : 1;
+                callId = callId < 0 ? i : callId;
+            } else if (t == CSEQ) {
+                singles += cseq < 0 ? 0 : 1;
+                cseq = cseq < 0 ? i : cseq;
+            } else if (t == MAX_FORWARDS) {
+                singles += mf < 0 ? 0 : 1;
+                mf = mf < 0 ? i : mf;
+            } else if (t == CONTENT_LENGTH) {
+                firstCl = firstCl < 0 ? i : firstCl;
+            } else if (t == CONTACT) {
+                contactsValid = contactsValid && SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
+                                                                     idx[o + DefaultSipMessage.VALUE_END], true);
+            } else if (t == ROUTE) {
+                routesValid = routesValid && SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
+                                                                 idx[o + DefaultSipMessage.VALUE_END], true);
+            } else if (t == RECORD_ROUTE) {
+                recordRoutesValid = recordRoutesValid &&
+                                    SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
+                                                        idx[o + DefaultSipMessage.VALUE_END], true);
+            }
+        }
+
         // Framing first: Content-Length (RFC 3261 §20.14, §18.3).
         long cl = -1;
-        for (int i = m.firstHeader(SipHeader.CONTENT_LENGTH); i >= 0; i = m.nextHeader(SipHeader.CONTENT_LENGTH, i)) {
+        for (int i = firstCl; i >= 0; i = m.nextHeader(SipHeader.CONTENT_LENGTH, i)) {
             final int vs = m.headerValueStart(i);
             final int ve = m.headerValueEnd(i);
             final long v = SipChars.parseDecimal(s, vs, ve, Integer.MAX_VALUE);
@@ -371,7 +427,7 @@ public final class SipMessageParser {
         }
         m.contentLength = (int) cl;
         if (stream) {
-            if (m.firstHeader(SipHeader.CONTENT_LENGTH) < 0) {
+            if (firstCl < 0) {
                 m.framingError = true;
                 m.fail(SipDecodeError.MISSING_CONTENT_LENGTH,
                        "Content-Length: absent (expected: present on stream transports, RFC 3261 §18.3)");
@@ -383,11 +439,6 @@ public final class SipMessageParser {
         }
 
         // Required and single-valued headers (RFC 3261 §8.1.1, §20).
-        final int via = m.firstHeader(SipHeader.VIA);
-        final int from = m.firstHeader(SipHeader.FROM);
-        final int to = m.firstHeader(SipHeader.TO);
-        final int callId = m.firstHeader(SipHeader.CALL_ID);
-        final int cseq = m.firstHeader(SipHeader.CSEQ);
         if (via < 0 || from < 0 || to < 0 || callId < 0 || cseq < 0) {
             final StringBuilder missing = new StringBuilder();
             appendIf(missing, via < 0, "Via");
@@ -398,7 +449,8 @@ public final class SipMessageParser {
             m.fail(SipDecodeError.MISSING_REQUIRED_HEADER, "missing " + missing + " (expected: Via, From, To, " +
                                                            "Call-ID and CSeq in every message)");
         }
-        for (SipHeader single : SINGLE) {
+        for (int k = 0; singles > 0 && k < SINGLE.length; k++) {
+            final SipHeader single = SINGLE[k];
             if (m.headerCount(single) > 1) {
                 m.fail(SipDecodeError.DUPLICATE_HEADER, single.headerName() + ": " + m.headerCount(single) +
                                                         " header fields (expected: 1)");
@@ -407,11 +459,7 @@ public final class SipMessageParser {
 
         // Via values (RFC 3261 §20.42). The top one must at least give sent-protocol and sent-by to answer.
         boolean topViaUsable = false;
-        boolean viasValid = via >= 0;
-        for (int i = via; i >= 0 && viasValid; i = m.nextHeader(SipHeader.VIA, i)) {
-            viasValid = SipSyntax.viaList(s, m.headerValueStart(i), m.headerValueEnd(i));
-        }
-        if (viasValid) {
+        if (via >= 0 && viasValid) {
             topViaUsable = true;
         } else if (via >= 0) {
             final int vs = m.headerValueStart(via);
@@ -443,7 +491,6 @@ public final class SipMessageParser {
         if (cseq >= 0) {
             checkCSeq(s, m, cseq);
         }
-        final int mf = m.firstHeader(SipHeader.MAX_FORWARDS);
         if (mf >= 0) {
             final int vs = m.headerValueStart(mf);
             final int ve = m.headerValueEnd(mf);
@@ -455,13 +502,30 @@ public final class SipMessageParser {
                 m.maxForwards = (int) v;
             }
         }
-        checkNameAddrs(s, m, SipHeader.CONTACT, false, true, SipDecodeError.INVALID_CONTACT);
-        checkNameAddrs(s, m, SipHeader.ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
-        checkNameAddrs(s, m, SipHeader.RECORD_ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
+        if (!contactsValid) {
+            checkNameAddrs(s, m, SipHeader.CONTACT, false, true, SipDecodeError.INVALID_CONTACT);
+        }
+        if (!routesValid) {
+            checkNameAddrs(s, m, SipHeader.ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
+        }
+        if (!recordRoutesValid) {
+            checkNameAddrs(s, m, SipHeader.RECORD_ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
+        }
 
         m.answerable = m.request && m.methodEnd > 0 && topViaUsable && nonEmpty(m, from) && nonEmpty(m, to) &&
                        nonEmpty(m, callId) && nonEmpty(m, cseq);
     }
+
+    private static final int VIA = SipHeader.VIA.ordinal();
+    private static final int FROM = SipHeader.FROM.ordinal();
+    private static final int TO = SipHeader.TO.ordinal();
+    private static final int CALL_ID = SipHeader.CALL_ID.ordinal();
+    private static final int CSEQ = SipHeader.CSEQ.ordinal();
+    private static final int MAX_FORWARDS = SipHeader.MAX_FORWARDS.ordinal();
+    private static final int CONTENT_LENGTH = SipHeader.CONTENT_LENGTH.ordinal();
+    private static final int CONTACT = SipHeader.CONTACT.ordinal();
+    private static final int ROUTE = SipHeader.ROUTE.ordinal();
+    private static final int RECORD_ROUTE = SipHeader.RECORD_ROUTE.ordinal();
 
     private static final int VIA_CHECK = 0;
     private static final int ROUTE_CHECK = 1;

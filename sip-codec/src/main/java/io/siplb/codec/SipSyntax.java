@@ -236,31 +236,41 @@ final class SipSyntax {
             return -1;
         }
         p++;
+        // user "@" host, or host alone: one scan tells which (a hostname's octets are user octets too).
         int q = p;
+        boolean hostLike = true;
         while (q < end) {
             final int c = s.at(q);
-            if (USER[c]) {
+            if (HOSTNAME[c]) {
+                q++;
+            } else if (USER[c]) {
+                hostLike = false;
                 q++;
             } else if (c == '%') {
                 if (!escape(s, q, end)) {
                     return -1;
                 }
+                hostLike = false;
                 q += 3;
             } else {
                 break;
             }
         }
+        if (q == p) {
+            return -1;
+        }
         if (q < end && s.at(q) == '@') {
-            if (q == p) {
+            p = q + 1;
+            final int hostStart = p;
+            while (p < end && HOSTNAME[s.at(p)]) {
+                p++;
+            }
+            if (p == hostStart) {
                 return -1;
             }
-            p = q + 1;
-        }
-        final int hostStart = p;
-        while (p < end && HOSTNAME[s.at(p)]) {
-            p++;
-        }
-        if (p == hostStart) {
+        } else if (hostLike) {
+            p = q;
+        } else {
             return -1;
         }
         if (p < end && s.at(p) == ':') {
