@@ -29,6 +29,11 @@ public enum DropReason {
     RESPONSE_UNSUPPORTED_TRANSPORT,
     /** The socket failed to send the datagram. */
     SEND_FAILED,
+    /**
+     * The socket's send queue was full (the kernel took datagrams more slowly than they arrived): the datagram was
+     * dropped rather than queued, which would hold its receive buffer without bound.
+     */
+    SEND_QUEUE_FULL,
     /** An unexpected error while handling the message (a bug); the message was dropped and siplb carried on. */
     INTERNAL_ERROR;
 

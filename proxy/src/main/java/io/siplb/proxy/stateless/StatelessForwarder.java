@@ -59,6 +59,10 @@ import io.siplb.dispatch.Transport;
  * forwarded message and local response is a new buffer written to a socket, which releases it after sending. Writes
  * to the forwarder's own socket are flushed by {@link #flush()}, which the transport calls after each read batch.
  *
+ * <p>A socket that is not writable (more queued than its high water mark: the kernel takes datagrams more slowly than
+ * they arrive) gets nothing more: the message is dropped and counted ({@link DropReason#SEND_QUEUE_FULL}), so a burst
+ * cannot queue datagrams, each holding its receive buffer, without bound.
+ *
  * <p>No locks and no logging per message: drops and failures are counted in {@link ProxyStats}, with at most one
  * DEBUG line per second. Not thread-safe; confined to the channel's EventLoop (one instance per socket).
  */
@@ -290,8 +294,9 @@ public final class StatelessForwarder {
                 m.release();
             }
         }
-        stats.requestForwarded();
-        send(out, buf, to);
+        if (send(out, buf, to)) {
+            stats.requestForwarded();
+        }
     }
 
     /**
@@ -358,8 +363,9 @@ public final class StatelessForwarder {
             return;
         }
         final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().build(out.channel().alloc());
-        stats.responseForwarded();
-        send(out, buf, to);
+        if (send(out, buf, to)) {
+            stats.responseForwarded();
+        }
     }
 
     /** Chooses a destination of the default set; returns an {@link InetSocketAddress} or a {@link RejectReason}. */
@@ -572,11 +578,23 @@ public final class StatelessForwarder {
             stats.drop(DropReason.MALFORMED_REQUEST);
             return;
         }
-        stats.localResponse(status);
-        send(self, response, localResponseTarget(request.topVia(), sender));
+        if (send(self, response, localResponseTarget(request.topVia(), sender))) {
+            stats.localResponse(status);
+        }
     }
 
-    private void send(Egress out, ByteBuf buf, InetSocketAddress to) {
+    /**
+     * Writes {@code buf} to {@code to} through {@code out}, or releases it and counts
+     * {@link DropReason#SEND_QUEUE_FULL} when the socket is not writable (its queue is above the high water mark).
+     *
+     * @return whether the datagram was queued
+     */
+    private boolean send(Egress out, ByteBuf buf, InetSocketAddress to) {
+        if (!out.channel().isWritable()) {
+            buf.release();
+            stats.drop(DropReason.SEND_QUEUE_FULL);
+            return false;
+        }
         if (out == self) {
             // Flushed once per read batch by flush(), called from channelReadComplete.
             out.channel().write(new DatagramPacket(buf, to)).addListener(sendListener);
@@ -584,6 +602,7 @@ public final class StatelessForwarder {
         } else {
             out.channel().writeAndFlush(new DatagramPacket(buf, to)).addListener(sendListener);
         }
+        return true;
     }
 
     /** Flushes what {@link #handle} wrote to this forwarder's own socket since the last flush. */

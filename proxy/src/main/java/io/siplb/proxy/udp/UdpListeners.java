@@ -17,6 +17,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MessageSizeEstimator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.DatagramChannelConfig;
 import io.siplb.proxy.config.ListenAddress;
@@ -24,7 +26,8 @@ import io.siplb.proxy.config.ListenAddress;
 /**
  * The bound UDP sockets of siplb. With epoll every listen address is bound once per event loop thread with
  * {@code SO_REUSEPORT}, so the kernel spreads datagrams over the threads; with NIO it is bound once. A listen port
- * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share.
+ * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share. A socket with
+ * {@value #MAX_QUEUED_DATAGRAMS} datagrams queued is not writable until half of them are sent.
  * The channel lists are fixed at construction. Thread-safe (lock-free).
  */
 public final class UdpListeners {
@@ -33,6 +36,18 @@ public final class UdpListeners {
 
     /** Receive buffer per datagram: the largest UDP payload, so no SIP message is truncated. */
     static final int MAX_DATAGRAM_SIZE = 65536;
+
+    /**
+     * Datagrams a socket may have queued before it stops being writable and the forwarder drops instead of queueing
+     * ({@link io.siplb.proxy.stateless.DropReason#SEND_QUEUE_FULL}): sixteen read batches of sixteen. Counted in
+     * datagrams rather than bytes because every queued datagram holds its whole receive buffer.
+     */
+    static final int MAX_QUEUED_DATAGRAMS = 256;
+
+    /** What one queued datagram counts towards the write buffer water marks, whatever its length. */
+    private static final int DATAGRAM_CHARGE = 1024;
+
+    private static final MessageSizeEstimator PER_DATAGRAM = () -> msg -> DATAGRAM_CHARGE;
 
     private final List<Channel> channels;
     private final List<InetSocketAddress> boundAddresses;
@@ -77,6 +92,10 @@ public final class UdpListeners {
                 .group(group)
                 .channel(transport.datagramChannelClass())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE))
+                .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, PER_DATAGRAM)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(MAX_QUEUED_DATAGRAMS / 2 * DATAGRAM_CHARGE,
+                                                 MAX_QUEUED_DATAGRAMS * DATAGRAM_CHARGE))
                 .handler(handler);
         final int perAddress = transport.supportsReusePort() ? socketsPerAddress : 1;
         if (transport.supportsReusePort()) {

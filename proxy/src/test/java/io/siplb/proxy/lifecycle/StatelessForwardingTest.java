@@ -416,6 +416,41 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void aBurstIsForwardedOrCountedAndSiplbKeepsForwarding() {
+        final int burst = 5000;
+        for (int i = 0; i < burst; i++) {
+            uac.send(invite("burst-" + i + "@uac", "z9hG4bK-burst-" + i), siplb);
+        }
+        // Every datagram siplb read (the kernel may drop some before) was forwarded or dropped and counted; nothing
+        // failed inside. Wait until siplb has read everything: no new datagram for QUIET milliseconds.
+        final long deadline = System.nanoTime() + 10L * WAIT * 1_000_000L;
+        long seen = -1;
+        while (System.nanoTime() < deadline && seen != server.stats().requestsReceived()) {
+            seen = server.stats().requestsReceived();
+            uas1.drain();
+            uas2.drain();
+            try {
+                Thread.sleep(QUIET);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        uas1.drain();
+        uas2.drain();
+        assertThat(server.stats().requestsReceived()).isPositive();
+        assertThat(server.stats().requestsForwarded() + server.stats().drops(DropReason.SEND_QUEUE_FULL))
+                .isEqualTo(server.stats().requestsReceived());
+        assertThat(server.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
+        assertThat(server.stats().drops(DropReason.SEND_FAILED)).isZero();
+
+        uac.send(invite("after-burst@uac", "z9hG4bK-after-burst"), siplb);
+        final Object[] got = receiveAtEitherUas(WAIT);
+        assertThat(got).isNotNull();
+        assertThat(header((String) got[1], "Call-ID")).isEqualTo("after-burst@uac");
+    }
+
+    @Test
     void noDestinationSetAnswers503WithRetryAfter(@TempDir Path other) {
         try (SiplbServer empty = TestServers.start(other, TestServers.config("siplb.proxy.default-set = 7\n" +
                                                                               "siplb.proxy.retry-after = 9s"))) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import com.typesafe.config.ConfigFactory;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.siplb.codec.SipMessageParser;
@@ -109,6 +110,41 @@ class UdpSipHandlerTest {
             assertThat(out.content().toString(StandardCharsets.UTF_8)).startsWith("SIP/2.0 483 Too Many Hops\r\n");
         } finally {
             out.release();
+        }
+        assertThat(proxy.stats().localResponses(483)).isEqualTo(1);
+    }
+
+    @Test
+    void dropsWhatTheSocketCannotQueueInsteadOfQueueingWithoutBound() {
+        // Above its high water mark the socket is not writable: the kernel is not taking datagrams as fast as they
+        // arrive. Queueing more would pin their receive buffers without bound.
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
+        final DatagramPacket a = packet(request("10"));
+        final DatagramPacket b = packet(request("10"));
+        final DatagramPacket c = packet(request("0"));
+        ch.writeInbound(a, b, c); // one read batch, flushed once at its end
+        // The dropped ones are gone; the forwarded one lives until its datagram is released.
+        assertThat(b.refCnt()).isZero();
+        assertThat(c.refCnt()).isZero();
+        final DatagramPacket out = ch.readOutbound();
+        try {
+            assertThat(out.recipient()).isEqualTo(DESTINATION);
+        } finally {
+            out.release();
+        }
+        assertThat(a.refCnt()).isZero();
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(proxy.stats().drops(DropReason.SEND_QUEUE_FULL)).isEqualTo(2);
+        assertThat(proxy.stats().requestsForwarded()).isEqualTo(1);
+        assertThat(proxy.stats().localResponses(483)).isZero();
+
+        // Flushed, the socket takes datagrams again.
+        ch.writeInbound(packet(request("0")));
+        final DatagramPacket answer = ch.readOutbound();
+        try {
+            assertThat(answer.content().toString(StandardCharsets.UTF_8)).startsWith("SIP/2.0 483 ");
+        } finally {
+            answer.release();
         }
         assertThat(proxy.stats().localResponses(483)).isEqualTo(1);
     }
