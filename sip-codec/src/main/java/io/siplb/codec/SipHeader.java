@@ -96,6 +96,48 @@ public enum SipHeader {
         }
     }
 
+    /**
+     * Open-addressed table of every lower-cased long name and compact form, keyed by {@link #hash(int, int)} over
+     * the name's octets, so that the parser classifies a name it has just scanned with one probe and one compare.
+     */
+    private static final int SLOTS = 128;
+    private static final SipHeader[] SLOT_HEADER = new SipHeader[SLOTS];
+    private static final byte[][] SLOT_NAME = new byte[SLOTS][];
+
+    static {
+        for (SipHeader h : values()) {
+            if (h == OTHER) {
+                continue;
+            }
+            put(h.lowerName, h);
+            if (h.compactForm != '\0') {
+                put(new byte[] { (byte) h.compactForm }, h);
+            }
+        }
+    }
+
+    private static void put(byte[] name, SipHeader h) {
+        int hash = 0;
+        for (byte b : name) {
+            hash = hash(hash, b);
+        }
+        int i = slot(hash);
+        while (SLOT_NAME[i] != null) {
+            i = (i + 1) & (SLOTS - 1);
+        }
+        SLOT_NAME[i] = name;
+        SLOT_HEADER[i] = h;
+    }
+
+    /** One step of the case-insensitive name hash: {@code h * 31 + (c | 0x20)}. */
+    static int hash(int h, int c) {
+        return h * 31 + (c | 0x20);
+    }
+
+    private static int slot(int hash) {
+        return (hash ^ hash >>> 7) & (SLOTS - 1);
+    }
+
     private final String headerName;
     private final byte[] lowerName;
     private final char compactForm;
@@ -155,38 +197,31 @@ public enum SipHeader {
         return OTHER;
     }
 
-    /** Returns the header named by {@code [start, end)} of {@code s} (any case), or {@link #OTHER}. */
-    static SipHeader of(ByteBufChars s, int start, int end) {
+    /**
+     * Returns the header named by {@code [start, end)} of {@code s} (any case), or {@link #OTHER}, given the
+     * {@link #hash(int, int)} of those octets.
+     */
+    static SipHeader of(ByteBufChars s, int start, int end, int hash) {
         final int len = end - start;
-        if (len == 0) {
-            return OTHER;
-        }
-        final int c = s.at(start) | 0x20;
-        if (c >= 128) {
-            return OTHER;
-        }
-        if (len == 1) {
-            final SipHeader h = BY_COMPACT[c];
-            return h == null ? OTHER : h;
-        }
-        final SipHeader[] candidates = BY_FIRST_LETTER[c];
-        if (candidates == null) {
-            return OTHER;
-        }
-        outer:
-        for (SipHeader h : candidates) {
-            final byte[] n = h.lowerName;
-            if (n.length != len) {
-                continue;
+        for (int i = slot(hash); ; i = (i + 1) & (SLOTS - 1)) {
+            final byte[] n = SLOT_NAME[i];
+            if (n == null) {
+                return OTHER;
             }
-            for (int i = 1; i < len; i++) {
-                if (n[i] != (byte) (s.at(start + i) | 0x20)) {
-                    continue outer;
-                }
+            if (n.length == len && matches(n, s, start)) {
+                return SLOT_HEADER[i];
             }
-            return h;
         }
-        return OTHER;
+    }
+
+    private static boolean matches(byte[] lowerName, ByteBufChars s, int start) {
+        for (int i = 0; i < lowerName.length; i++) {
+            // Names hold only letters and '-', which "| 0x20" leaves alone or folds to lower case.
+            if (lowerName[i] != (byte) (s.at(start + i) | 0x20)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

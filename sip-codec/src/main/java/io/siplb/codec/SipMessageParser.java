@@ -210,7 +210,16 @@ public final class SipMessageParser {
                 }
             } else {
                 // header-name HCOLON header-value; HCOLON = *( SP / HTAB ) ":" SWS
-                final int nameEnd = SipSyntax.skipToken(s, p, le);
+                int nameEnd = p;
+                int hash = 0;
+                while (nameEnd < le) {
+                    final int c = s.at(nameEnd);
+                    if (!SipChars.TOKEN[c]) {
+                        break;
+                    }
+                    hash = SipHeader.hash(hash, c);
+                    nameEnd++;
+                }
                 int colon = nameEnd;
                 while (colon < le && (s.at(colon) == ' ' || s.at(colon) == '\t')) {
                     colon++;
@@ -230,7 +239,7 @@ public final class SipMessageParser {
                     }
                     final int vs = SipSyntax.skipWs(s, colon + 1, le);
                     final int ve = SipSyntax.trimEnd(s, vs, le);
-                    m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(s, p, nameEnd));
+                    m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(s, p, nameEnd, hash));
                     cur = m.headerCount - 1;
                     skipping = false;
                     if (next - p > maxHeaderSize) {
