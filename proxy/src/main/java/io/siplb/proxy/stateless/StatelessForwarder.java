@@ -156,7 +156,11 @@ public final class StatelessForwarder {
         }
         if (msg.isAnswerable() && msg.errorStatus() >= 400) {
             final int status = msg.errorStatus();
-            respond(msg, sender, responses.decodeFailure(self.channel().alloc(), msg), status);
+            // RFC 3581 §4: the copied top Via gets received and the filled rport.
+            final String text = msg.errorText();
+            respond(msg, sender, responses.response(self.channel().alloc(), msg, sender, status, null,
+                                                    text != null ? text : SipResponses.reasonPhrase(status)),
+                    status);
             return;
         }
         stats.drop(DropReason.MALFORMED_REQUEST);
@@ -175,7 +179,7 @@ public final class StatelessForwarder {
                 stats.drop(DropReason.ACK_NOT_ROUTABLE);
                 return;
             }
-            respond(msg, sender, responses.unsupportedUriScheme(self.channel().alloc(), msg), 416);
+            respond(msg, sender, responses.response(self.channel().alloc(), msg, sender, 416, null, null), 416);
             return;
         }
 
@@ -185,7 +189,7 @@ public final class StatelessForwarder {
                 stats.drop(DropReason.ACK_NOT_ROUTABLE);
                 return;
             }
-            respond(msg, sender, responses.tooManyHops(self.channel().alloc(), msg), 483);
+            respond(msg, sender, responses.response(self.channel().alloc(), msg, sender, 483, null, null), 483);
             return;
         }
 

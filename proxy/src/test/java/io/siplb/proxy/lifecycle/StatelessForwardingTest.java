@@ -328,6 +328,30 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void localResponsesCarryReceivedAndTheFilledRportInTheirTopVia() {
+        // RFC 3581 §4: siplb, a server of the request, fills rport with the source port and adds received; the
+        // response's copy of the Via says so (the UAC learns its public address and port behind a NAT).
+        final String expectedVia = "SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-rp-%s;rport=" +
+                                   uac.port() + ";received=127.0.0.1";
+        uac.send(invite("rport-483@uac", "z9hG4bK-rp-483").replace("Max-Forwards: 70", "Max-Forwards: 0"), siplb);
+        final String r483 = uac.receive(WAIT);
+        assertThat(r483).isNotNull().startsWith("SIP/2.0 483 ");
+        assertThat(headers(r483, "Via")).containsExactly(String.format(expectedVia, "483"));
+
+        uac.send(invite("rport-416@uac", "z9hG4bK-rp-416").replace("INVITE sip:bob@example.com SIP/2.0",
+                                                                     "INVITE im:bob@example.com SIP/2.0"), siplb);
+        final String r416 = uac.receive(WAIT);
+        assertThat(r416).isNotNull().startsWith("SIP/2.0 416 ");
+        assertThat(headers(r416, "Via")).containsExactly(String.format(expectedVia, "416"));
+
+        uac.send(invite("rport-400@uac", "z9hG4bK-rp-400").replace("CSeq: 1 INVITE", "CSeq: 1 OPTIONS"), siplb);
+        final String r400 = uac.receive(WAIT);
+        assertThat(r400).isNotNull().startsWith("SIP/2.0 400 ");
+        assertThat(headers(r400, "Via")).containsExactly(String.format(expectedVia, "400"));
+        assertThat(header(r400, "Warning")).containsIgnoringCase("CSeq");
+    }
+
+    @Test
     void ackWithMaxForwardsZeroIsDroppedSilently() {
         final String ack = request("ACK", "sip:bob@example.com", "mf0-ack@uac", "z9hG4bK-mf0a", 1, "x", "")
                 .replace("Max-Forwards: 70", "Max-Forwards: 0");
