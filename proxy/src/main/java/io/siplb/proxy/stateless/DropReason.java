@@ -15,7 +15,10 @@ public enum DropReason {
     MALFORMED_DATAGRAM,
     /** A malformed ACK: ACKs never get a response (RFC 3261 §17.2.1). */
     MALFORMED_ACK,
-    /** An ACK that cannot be routed (no destination, Max-Forwards 0, unusable next hop); ACKs are never answered. */
+    /**
+     * An ACK that cannot be routed (no destination, Max-Forwards 0, unusable next hop, a loop through siplb); ACKs
+     * are never answered.
+     */
     ACK_NOT_ROUTABLE,
     /** A response whose top Via is not siplb's (RFC 3261 §18.2.2: "it MUST be silently discarded"). */
     RESPONSE_VIA_NOT_OURS,

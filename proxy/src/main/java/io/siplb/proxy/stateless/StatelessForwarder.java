@@ -70,6 +70,9 @@ public final class StatelessForwarder {
 
     private static final Logger logger = LoggerFactory.getLogger(StatelessForwarder.class);
 
+    /** siplb's own values on top of a route set: two after double record-routing (RFC 5658 §4); more is a loop. */
+    private static final int MAX_OWN_ROUTES = 2;
+
     /** At most one per-message DEBUG line per this many nanoseconds. */
     private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
 
@@ -216,6 +219,15 @@ public final class StatelessForwarder {
         int first = 0;
         while (first < end && isOwn(own, routes.get(first).uri())) {
             first++;
+        }
+        if (first > MAX_OWN_ROUTES) {
+            // More than double record-routing leaves: a loop (§16.3 step 4), not removed one parse at a time.
+            if (ack) {
+                stats.drop(DropReason.ACK_NOT_ROUTABLE);
+                return;
+            }
+            respond(msg, sender, responses.response(self.channel().alloc(), msg, sender, 482, null, null), 482);
+            return;
         }
 
         InetSocketAddress to = null;

@@ -228,6 +228,31 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void aResponseWithSiplbsViaTwiceOnTopPassesSiplbTwiceAndReachesTheUac() {
+        // A request that went through siplb twice in a row (through an address siplb does not know as its own, such
+        // as a NAT's) comes back with two of siplb's Vias on top: each pass removes one.
+        uac.send(invite("two-vias@uac", "z9hG4bK-two-vias"), siplb);
+        final Object[] got = receiveAtEitherUas(WAIT);
+        assertThat(got).isNotNull();
+        final String fwd = (String) got[1];
+        final List<String> vias = headers(fwd, "Via");
+        final StringBuilder ok = new StringBuilder("SIP/2.0 180 Ringing\r\n")
+                .append("Via: ").append(vias.get(0).replaceFirst(";branch=z9hG4bK", ";branch=z9hG4bKouter"))
+                .append("\r\n");
+        for (String via : vias) {
+            ok.append("Via: ").append(via).append("\r\n");
+        }
+        ok.append("From: ").append(header(fwd, "From")).append("\r\n")
+          .append("To: ").append(header(fwd, "To")).append(";tag=b2\r\n")
+          .append("Call-ID: two-vias@uac\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+        uas((int) got[0]).send(ok.toString(), siplb);
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull().startsWith("SIP/2.0 180 Ringing\r\n");
+        assertThat(headers(response, "Via")).containsExactly(vias.get(1));
+        assertThat(server.stats().responsesForwarded()).isEqualTo(2);
+    }
+
+    @Test
     void inDialogByeWithSiplbRouteIsLooseRoutedToTheRequestUri() {
         final String bye = request("BYE", "sip:bob@127.0.0.1:" + uas2.port(), "dialog-1@uac", "z9hG4bK-bye-1", 2,
                                    "b1", "Route: <sip:" + siplbHostPort + ";lr>\r\n");
@@ -241,6 +266,28 @@ class StatelessForwardingTest {
         assertThat(headers(fwd, "Via").get(0)).startsWith("SIP/2.0/UDP " + siplbHostPort + ";branch=z9hG4bK");
         assertThat(header(fwd, "Max-Forwards")).isEqualTo("69");
         assertThat(uas1.receive(QUIET)).isNull();
+    }
+
+    @Test
+    void moreOwnRouteValuesThanDoubleRecordRoutingLeavesAreALoop() {
+        // Double record-routing leaves two of siplb's values on top of a route set; three or more are a loop
+        // (RFC 3261 §16.3 step 4), answered 482 rather than removed one parse at a time.
+        final String own = "<sip:" + siplbHostPort + ";lr>";
+        final String bye = request("BYE", "sip:bob@127.0.0.1:" + uas2.port(), "loop-1@uac", "z9hG4bK-loop-1", 2,
+                                   "b1", "Route: " + own + ", " + own + ", " + own + "\r\n")
+                .replace(";branch=z9hG4bK-loop-1", ";branch=z9hG4bK-loop-1;rport");
+        uac.send(bye, siplb);
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull().startsWith("SIP/2.0 482 Loop Detected\r\n");
+        assertThat(headers(response, "Via").get(0)).endsWith(";rport=" + uac.port() + ";received=127.0.0.1");
+        assertThat(receiveAtEitherUas(QUIET)).isNull();
+        assertThat(server.stats().localResponses(482)).isEqualTo(1);
+
+        // Two are removed and the request is forwarded.
+        uac.send(bye.replace(own + ", " + own + ", " + own, own + ", " + own), siplb);
+        final String fwd = uas2.receive(WAIT);
+        assertThat(fwd).isNotNull().startsWith("BYE ");
+        assertThat(headers(fwd, "Route")).isEmpty();
     }
 
     @Test
