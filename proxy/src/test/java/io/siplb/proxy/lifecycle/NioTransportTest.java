@@ -40,4 +40,41 @@ class NioTransportTest {
             }
         }
     }
+
+    @Test
+    void aDestinationWhereNothingListensNeverTakesTheNioSocketDown() {
+        try (SipPeer uac = SipPeer.bind(); SipPeer uas = SipPeer.bind()) {
+            final SipPeer closed = SipPeer.bind();
+            final int closedPort = closed.port();
+            closed.close(); // datagrams to it get ICMP port unreachable
+            final String text = TestServers.config(
+                    "siplb.dispatcher.sets = [ { id = 1, algorithm = hash-call-id, destinations = [\"sip:127.0.0.1:" +
+                    closedPort + "\"] } ]\nsiplb.io.transport = nio");
+            try (SiplbServer server = TestServers.start(dir, text)) {
+                for (int i = 0; i < 20; i++) {
+                    uac.send(message("nio-unreachable-" + i, uac.port()), TestServers.address(server));
+                }
+                final long deadline = System.nanoTime() + 3_000_000_000L;
+                while (server.stats().requestsForwarded() < 20 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(server.stats().requestsForwarded()).isEqualTo(20);
+                // Still reading and forwarding: an in-dialog request goes to its Request-URI, the live peer.
+                uac.send(message("nio-alive", uac.port()).replace("To: <sip:b@example.com>",
+                                                                  "To: <sip:b@example.com>;tag=t")
+                                                         .replace("MESSAGE sip:bob@example.com",
+                                                                  "MESSAGE sip:bob@127.0.0.1:" + uas.port()),
+                         TestServers.address(server));
+                assertThat(uas.receive(3000)).isNotNull().contains("Call-ID: nio-alive\r\n");
+                assertThat(server.channels()).allMatch(ch -> ch.isActive());
+            }
+        }
+    }
+
+    private static String message(String callId, int uacPort) {
+        return "MESSAGE sip:bob@example.com SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uacPort + ";branch=z9hG4bK-" + callId + "\r\n" +
+               "Max-Forwards: 70\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n" +
+               "Call-ID: " + callId + "\r\nCSeq: 1 MESSAGE\r\nContent-Length: 2\r\n\r\nhi";
+    }
 }
