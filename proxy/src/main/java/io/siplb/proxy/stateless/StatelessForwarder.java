@@ -214,10 +214,10 @@ public final class StatelessForwarder {
             target = last;
             end--;
         }
-        // siplb's own values on top of the route set: one, two where siplb double record-routed (RFC 5658 §4), more
-        // after a loop through siplb. All of them are removed.
+        // siplb's own values on top of the route set: one, or two where siplb double record-routed (RFC 5658 §4);
+        // they are removed.
         int first = 0;
-        while (first < end && isOwn(own, routes.get(first).uri())) {
+        while (first < end && first <= MAX_OWN_ROUTES && isOwn(own, routes.get(first).uri())) {
             first++;
         }
         if (first > MAX_OWN_ROUTES) {
