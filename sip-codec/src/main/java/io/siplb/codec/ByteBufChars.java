@@ -6,14 +6,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.internal.PlatformDependent;
 
 /**
  * A {@link CharSequence} view of a {@link ByteBuf} region, one char per octet (ISO-8859-1), so that char indexes
- * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. Bytes are read
- * straight from the backing array or native memory when the buffer exposes them (the caller guarantees that the
- * region stays readable while the view is used), else through {@link ByteBuf#getByte(int)}. It never changes the
- * buffer's indexes. Not thread-safe; confined to the channel's EventLoop.
+ * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. A heap buffer's
+ * bytes are read straight from its backing array (the caller guarantees that the region stays readable while the
+ * view is used); any other buffer's through {@link ByteBuf#getByte(int)} and {@link ByteBuf#indexOf(int, int, byte)}.
+ * It never changes the buffer's indexes. Not thread-safe; confined to the channel's EventLoop.
  */
 final class ByteBufChars implements CharSequence {
 
@@ -26,8 +25,6 @@ final class ByteBufChars implements CharSequence {
     /** The backing array of a heap buffer (read directly: no bounds or leak-tracking overhead), else null. */
     private final byte[] array;
     private final int arrayOffset;
-    /** The address of the first byte of a direct buffer whose memory can be read directly, else 0. */
-    private final long address;
 
     ByteBufChars(ByteBuf buf, int offset, int length) {
         this.buf = buf;
@@ -36,11 +33,9 @@ final class ByteBufChars implements CharSequence {
         if (buf.hasArray()) {
             array = buf.array();
             arrayOffset = buf.arrayOffset() + offset;
-            address = 0;
         } else {
             array = null;
             arrayOffset = 0;
-            address = buf.hasMemoryAddress() ? buf.memoryAddress() + offset : 0;
         }
     }
 
@@ -51,16 +46,7 @@ final class ByteBufChars implements CharSequence {
 
     @Override
     public char charAt(int index) {
-        final byte[] a = array;
-        if (a != null) {
-            assert index >= 0 && index < length : index;
-            return (char) (a[arrayOffset + index] & 0xFF);
-        }
-        if (address != 0) {
-            assert index >= 0 && index < length : index;
-            return (char) (PlatformDependent.getByte(address + index) & 0xFF);
-        }
-        return (char) (buf.getByte(offset + index) & 0xFF);
+        return (char) at(index);
     }
 
     /**
@@ -73,9 +59,9 @@ final class ByteBufChars implements CharSequence {
         return a != null ? a[arrayOffset + index] & 0xFF : direct(index);
     }
 
+    /** A direct or composite buffer: through the buffer's own bounds- and reference-checked access. */
     private int direct(int index) {
-        final long addr = address;
-        return (addr != 0 ? PlatformDependent.getByte(addr + index) : buf.getByte(offset + index)) & 0xFF;
+        return buf.getByte(offset + index) & 0xFF;
     }
 
     /**

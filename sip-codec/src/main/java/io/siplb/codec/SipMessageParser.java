@@ -19,6 +19,11 @@ import io.netty.buffer.Unpooled;
  * required (§8.1.1); From, To, Call-ID, CSeq and Max-Forwards appear once; the CSeq method equals the request
  * method (§8.1.1.5) and its number fits 32 bits; Content-Length values agree and, in a datagram, octets after the
  * body are dropped while a missing Content-Length means the rest of the datagram (§18.3).
+ *
+ * <p>Every Via, From, To, Contact, Route and Record-Route value and the Request-URI are syntax-checked at decode
+ * time. {@link SipSyntax} decides the common shapes in one pass over the bytes without building objects; only a
+ * value it leaves undecided goes through the full grammar of {@link Via}, {@link NameAddr} and {@link SipUri},
+ * which alone rejects. Typed objects are built by the message's accessors, on first use.
  */
 public final class SipMessageParser {
 
