@@ -19,7 +19,9 @@ public enum RejectReason {
     /** The next hop (Route) names a host that is not an IP address, or the destination was not resolved. */
     UNRESOLVABLE_NEXT_HOP,
     /** siplb has no listener of the next hop's address family. */
-    NO_LISTENER_FOR_FAMILY;
+    NO_LISTENER_FOR_FAMILY,
+    /** The set chose a destination that is siplb itself (a configuration error): forwarding would loop. */
+    DESTINATION_IS_SIPLB;
 
     private final String metricName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 

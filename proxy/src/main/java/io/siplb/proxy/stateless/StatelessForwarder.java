@@ -257,7 +257,7 @@ public final class StatelessForwarder {
             to = null;
         }
         if (to == null) {
-            final Object hop = dispatch(msg);
+            final Object hop = dispatch(msg, own);
             if (hop instanceof RejectReason) {
                 reject(msg, sender, ack, (RejectReason) hop);
                 return;
@@ -385,7 +385,7 @@ public final class StatelessForwarder {
     }
 
     /** Chooses a destination of the default set; returns an {@link InetSocketAddress} or a {@link RejectReason}. */
-    private Object dispatch(SipMessage msg) {
+    private Object dispatch(SipMessage msg, OwnAddresses own) {
         final int setId = proxy.settings().defaultSet();
         final DispatchSnapshot snapshot = proxy.dispatcher().snapshot();
         final DestinationSet set = snapshot.set(setId);
@@ -410,6 +410,10 @@ public final class StatelessForwarder {
         final InetSocketAddress address = d.address();
         if (address == null || address.isUnresolved()) {
             return RejectReason.UNRESOLVABLE_NEXT_HOP;
+        }
+        if (own.isListener(address)) {
+            // A set listing siplb itself would send each request round siplb until Max-Forwards runs out.
+            return RejectReason.DESTINATION_IS_SIPLB;
         }
         return address;
     }

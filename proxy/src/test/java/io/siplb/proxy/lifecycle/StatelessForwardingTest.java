@@ -522,6 +522,23 @@ class StatelessForwardingTest {
     }
 
     @Test
+    void aDestinationThatIsSiplbItselfIsAnswered503InsteadOfLooping(@TempDir Path other) {
+        final SipPeer probe = SipPeer.bind();
+        final int port = probe.port();
+        probe.close(); // a port that was free a moment ago, for siplb and for its own (misconfigured) destination
+        final String text = TestServers.config("siplb.dispatcher.sets = [ { id = 1, algorithm = hash-call-id, " +
+                                               "destinations = [\"sip:127.0.0.1:" + port + "\"] } ]")
+                                       .replace("udp:127.0.0.1:0", "udp:127.0.0.1:" + port);
+        try (SiplbServer self = TestServers.start(other, text)) {
+            uac.send(invite("to-self@uac", "z9hG4bK-to-self"), TestServers.address(self));
+            final String response = uac.receive(WAIT);
+            assertThat(response).isNotNull().startsWith("SIP/2.0 503 Service Unavailable\r\n");
+            assertThat(self.stats().rejects(RejectReason.DESTINATION_IS_SIPLB)).isEqualTo(1);
+            assertThat(self.stats().requestsReceived()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void noDestinationSetAnswers503WithRetryAfter(@TempDir Path other) {
         try (SiplbServer empty = TestServers.start(other, TestServers.config("siplb.proxy.default-set = 7\n" +
                                                                               "siplb.proxy.retry-after = 9s"))) {
