@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,8 @@ public final class StatelessForwarder {
     private final int retryAfterSeconds;
     private final ChannelFutureListener sendListener;
     private long nextLogNanos;
+    /** The rate limit of {@link #sendListener}'s DEBUG line, which other event loops run too. */
+    private final AtomicLong nextSendFailureLogNanos = new AtomicLong();
     private boolean flushPending;
 
     /**
@@ -100,10 +103,17 @@ public final class StatelessForwarder {
         stats = proxy.stats();
         responses = proxy.responses();
         retryAfterSeconds = (int) proxy.retryAfterSeconds();
+        // Runs on the event loop of the socket written to, which is another one for the other address family.
         sendListener = future -> {
             if (!future.isSuccess()) {
                 stats.drop(DropReason.SEND_FAILED);
-                debug("send failed: {}", future.cause());
+                if (logger.isDebugEnabled()) {
+                    final long now = System.nanoTime();
+                    final long next = nextSendFailureLogNanos.get();
+                    if (now - next >= 0 && nextSendFailureLogNanos.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
+                        logger.debug("send failed: {}", future.cause());
+                    }
+                }
             }
         };
     }
