@@ -6,13 +6,16 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
 
 /**
  * A {@link CharSequence} view of a {@link ByteBuf} region, one char per octet (ISO-8859-1), so that char indexes
  * are byte offsets. Nothing is copied until {@link #subSequence(int, int)} or {@link #toString()}. A heap buffer's
- * bytes are read straight from its backing array (the caller guarantees that the region stays readable while the
- * view is used); any other buffer's through {@link ByteBuf#getByte(int)} and {@link ByteBuf#indexOf(int, int, byte)}.
- * It never changes the buffer's indexes. Not thread-safe; confined to the channel's EventLoop.
+ * bytes are read straight from its backing array, a direct buffer's from its native memory address when Netty can
+ * read native memory ({@link PlatformDependent#hasUnsafe()}), as Netty's own direct buffers do (the caller
+ * guarantees that the region stays readable while the view is used); any other buffer's through
+ * {@link ByteBuf#getByte(int)} and {@link ByteBuf#indexOf(int, int, byte)}. It never changes the buffer's indexes.
+ * Not thread-safe; confined to the channel's EventLoop.
  */
 final class ByteBufChars implements CharSequence {
 
@@ -25,6 +28,11 @@ final class ByteBufChars implements CharSequence {
     /** The backing array of a heap buffer (read directly: no bounds or leak-tracking overhead), else null. */
     private final byte[] array;
     private final int arrayOffset;
+    /** The native address of octet 0 of the region when it is read directly, else 0. */
+    private final long address;
+    /** Whether {@link #indexOf(int, int, char)} may read native memory eight octets at a time. */
+    private static final boolean NATIVE_WORDS = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned() &&
+                                                !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
 
     ByteBufChars(ByteBuf buf, int offset, int length) {
         this.buf = buf;
@@ -33,9 +41,11 @@ final class ByteBufChars implements CharSequence {
         if (buf.hasArray()) {
             array = buf.array();
             arrayOffset = buf.arrayOffset() + offset;
+            address = 0;
         } else {
             array = null;
             arrayOffset = 0;
+            address = PlatformDependent.hasUnsafe() && buf.hasMemoryAddress() ? buf.memoryAddress() + offset : 0;
         }
     }
 
@@ -59,15 +69,25 @@ final class ByteBufChars implements CharSequence {
         return a != null ? a[arrayOffset + index] & 0xFF : direct(index);
     }
 
-    /** A direct or composite buffer: through the buffer's own bounds- and reference-checked access. */
+    /**
+     * A direct buffer: from native memory, after the one bounds check that keeps the read inside the region; a
+     * buffer without a usable address: through the buffer's own bounds- and reference-checked access.
+     */
     private int direct(int index) {
+        final long addr = address;
+        if (addr != 0) {
+            if (index < 0 || index >= length) {
+                throw new IndexOutOfBoundsException("index: " + index + " (expected: 0.." + (length - 1) + ')');
+            }
+            return PlatformDependent.getByte(addr + index) & 0xFF;
+        }
         return buf.getByte(offset + index) & 0xFF;
     }
 
     /**
      * Returns the index of the first {@code c} in {@code [from, to)}, or -1. A heap buffer is searched eight
-     * octets at a time; a direct one with {@link ByteBuf#indexOf(int, int, byte)}, which does the same on native
-     * memory.
+     * octets at a time, so is one with a native address (little-endian platforms with unaligned access); any other
+     * with {@link ByteBuf#indexOf(int, int, byte)}.
      */
     int indexOf(int from, int to, char c) {
         final byte[] a = array;
@@ -88,6 +108,26 @@ final class ByteBufChars implements CharSequence {
             }
             for (; i < to; i++) {
                 if (a[base + i] == v) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        final long addr = address;
+        if (addr != 0 && NATIVE_WORDS && from >= 0 && to <= length) {
+            int i = from;
+            if (to - i >= 8) {
+                final long pattern = 0x0101010101010101L * (v & 0xFF);
+                for (; i <= to - 8; i += 8) {
+                    final long w = PlatformDependent.getLong(addr + i) ^ pattern;
+                    final long t = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+                    if (t != 0) {
+                        return i + (Long.numberOfTrailingZeros(t) >>> 3);
+                    }
+                }
+            }
+            for (; i < to; i++) {
+                if (PlatformDependent.getByte(addr + i) == v) {
                     return i;
                 }
             }
