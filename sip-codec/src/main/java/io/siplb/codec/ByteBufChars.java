@@ -23,30 +23,36 @@ final class ByteBufChars implements CharSequence {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ByteBuf buf;
-    private final int offset;
     private final int length;
     /** The backing array of a heap buffer (read directly: no bounds or leak-tracking overhead), else null. */
     private final byte[] array;
-    private final int arrayOffset;
-    /** The native address of octet 0 of the region when it is read directly, else 0. */
-    private final long address;
+    /**
+     * Where octet 0 of the region is: with {@link #array}, its index in the array; else, when positive, its native
+     * address; else {@code ~offset}, its index in {@link #buf} (read through the buffer). One field for the three,
+     * so that the view stays as small as an object with two references and two ints.
+     */
+    private final long base;
     /** Whether {@link #indexOf(int, int, char)} may read native memory eight octets at a time. */
     private static final boolean NATIVE_WORDS = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned() &&
                                                 !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
 
     ByteBufChars(ByteBuf buf, int offset, int length) {
         this.buf = buf;
-        this.offset = offset;
         this.length = length;
         if (buf.hasArray()) {
             array = buf.array();
-            arrayOffset = buf.arrayOffset() + offset;
-            address = 0;
+            base = buf.arrayOffset() + offset;
         } else {
             array = null;
-            arrayOffset = 0;
-            address = PlatformDependent.hasUnsafe() && buf.hasMemoryAddress() ? buf.memoryAddress() + offset : 0;
+            final long address = PlatformDependent.hasUnsafe() && buf.hasMemoryAddress() ? buf.memoryAddress() : 0;
+            base = address > 0 && address + offset > 0 ? address + offset : ~(long) offset;
         }
+    }
+
+    /** The index in {@link #buf} of octet 0 of the region. */
+    private int offset() {
+        final long b = base;
+        return array != null ? (int) b - buf.arrayOffset() : b > 0 ? (int) (b - buf.memoryAddress()) : (int) ~b;
     }
 
     @Override
@@ -66,7 +72,7 @@ final class ByteBufChars implements CharSequence {
     int at(int index) {
         // Kept below the JIT's small-method size so that every scanning loop inlines it.
         final byte[] a = array;
-        return a != null ? a[arrayOffset + index] & 0xFF : direct(index);
+        return a != null ? a[(int) base + index] & 0xFF : direct(index);
     }
 
     /**
@@ -74,14 +80,14 @@ final class ByteBufChars implements CharSequence {
      * buffer without a usable address: through the buffer's own bounds- and reference-checked access.
      */
     private int direct(int index) {
-        final long addr = address;
-        if (addr != 0) {
+        final long addr = base;
+        if (addr > 0) {
             if (index < 0 || index >= length) {
                 throw new IndexOutOfBoundsException("index: " + index + " (expected: 0.." + (length - 1) + ')');
             }
             return PlatformDependent.getByte(addr + index) & 0xFF;
         }
-        return buf.getByte(offset + index) & 0xFF;
+        return buf.getByte((int) ~addr + index) & 0xFF;
     }
 
     /**
@@ -93,7 +99,7 @@ final class ByteBufChars implements CharSequence {
         final byte[] a = array;
         final byte v = (byte) c;
         if (a != null) {
-            final int base = arrayOffset;
+            final int base = (int) this.base;
             int i = from;
             if (to - i >= 8) {
                 final long pattern = 0x0101010101010101L * (v & 0xFF);
@@ -113,8 +119,8 @@ final class ByteBufChars implements CharSequence {
             }
             return -1;
         }
-        final long addr = address;
-        if (addr != 0 && NATIVE_WORDS && from >= 0 && to <= length) {
+        final long addr = base;
+        if (addr > 0 && NATIVE_WORDS && from >= 0 && to <= length) {
             int i = from;
             if (to - i >= 8) {
                 final long pattern = 0x0101010101010101L * (v & 0xFF);
@@ -133,17 +139,18 @@ final class ByteBufChars implements CharSequence {
             }
             return -1;
         }
+        final int offset = offset();
         final int r = buf.indexOf(offset + from, offset + to, v);
         return r < 0 ? -1 : r - offset;
     }
 
     @Override
     public CharSequence subSequence(int start, int end) {
-        return buf.toString(offset + start, end - start, StandardCharsets.ISO_8859_1);
+        return buf.toString(offset() + start, end - start, StandardCharsets.ISO_8859_1);
     }
 
     @Override
     public String toString() {
-        return buf.toString(offset, length, StandardCharsets.ISO_8859_1);
+        return buf.toString(offset(), length, StandardCharsets.ISO_8859_1);
     }
 }
