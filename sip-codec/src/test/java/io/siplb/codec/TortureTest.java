@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,6 +20,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Every message of RFC 4475 (resources {@code torture/*.dat}, each fed as one UDP datagram) with the outcome the RFC
@@ -175,6 +179,48 @@ class TortureTest {
             }
         } finally {
             assertThat(msg.release()).isTrue();
+        }
+    }
+
+    /**
+     * The parser reads heap buffers through their array and direct buffers through their native address: both
+     * paths must reach the same verdict and the same index for every corpus file.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("files")
+    void heapAndDirectBuffersGiveTheSameResult(String name) {
+        final byte[] bytes = torture(name);
+        final SipMessageParser parser = new SipMessageParser(SipDecoderConfig.defaults());
+        final ByteBuf heap = Unpooled.wrappedBuffer(bytes);
+        final ByteBuf direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        assertThat(heap.hasArray()).isTrue();
+        assertThat(direct.hasMemoryAddress()).isTrue();
+        final SipMessage h = parser.parse(heap);
+        final SipMessage d = parser.parse(direct);
+        try {
+            assertThat(d.decodeError()).isEqualTo(h.decodeError());
+            assertThat(d.isAnswerable()).isEqualTo(h.isAnswerable());
+            assertThat(d.errorStatus()).isEqualTo(h.errorStatus());
+            assertThat(d.errorText()).isEqualTo(h.errorText());
+            assertThat(d.headerCount()).isEqualTo(h.headerCount());
+            for (int i = 0; i < h.headerCount(); i++) {
+                assertThat(d.headerType(i)).isEqualTo(h.headerType(i));
+                assertThat(d.headerLineStart(i)).isEqualTo(h.headerLineStart(i));
+                assertThat(d.headerValueStart(i)).isEqualTo(h.headerValueStart(i));
+                assertThat(d.headerValueEnd(i)).isEqualTo(h.headerValueEnd(i));
+                assertThat(d.headerLineEnd(i)).isEqualTo(h.headerLineEnd(i));
+            }
+            assertThat(d.bodyStart()).isEqualTo(h.bodyStart());
+            assertThat(d.bodyLength()).isEqualTo(h.bodyLength());
+            assertThat(d.content().toString(StandardCharsets.ISO_8859_1))
+                    .isEqualTo(h.content().toString(StandardCharsets.ISO_8859_1));
+            // And the verdict is the one the datagram decoder gives (which the outcome test checks against RFC 4475).
+            assertThat(h.decodeError()).isEqualTo(EXPECTED.get(name).reason);
+        } finally {
+            h.release();
+            d.release();
+            heap.release();
+            direct.release();
         }
     }
 
