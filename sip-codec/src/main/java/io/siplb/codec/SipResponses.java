@@ -198,8 +198,21 @@ public final class SipResponses {
      * @param optionTags the option tags of Require/Proxy-Require that are not supported, e.g. {@code "foo, bar"}
      */
     public ByteBuf badExtension(ByteBufAllocator alloc, SipMessage request, CharSequence optionTags) {
+        return badExtension(alloc, request, null, optionTags);
+    }
+
+    /**
+     * 420 Bad Extension with {@code Unsupported: <optionTags>}, with the top Via of the copy completed for
+     * {@code source} as {@link #response(ByteBufAllocator, SipMessage, InetSocketAddress, int, CharSequence,
+     * CharSequence)} does (RFC 3581 §4).
+     *
+     * @param source the resolved address the request came from, or {@code null} to copy the Via lines unchanged
+     */
+    public ByteBuf badExtension(ByteBufAllocator alloc, SipMessage request, InetSocketAddress source,
+                                CharSequence optionTags) {
         requireNonNull(optionTags, "optionTags");
-        return build(alloc, request, 420, null, null, "Unsupported: ", optionTags);
+        checkResolved(source);
+        return build(alloc, request, source, 420, null, null, "Unsupported: ", optionTags);
     }
 
     /** 483 Too Many Hops, for a request received with Max-Forwards 0 (§16.3 step 2). */
@@ -223,7 +236,21 @@ public final class SipResponses {
      * @param retryAfterSeconds seconds after which the client may retry, or a negative value for no Retry-After
      */
     public ByteBuf serviceUnavailable(ByteBufAllocator alloc, SipMessage request, int retryAfterSeconds) {
-        return build(alloc, request, 503, null, null, retryAfterSeconds < 0 ? null : "Retry-After: ",
+        return serviceUnavailable(alloc, request, null, retryAfterSeconds);
+    }
+
+    /**
+     * 503 Service Unavailable with {@code Retry-After: <seconds>}, with the top Via of the copy completed for
+     * {@code source} as {@link #response(ByteBufAllocator, SipMessage, InetSocketAddress, int, CharSequence,
+     * CharSequence)} does (RFC 3581 §4).
+     *
+     * @param source the resolved address the request came from, or {@code null} to copy the Via lines unchanged
+     * @param retryAfterSeconds seconds after which the client may retry, or a negative value for no Retry-After
+     */
+    public ByteBuf serviceUnavailable(ByteBufAllocator alloc, SipMessage request, InetSocketAddress source,
+                                      int retryAfterSeconds) {
+        checkResolved(source);
+        return build(alloc, request, source, 503, null, null, retryAfterSeconds < 0 ? null : "Retry-After: ",
                      retryAfterSeconds < 0 ? null : Integer.toString(retryAfterSeconds));
     }
 
@@ -266,10 +293,14 @@ public final class SipResponses {
      */
     public ByteBuf response(ByteBufAllocator alloc, SipMessage request, InetSocketAddress source, int status,
                             CharSequence reason, CharSequence warning) {
+        checkResolved(source);
+        return build(alloc, request, source, status, reason, warning, null, null);
+    }
+
+    private static void checkResolved(InetSocketAddress source) {
         if (source != null && source.getAddress() == null) {
             throw new IllegalArgumentException("source: " + source + " (expected: a resolved address)");
         }
-        return build(alloc, request, source, status, reason, warning, null, null);
     }
 
     /**

@@ -208,7 +208,7 @@ public final class StatelessForwarder {
 
         // RFC 3261 §16.3 step 4: siplb supports no extension, so any Proxy-Require is answered 420.
         if (!ack && msg.method() != SipMethod.CANCEL && msg.firstHeader(SipHeader.PROXY_REQUIRE) >= 0) {
-            respond(msg, sender, responses.badExtension(self.channel().alloc(), msg, proxyRequire(msg)), 420);
+            respond(msg, sender, responses.badExtension(self.channel().alloc(), msg, sender, proxyRequire(msg)), 420);
             return;
         }
 
@@ -599,7 +599,7 @@ public final class StatelessForwarder {
             return;
         }
         debug("answered 503 to a request from {}: {}", sender, reason);
-        respond(msg, sender, responses.serviceUnavailable(self.channel().alloc(), msg, retryAfterSeconds), 503);
+        respond(msg, sender, responses.serviceUnavailable(self.channel().alloc(), msg, sender, retryAfterSeconds), 503);
     }
 
     private void respond(SipMessage request, InetSocketAddress sender, ByteBuf response, int status) {

@@ -396,6 +396,13 @@ class StatelessForwardingTest {
         assertThat(r400).isNotNull().startsWith("SIP/2.0 400 ");
         assertThat(headers(r400, "Via")).containsExactly(String.format(expectedVia, "400"));
         assertThat(header(r400, "Warning")).containsIgnoringCase("CSeq");
+
+        uac.send(invite("rport-420@uac", "z9hG4bK-rp-420").replace("Max-Forwards: 70",
+                                                                     "Max-Forwards: 70\r\nProxy-Require: foo"), siplb);
+        final String r420 = uac.receive(WAIT);
+        assertThat(r420).isNotNull().startsWith("SIP/2.0 420 ");
+        assertThat(headers(r420, "Via")).containsExactly(String.format(expectedVia, "420"));
+        assertThat(header(r420, "Unsupported")).isEqualTo("foo");
     }
 
     @Test
@@ -547,6 +554,10 @@ class StatelessForwardingTest {
             assertThat(response).isNotNull();
             assertThat(startLine(response)).isEqualTo("SIP/2.0 503 Service Unavailable");
             assertThat(header(response, "Retry-After")).isEqualTo("9");
+            // RFC 3581 §4: the copied top Via says where the request came from.
+            assertThat(headers(response, "Via")).containsExactly(
+                    "SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-noset;rport=" + uac.port() +
+                    ";received=127.0.0.1");
             assertThat(empty.stats().rejects(RejectReason.NO_SUCH_SET)).isEqualTo(1);
         }
     }
