@@ -1,6 +1,7 @@
 package io.siplb.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Header fields that siplb recognises, each with its long name and its compact form where one is registered.
@@ -76,26 +77,6 @@ public enum SipHeader {
     /** Any other header. */
     OTHER("", '\0');
 
-    /** Lower-cased first letter -> candidate headers (long names and compact forms). */
-    private static final SipHeader[][] BY_FIRST_LETTER = new SipHeader[128][];
-    private static final SipHeader[] BY_COMPACT = new SipHeader[128];
-
-    static {
-        for (SipHeader h : values()) {
-            if (h == OTHER) {
-                continue;
-            }
-            final int c = Character.toLowerCase(h.headerName.charAt(0));
-            final SipHeader[] old = BY_FIRST_LETTER[c];
-            final SipHeader[] now = old == null ? new SipHeader[1] : java.util.Arrays.copyOf(old, old.length + 1);
-            now[now.length - 1] = h;
-            BY_FIRST_LETTER[c] = now;
-            if (h.compactForm != '\0') {
-                BY_COMPACT[h.compactForm] = h;
-            }
-        }
-    }
-
     /**
      * Open-addressed table of every lower-cased long name and compact form, keyed by {@link #hash(int, int)} over
      * the name's octets, so that the parser classifies a name it has just scanned with one probe and one compare.
@@ -165,36 +146,15 @@ public enum SipHeader {
 
     /** Returns the header named by {@code [start, end)} of {@code s} (any case), or {@link #OTHER}. */
     static SipHeader of(CharSequence s, int start, int end) {
-        final int len = end - start;
-        if (len == 0) {
-            return OTHER;
-        }
-        final int c = s.charAt(start) | 0x20;
-        if (c >= 128) {
-            return OTHER;
-        }
-        if (len == 1) {
-            final SipHeader h = BY_COMPACT[c];
-            return h == null ? OTHER : h;
-        }
-        final SipHeader[] candidates = BY_FIRST_LETTER[c];
-        if (candidates == null) {
-            return OTHER;
-        }
-        outer:
-        for (SipHeader h : candidates) {
-            final byte[] n = h.lowerName;
-            if (n.length != len) {
-                continue;
+        final byte[] name = new byte[end - start];
+        for (int i = 0; i < name.length; i++) {
+            final char c = s.charAt(start + i);
+            if (c >= 128) {
+                return OTHER; // names are ASCII
             }
-            for (int i = 1; i < len; i++) {
-                if (n[i] != (s.charAt(start + i) | 0x20)) {
-                    continue outer;
-                }
-            }
-            return h;
+            name[i] = (byte) c;
         }
-        return OTHER;
+        return of(Unpooled.wrappedBuffer(name), 0, name.length);
     }
 
     /**
@@ -226,40 +186,22 @@ public enum SipHeader {
 
     /**
      * Returns the header whose name is the bytes {@code [start, end)} of {@code buf} (long or compact form, any
-     * case), or {@link #OTHER}; allocates nothing.
+     * case), or {@link #OTHER}; allocates only a view of the region.
      */
     public static SipHeader of(ByteBuf buf, int start, int end) {
         final int len = end - start;
         if (len <= 0) {
             return OTHER;
         }
-        final int c = (buf.getByte(start) | 0x20) & 0xFF;
-        if (c >= 128) {
-            return OTHER;
-        }
-        if (len == 1) {
-            final SipHeader h = BY_COMPACT[c];
-            return h == null ? OTHER : h;
-        }
-        final SipHeader[] candidates = BY_FIRST_LETTER[c];
-        if (candidates == null) {
-            return OTHER;
-        }
-        outer:
-        for (SipHeader h : candidates) {
-            final byte[] n = h.lowerName;
-            if (n.length != len) {
-                continue;
+        final ByteBufChars chars = new ByteBufChars(buf, start, len);
+        int hash = 0;
+        for (int i = 0; i < len; i++) {
+            final int c = chars.at(i);
+            if (c >= 128) {
+                return OTHER; // names are ASCII
             }
-            for (int i = 1; i < len; i++) {
-                // '-' | 0x20 == '-', letters fold to lower case, other bytes never match a name byte wrongly
-                // because names hold only letters and '-'.
-                if (n[i] != (byte) (buf.getByte(start + i) | 0x20)) {
-                    continue outer;
-                }
-            }
-            return h;
+            hash = hash(hash, c);
         }
-        return OTHER;
+        return of(chars, 0, len, hash);
     }
 }
