@@ -86,24 +86,8 @@ final class SipRewriteParams {
 
     /** Returns the offset just after the first parameter-starting {@code ;} of {@code [from, to)}, or {@code to}. */
     static int firstParam(ByteBuf buf, int from, int to) {
-        int i = from;
-        while (i < to) {
-            final byte b = buf.getByte(i);
-            if (b == '"') {
-                i = skipQuoted(buf, i, to);
-                continue;
-            }
-            if (b == '<') {
-                final int gt = buf.indexOf(i + 1, to, (byte) '>');
-                i = gt < 0 ? to : gt + 1;
-                continue;
-            }
-            if (b == ';') {
-                return i + 1;
-            }
-            i++;
-        }
-        return to;
+        final int semi = firstUnquoted(buf, from, to, (byte) ';');
+        return semi < to ? semi + 1 : to;
     }
 
     /**
@@ -111,6 +95,14 @@ final class SipRewriteParams {
      * strings and {@code <...>}), or {@code to} when there is none.
      */
     static int valueEnd(ByteBuf buf, int from, int to) {
+        return firstUnquoted(buf, from, to, (byte) ',');
+    }
+
+    /**
+     * Returns the offset of the first {@code target} of {@code [from, to)} outside quoted strings and
+     * {@code <...>}, or {@code to}.
+     */
+    private static int firstUnquoted(ByteBuf buf, int from, int to, byte target) {
         int i = from;
         while (i < to) {
             final byte b = buf.getByte(i);
@@ -123,7 +115,7 @@ final class SipRewriteParams {
                 i = gt < 0 ? to : gt + 1;
                 continue;
             }
-            if (b == ',') {
+            if (b == target) {
                 return i;
             }
             i++;
