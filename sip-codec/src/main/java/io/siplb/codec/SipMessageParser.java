@@ -24,6 +24,13 @@ import io.netty.buffer.Unpooled;
  * time. {@link SipSyntax} decides the common shapes in one pass over the bytes without building objects; only a
  * value it leaves undecided goes through the full grammar of {@link Via}, {@link NameAddr} and {@link SipUri},
  * which alone rejects. Typed objects are built by the message's accessors, on first use.
+ *
+ * <p>How the octets are read: the scanners work on a {@code byte[]} ({@link ByteBufChars#forScan}): a heap buffer's
+ * own backing array, or, for a direct or composite buffer, one bulk copy into the calling thread's reusable scratch
+ * array, so every check reads plain array elements with no per-octet buffer access. The message keeps only
+ * offsets into its own slice of the input; nothing of the scratch array outlives the parse. A typical header line
+ * costs two searches eight octets at a time (for ":" or LF, then for LF) and one recognition of its name from
+ * three words of its octets ({@link SipHeader}); only unknown names are checked octet by octet.
  */
 public final class SipMessageParser {
 
@@ -112,7 +119,7 @@ public final class SipMessageParser {
      * missing Content-Length is an error. Does not keep {@code buf}.
      */
     void parseHead(ByteBuf buf, int n, DefaultSipMessage m, boolean stream) {
-        final ByteBufChars s = new ByteBufChars(buf, 0, n);
+        final ByteBufChars s = ByteBufChars.forScan(buf, 0, n);
         if (indexHead(buf, s, n, m)) {
             validate(s, m, stream);
         }
@@ -153,6 +160,10 @@ public final class SipMessageParser {
 
         final int maxHeaderSize = config.maxHeaderSize();
         final int maxHeaderCount = config.maxHeaderCount();
+        // The scan view is array-backed: octet i of the message is a[base + i].
+        final byte[] a = s.scanArray();
+        final int base = s.scanBase();
+        final byte[] cls = SipSyntax.CLASS;
         int p = lf + 1;
         int cur = -1;
         boolean skipping = false;
@@ -163,6 +174,49 @@ public final class SipMessageParser {
                 return true;
             }
             final int winEnd = (int) Math.min(n, (long) p + maxHeaderSize + 2);
+            // Fast path, the common line: name, optional SP/HT, ":", value, LF within the size limit. Two
+            // searches eight octets at a time (":" or LF, then LF) and a name recognised without a per-octet loop.
+            final int ap = base + p;
+            if ((cls[a[ap] & 0xFF] & SipSyntax.TOKEN) != 0) {
+                final int aWinEnd = base + winEnd;
+                final int colon = ByteBufChars.indexOfColonOrLf(a, ap + 1, aWinEnd);
+                final int alf = colon < 0 || a[colon] != ':' ? -1
+                                                               : ByteBufChars.indexOf(a, colon + 1, aWinEnd, (byte) '\n');
+                if (alf >= 0) {
+                    int nameEnd = colon;
+                    while (a[nameEnd - 1] == ' ' || a[nameEnd - 1] == '\t') {
+                        nameEnd--; // stops at a[ap], a token octet
+                    }
+                    final SipHeader type = SipHeader.ofName(a, ap, nameEnd);
+                    if (type != null) {
+                        if (m.headerCount == maxHeaderCount) {
+                            m.headersEnd = m.bodyStart = n;
+                            m.framingError = true;
+                            m.fail(SipDecodeError.TOO_MANY_HEADERS, "headers: more than " + maxHeaderCount +
+                                                                    " (expected: <= " + maxHeaderCount + ')');
+                            return false;
+                        }
+                        final int ale = a[alf - 1] == '\r' ? alf - 1 : alf;
+                        final int vs = SipSyntax.skipWs(a, colon + 1, ale);
+                        final int ve = SipSyntax.trimEnd(a, vs, ale);
+                        final int next = alf + 1 - base;
+                        m.addHeader(p, next, nameEnd - base, vs - base, ve - base, type);
+                        cur = m.headerCount - 1;
+                        skipping = false;
+                        if (next - p > maxHeaderSize) {
+                            m.headersEnd = m.bodyStart = n;
+                            m.framingError = true;
+                            m.fail(SipDecodeError.HEADER_TOO_LONG, "header " + m.headerName(cur) +
+                                                                   ": more than " + maxHeaderSize +
+                                                                   " bytes (expected: <= " + maxHeaderSize + ')');
+                            return false;
+                        }
+                        p = next;
+                        continue;
+                    }
+                }
+            }
+            // Any other line: the empty line, a continuation, a malformed or unterminated one.
             lf = s.indexOf(p, winEnd, '\n');
             if (lf < 0) {
                 if (winEnd < n) {
@@ -176,7 +230,7 @@ public final class SipMessageParser {
                 lf = n; // last line has no terminator
             }
             int le = lf;
-            if (le > p && s.at(le - 1) == '\r') {
+            if (le > p && a[base + le - 1] == '\r') {
                 le--;
             }
             final int next = Math.min(lf + 1, n);
@@ -185,7 +239,7 @@ public final class SipMessageParser {
                 m.bodyStart = next;
                 return true;
             }
-            final int c0 = s.at(p);
+            final byte c0 = a[base + p];
             if (c0 == ' ' || c0 == '\t') {
                 // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header field.
                 if (cur < 0) {
@@ -197,10 +251,10 @@ public final class SipMessageParser {
                     final int o = cur * DefaultSipMessage.STRIDE;
                     final int[] idx = m.index;
                     idx[o + DefaultSipMessage.LINE_END] = next;
-                    final int t = SipSyntax.trimEnd(s, p, le);
+                    final int t = SipSyntax.trimEnd(a, base + p, base + le) - base;
                     if (t > p) {
                         if (idx[o + DefaultSipMessage.VALUE_START] == idx[o + DefaultSipMessage.VALUE_END]) {
-                            idx[o + DefaultSipMessage.VALUE_START] = SipSyntax.skipWs(s, p, le);
+                            idx[o + DefaultSipMessage.VALUE_START] = SipSyntax.skipWs(a, base + p, base + le) - base;
                         }
                         idx[o + DefaultSipMessage.VALUE_END] = t;
                     }
@@ -215,21 +269,16 @@ public final class SipMessageParser {
                 }
             } else {
                 // header-name HCOLON header-value; HCOLON = *( SP / HTAB ) ":" SWS
-                int nameEnd = p;
-                int hash = 0;
-                while (nameEnd < le) {
-                    final int c = s.at(nameEnd);
-                    if (!SipChars.TOKEN[c]) {
-                        break;
-                    }
-                    hash = SipHeader.hash(hash, c);
+                final int ale = base + le;
+                int nameEnd = base + p;
+                while (nameEnd < ale && (cls[a[nameEnd] & 0xFF] & SipSyntax.TOKEN) != 0) {
                     nameEnd++;
                 }
                 int colon = nameEnd;
-                while (colon < le && (s.at(colon) == ' ' || s.at(colon) == '\t')) {
+                while (colon < ale && (a[colon] == ' ' || a[colon] == '\t')) {
                     colon++;
                 }
-                if (nameEnd == p || colon == le || s.at(colon) != ':') {
+                if (nameEnd == base + p || colon == ale || a[colon] != ':') {
                     m.fail(SipDecodeError.INVALID_HEADER, "header line: " + excerpt(s, p, le) +
                                                           " (expected: name \":\" value)");
                     cur = -1;
@@ -242,9 +291,10 @@ public final class SipMessageParser {
                                                                 " (expected: <= " + maxHeaderCount + ')');
                         return false;
                     }
-                    final int vs = SipSyntax.skipWs(s, colon + 1, le);
-                    final int ve = SipSyntax.trimEnd(s, vs, le);
-                    m.addHeader(p, next, nameEnd, vs, ve, SipHeader.of(s, p, nameEnd, hash));
+                    final int vs = SipSyntax.skipWs(a, colon + 1, ale);
+                    final int ve = SipSyntax.trimEnd(a, vs, ale);
+                    m.addHeader(p, next, nameEnd - base, vs - base, ve - base,
+                                SipHeader.of(a, base + p, nameEnd));
                     cur = m.headerCount - 1;
                     skipping = false;
                     if (next - p > maxHeaderSize) {
@@ -301,14 +351,14 @@ public final class SipMessageParser {
             return;
         }
         m.request = true;
-        final int methodEnd = SipChars.skipToken(s, 0, lineEnd);
+        final int methodEnd = SipSyntax.skipToken(s, 0, lineEnd);
         if (methodEnd == 0 || methodEnd == lineEnd || s.charAt(methodEnd) != ' ') {
             m.fail(SipDecodeError.INVALID_START_LINE, "request line: " + excerpt(s, 0, lineEnd) +
                                                       " (expected: Method SP Request-URI SP SIP-Version)");
             return;
         }
         m.methodEnd = methodEnd;
-        m.method = SipMethod.of(b, 0, methodEnd);
+        m.method = SipMethod.of(s.scanArray(), s.scanBase(), s.scanBase() + methodEnd);
         final int uriStart = methodEnd + 1;
         final int uriEnd = s.indexOf(uriStart, lineEnd, ' ');
         if (uriEnd <= uriStart) {
@@ -627,15 +677,17 @@ public final class SipMessageParser {
     private static void checkCallId(ByteBufChars s, DefaultSipMessage m, int i) {
         final int vs = m.headerValueStart(i);
         final int ve = m.headerValueEnd(i);
+        final byte[] a = s.scanArray();
+        final int base = s.scanBase();
         int at = -1;
         boolean ok = ve > vs;
-        for (int p = vs; ok && p < ve; p++) {
-            final char c = s.charAt(p);
+        for (int p = base + vs, end = base + ve; ok && p < end; p++) {
+            final byte c = a[p];
             if (c == '@') {
-                ok = at < 0 && p > vs && p + 1 < ve;
+                ok = at < 0 && p > base + vs && p + 1 < end;
                 at = p;
             } else {
-                ok = c < 256 && SipChars.WORD[c];
+                ok = SipChars.WORD[c & 0xFF];
             }
         }
         if (!ok) {

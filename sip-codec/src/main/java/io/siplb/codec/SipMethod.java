@@ -70,6 +70,28 @@ public enum SipMethod {
     }
 
     /**
+     * Returns the method whose name is exactly the array indexes {@code [start, end)} of {@code a}, or
+     * {@link #EXTENSION}; allocates nothing.
+     */
+    static SipMethod of(byte[] a, int start, int end) {
+        final int len = end - start;
+        outer:
+        for (int i = 0; i < KNOWN.length; i++) {
+            final byte[] n = NAMES[i];
+            if (n.length != len) {
+                continue;
+            }
+            for (int j = 0; j < len; j++) {
+                if (n[j] != a[start + j]) {
+                    continue outer;
+                }
+            }
+            return KNOWN[i];
+        }
+        return EXTENSION;
+    }
+
+    /**
      * Returns the method whose name is exactly the bytes {@code [start, end)} of {@code buf}, or {@link #EXTENSION};
      * allocates nothing.
      */

@@ -18,73 +18,114 @@ package io.siplb.codec;
  *   <li>sip-uri: {@code ("sip:" / "sips:") [user "@"] hostname [":" port] *(";" pname ["=" pvalue])} with
  *       escapes checked, no password, IPv6 reference or headers component.</li>
  * </ul>
+ *
+ * <p>The checks read the octets of an array-backed {@link ByteBufChars} ({@link ByteBufChars#scanArray()}) straight
+ * from the array, one class-table load per octet; positions inside are array indexes. A view without an array
+ * leaves every value undecided.
  */
 final class SipSyntax {
 
-    /** Octets of a URI user part accepted here (unreserved and user-unreserved, except "?" and ";"). */
-    private static final boolean[] USER = new boolean[256];
+    /** Bits of {@link #CLASS}. */
+    static final int TOKEN = 1;
     /** Octets of a hostname or IPv4 address. */
-    private static final boolean[] HOSTNAME = new boolean[256];
+    static final int HOSTNAME = 2;
+    /** Octets of a URI user part accepted here (unreserved and user-unreserved, except "?" and ";"). */
+    static final int USER = 4;
     /** Octets of a uri-parameter name or value accepted here, "%" excepted. */
-    private static final boolean[] PCHAR = new boolean[256];
+    static final int PCHAR = 8;
     /** Token octets and ":" (a Via or header parameter value). */
-    private static final boolean[] PVALUE = new boolean[256];
+    static final int PVALUE = 16;
+    /** SP, HT, CR, LF. */
+    static final int WS = 32;
+    /** Hexadecimal digits. */
+    static final int HEX = 64;
+
+    /** The classes of each octet, as bits; index with {@code octet & 0xFF}. */
+    static final byte[] CLASS = new byte[256];
 
     static {
         for (int c = 0; c < 256; c++) {
             final boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
-            USER[c] = alnum || "-_.!~*'()&=+$,/".indexOf(c) >= 0;
-            HOSTNAME[c] = alnum || c == '-' || c == '.' || c == '_';
-            PCHAR[c] = alnum || "-_.!~*'()+$:/[]&".indexOf(c) >= 0;
-            PVALUE[c] = SipChars.TOKEN[c] || c == ':';
+            int bits = 0;
+            bits |= SipChars.TOKEN[c] ? TOKEN : 0;
+            bits |= alnum || c == '-' || c == '.' || c == '_' ? HOSTNAME : 0;
+            bits |= alnum || "-_.!~*'()&=+$,/".indexOf(c) >= 0 ? USER : 0;
+            bits |= alnum || "-_.!~*'()+$:/[]&".indexOf(c) >= 0 ? PCHAR : 0;
+            bits |= SipChars.TOKEN[c] || c == ':' ? PVALUE : 0;
+            bits |= c == ' ' || c == '\t' || c == '\r' || c == '\n' ? WS : 0;
+            bits |= SipChars.HEX[c] ? HEX : 0;
+            CLASS[c] = (byte) bits;
         }
     }
 
     private SipSyntax() {
     }
 
-    private static boolean isWs(int c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /** The class bits of the octet at {@code i}. */
+    private static int cls(byte[] a, int i) {
+        return CLASS[a[i] & 0xFF];
     }
 
-    static int skipWs(ByteBufChars s, int p, int end) {
-        while (p < end && isWs(s.at(p))) {
+    /** Returns the first array index in {@code [p, end)} that is not SP, HT, CR or LF, or {@code end}. */
+    static int skipWs(byte[] a, int p, int end) {
+        while (p < end && (cls(a, p) & WS) != 0) {
             p++;
         }
         return p;
     }
 
-    static int trimEnd(ByteBufChars s, int start, int end) {
-        while (end > start && isWs(s.at(end - 1))) {
+    /** Returns the array index after the last octet of {@code [start, end)} that is not SP, HT, CR or LF. */
+    static int trimEnd(byte[] a, int start, int end) {
+        while (end > start && (cls(a, end - 1) & WS) != 0) {
             end--;
         }
         return end;
     }
 
-    static int skipToken(ByteBufChars s, int p, int end) {
-        while (p < end && SipChars.TOKEN[s.at(p)]) {
+    private static int skip(byte[] a, int p, int end, int bits) {
+        while (p < end && (cls(a, p) & bits) != 0) {
             p++;
         }
         return p;
     }
 
-    /** Returns whether the whole Via header value {@code [start, end)} is valid (false: undecided). */
+    /** Returns the end of the run of token octets of {@code s} from {@code p}, at most {@code end}. */
+    static int skipToken(ByteBufChars s, int p, int end) {
+        final byte[] a = s.scanArray();
+        if (a == null) {
+            return SipChars.skipToken(s, p, end);
+        }
+        final int base = s.scanBase();
+        return skip(a, base + p, base + end, TOKEN) - base;
+    }
+
+    /** Returns whether the whole Via header value {@code [start, end)} of {@code s} is valid (false: undecided). */
     static boolean viaList(ByteBufChars s, int start, int end) {
+        final byte[] a = s.scanArray();
+        if (a == null) {
+            return false;
+        }
+        final int base = s.scanBase();
+        return viaList(a, base + start, base + end);
+    }
+
+    /** {@link #viaList(ByteBufChars, int, int)} over the array indexes {@code [start, end)} of {@code a}. */
+    static boolean viaList(byte[] a, int start, int end) {
         int p = start;
         for (;;) {
-            p = skipWs(s, p, end);
+            p = skipWs(a, p, end);
             if (p == end) {
                 return false;
             }
-            p = via(s, p, end);
+            p = via(a, p, end);
             if (p < 0) {
                 return false;
             }
-            p = skipWs(s, p, end);
+            p = skipWs(a, p, end);
             if (p == end) {
                 return true;
             }
-            if (s.at(p) != ',') {
+            if (a[p] != ',') {
                 return false;
             }
             p++;
@@ -92,43 +133,41 @@ final class SipSyntax {
     }
 
     /** One via-parm from {@code p}; returns where it stops, or -1. */
-    private static int via(ByteBufChars s, int p, int end) {
+    private static int via(byte[] a, int p, int end) {
         for (int k = 0; k < 3; k++) {
-            final int t = skipToken(s, p, end);
+            final int t = skip(a, p, end, TOKEN);
             if (t == p || t == end) {
                 return -1;
             }
-            final int c = s.at(t);
+            final byte c = a[t];
             if (k < 2 ? c != '/' : c != ' ' && c != '\t') {
                 return -1;
             }
             p = t + 1;
         }
-        while (p < end && (s.at(p) == ' ' || s.at(p) == '\t')) {
+        while (p < end && (a[p] == ' ' || a[p] == '\t')) {
             p++;
         }
         final int hostStart = p;
-        while (p < end && HOSTNAME[s.at(p)]) {
-            p++;
-        }
+        p = skip(a, p, end, HOSTNAME);
         if (p == hostStart) {
             return -1;
         }
-        if (p < end && s.at(p) == ':') {
-            p = port(s, p + 1, end);
+        if (p < end && a[p] == ':') {
+            p = port(a, p + 1, end);
             if (p < 0) {
                 return -1;
             }
         }
-        return params(s, p, end);
+        return params(a, p, end);
     }
 
     /** 1*5DIGIT up to 65535 from {@code p}; returns where it stops, or -1. */
-    private static int port(ByteBufChars s, int p, int end) {
+    private static int port(byte[] a, int p, int end) {
         final int start = p;
         int v = 0;
         while (p < end) {
-            final int c = s.at(p);
+            final int c = a[p];
             if (c < '0' || c > '9') {
                 break;
             }
@@ -141,18 +180,16 @@ final class SipSyntax {
     }
 
     /** {@code *(";" token ["=" 1*(token / ":")])} from {@code p}; returns where it stops, or -1. */
-    private static int params(ByteBufChars s, int p, int end) {
-        while (p < end && s.at(p) == ';') {
+    private static int params(byte[] a, int p, int end) {
+        while (p < end && a[p] == ';') {
             final int nameStart = ++p;
-            p = skipToken(s, p, end);
+            p = skip(a, p, end, TOKEN);
             if (p == nameStart) {
                 return -1;
             }
-            if (p < end && s.at(p) == '=') {
+            if (p < end && a[p] == '=') {
                 final int valueStart = ++p;
-                while (p < end && PVALUE[s.at(p)]) {
-                    p++;
-                }
+                p = skip(a, p, end, PVALUE);
                 if (p == valueStart) {
                     return -1;
                 }
@@ -163,24 +200,34 @@ final class SipSyntax {
 
     /**
      * Returns whether the From/To ({@code list} false) or Contact/Route/Record-Route ({@code list} true) value
-     * {@code [start, end)} is valid (false: undecided).
+     * {@code [start, end)} of {@code s} is valid (false: undecided).
      */
     static boolean nameAddrs(ByteBufChars s, int start, int end, boolean list) {
+        final byte[] a = s.scanArray();
+        if (a == null) {
+            return false;
+        }
+        final int base = s.scanBase();
+        return nameAddrs(a, base + start, base + end, list);
+    }
+
+    /** {@link #nameAddrs(ByteBufChars, int, int, boolean)} over the array indexes {@code [start, end)} of {@code a}. */
+    static boolean nameAddrs(byte[] a, int start, int end, boolean list) {
         int p = start;
         for (;;) {
-            p = skipWs(s, p, end);
+            p = skipWs(a, p, end);
             if (p == end) {
                 return false;
             }
-            p = nameAddr(s, p, end);
+            p = nameAddr(a, p, end);
             if (p < 0) {
                 return false;
             }
-            p = skipWs(s, p, end);
+            p = skipWs(a, p, end);
             if (p == end) {
                 return true;
             }
-            if (!list || s.at(p) != ',') {
+            if (!list || a[p] != ',') {
                 return false;
             }
             p++;
@@ -188,11 +235,11 @@ final class SipSyntax {
     }
 
     /** One name-addr with its parameters from {@code p}; returns where it stops, or -1. */
-    private static int nameAddr(ByteBufChars s, int p, int end) {
-        int c = s.at(p);
+    private static int nameAddr(byte[] a, int p, int end) {
+        byte c = a[p];
         if (c == '"') {
             p++;
-            while (p < end && (c = s.at(p)) != '"') {
+            while (p < end && (c = a[p]) != '"') {
                 if (c == '\\') {
                     return -1;
                 }
@@ -201,38 +248,46 @@ final class SipSyntax {
             if (p == end) {
                 return -1;
             }
-            p++;
-            while (p < end && isWs(s.at(p))) {
-                p++;
-            }
+            p = skipWs(a, p + 1, end);
         } else {
-            while (p < end && (SipChars.TOKEN[c = s.at(p)] || c == ' ' || c == '\t')) {
+            while (p < end && ((cls(a, p) & TOKEN) != 0 || (c = a[p]) == ' ' || c == '\t')) {
                 p++;
             }
         }
-        if (p == end || s.at(p) != '<') {
+        if (p == end || a[p] != '<') {
             return -1;
         }
-        p = sipUri(s, p + 1, end);
-        if (p < 0 || p == end || s.at(p) != '>') {
+        p = sipUri(a, p + 1, end);
+        if (p < 0 || p == end || a[p] != '>') {
             return -1;
         }
-        return params(s, skipWs(s, p + 1, end), end);
+        return params(a, skipWs(a, p + 1, end), end);
     }
 
     /**
-     * A SIP or SIPS URI from {@code p}; returns where it stops (the caller checks that the URI ends there), or -1
-     * when undecided.
+     * A SIP or SIPS URI from {@code p} of {@code s}; returns where it stops (the caller checks that the URI ends
+     * there), or -1 when undecided.
      */
     static int sipUri(ByteBufChars s, int p, int end) {
-        if (end - p < 5 || (s.at(p) | 0x20) != 's' || (s.at(p + 1) | 0x20) != 'i' || (s.at(p + 2) | 0x20) != 'p') {
+        final byte[] a = s.scanArray();
+        if (a == null) {
+            return -1;
+        }
+        final int base = s.scanBase();
+        final int r = sipUri(a, base + p, base + end);
+        return r < 0 ? -1 : r - base;
+    }
+
+    /** {@link #sipUri(ByteBufChars, int, int)} over the array indexes {@code [p, end)} of {@code a}. */
+    static int sipUri(byte[] a, int p, int end) {
+        if (end - p < 5 || (a[p] | 0x20) != 's' || (a[p + 1] | 0x20) != 'i' || (a[p + 2] | 0x20) != 'p') {
             return -1;
         }
         p += 3;
-        if ((s.at(p) | 0x20) == 's') {
+        if ((a[p] | 0x20) == 's') {
             p++;
         }
-        if (p == end || s.at(p) != ':') {
+        if (p == end || a[p] != ':') {
             return -1;
         }
         p++;
@@ -240,14 +295,14 @@ final class SipSyntax {
         int q = p;
         boolean hostLike = true;
         while (q < end) {
-            final int c = s.at(q);
-            if (HOSTNAME[c]) {
+            final int c = cls(a, q);
+            if ((c & HOSTNAME) != 0) {
                 q++;
-            } else if (USER[c]) {
+            } else if ((c & USER) != 0) {
                 hostLike = false;
                 q++;
-            } else if (c == '%') {
-                if (!escape(s, q, end)) {
+            } else if (a[q] == '%') {
+                if (!escape(a, q, end)) {
                     return -1;
                 }
                 hostLike = false;
@@ -259,12 +314,10 @@ final class SipSyntax {
         if (q == p) {
             return -1;
         }
-        if (q < end && s.at(q) == '@') {
+        if (q < end && a[q] == '@') {
             p = q + 1;
             final int hostStart = p;
-            while (p < end && HOSTNAME[s.at(p)]) {
-                p++;
-            }
+            p = skip(a, p, end, HOSTNAME);
             if (p == hostStart) {
                 return -1;
             }
@@ -273,21 +326,21 @@ final class SipSyntax {
         } else {
             return -1;
         }
-        if (p < end && s.at(p) == ':') {
-            p = port(s, p + 1, end);
+        if (p < end && a[p] == ':') {
+            p = port(a, p + 1, end);
             if (p < 0) {
                 return -1;
             }
         }
-        while (p < end && s.at(p) == ';') {
+        while (p < end && a[p] == ';') {
             final int nameStart = ++p;
-            p = pchars(s, p, end);
+            p = pchars(a, p, end);
             if (p <= nameStart) {
                 return -1;
             }
-            if (p < end && s.at(p) == '=') {
+            if (p < end && a[p] == '=') {
                 final int valueStart = ++p;
-                p = pchars(s, p, end);
+                p = pchars(a, p, end);
                 if (p <= valueStart) {
                     return -1;
                 }
@@ -296,13 +349,12 @@ final class SipSyntax {
         return p;
     }
 
-    private static int pchars(ByteBufChars s, int p, int end) {
+    private static int pchars(byte[] a, int p, int end) {
         while (p < end) {
-            final int c = s.at(p);
-            if (PCHAR[c]) {
+            if ((cls(a, p) & PCHAR) != 0) {
                 p++;
-            } else if (c == '%') {
-                if (!escape(s, p, end)) {
+            } else if (a[p] == '%') {
+                if (!escape(a, p, end)) {
                     return -1;
                 }
                 p += 3;
@@ -313,7 +365,7 @@ final class SipSyntax {
         return p;
     }
 
-    private static boolean escape(ByteBufChars s, int p, int end) {
-        return p + 2 < end && SipChars.HEX[s.at(p + 1)] && SipChars.HEX[s.at(p + 2)];
+    private static boolean escape(byte[] a, int p, int end) {
+        return p + 2 < end && (cls(a, p + 1) & HEX) != 0 && (cls(a, p + 2) & HEX) != 0;
     }
 }

@@ -76,7 +76,7 @@ class SipSyntaxTest {
         final SipMessage m = SipTestMessages.decodeDatagram(SipTestMessages.resource(SipTestMessages.INVITE));
         try {
             assertThat(m.decoderResult().isSuccess()).isTrue();
-            final ByteBufChars s = new ByteBufChars(m.content(), 0, m.content().readableBytes());
+            final ByteBufChars s = ByteBufChars.forScan(m.content(), 0, m.content().readableBytes());
             int decided = 0;
             for (int i = 0; i < m.headerCount(); i++) {
                 final int vs = m.headerValueStart(i);
@@ -217,7 +217,7 @@ class SipSyntaxTest {
         final ByteBuf buf = direct ? Unpooled.directBuffer(bytes.length + 1) : Unpooled.buffer(bytes.length + 1);
         try {
             buf.writeBytes(bytes);
-            return check.accepted(new ByteBufChars(buf, 0, bytes.length), bytes.length) ? 1 : 0;
+            return check.accepted(ByteBufChars.forScan(buf, 0, bytes.length), bytes.length) ? 1 : 0;
         } finally {
             buf.release();
         }
