@@ -2,6 +2,8 @@ package io.siplb.proxy.udp;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,7 +28,10 @@ import io.siplb.proxy.config.ListenAddress;
 /**
  * The bound UDP sockets of siplb. With epoll every listen address is bound once per event loop thread with
  * {@code SO_REUSEPORT}, so the kernel spreads datagrams over the threads; with NIO it is bound once. A listen port
- * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share. A socket with
+ * of {@code 0} binds an ephemeral port, which the further sockets of the same address then share. Because
+ * {@code SO_REUSEPORT} would also let a socket of another process (a second siplb started by mistake) share a port
+ * and silently take part of its traffic, a fixed port is first bound once without the option: if any socket holds
+ * it, the bind fails as it would without {@code SO_REUSEPORT}. A socket with
  * {@value #MAX_QUEUED_DATAGRAMS} datagrams queued is not writable until half of them are sent.
  * The channel lists are fixed at construction. Thread-safe (lock-free).
  */
@@ -112,6 +117,9 @@ public final class UdpListeners {
         try {
             for (ListenAddress address : listen) {
                 InetSocketAddress target = address.address();
+                if (transport.supportsReusePort()) {
+                    ensureUnused(address);
+                }
                 for (int i = 0; i < perAddress; i++) {
                     final ChannelFuture f = bootstrap.bind(target).awaitUninterruptibly();
                     if (!f.isSuccess()) {
@@ -136,6 +144,25 @@ public final class UdpListeners {
             throw e;
         }
         return new UdpListeners(channels, bound);
+    }
+
+    /**
+     * Binds and closes a socket without {@code SO_REUSEPORT} on a fixed-port {@code address}: it fails when any
+     * socket, ours or another process's, with or without {@code SO_REUSEPORT}, holds the address.
+     *
+     * @throws BindFailedException when the address is in use or cannot be bound
+     */
+    private static void ensureUnused(ListenAddress address) {
+        final InetSocketAddress target = address.address();
+        if (target.getPort() == 0) {
+            return; // an ephemeral port is free by definition
+        }
+        try (DatagramSocket probe = new DatagramSocket(null)) {
+            probe.setReuseAddress(false);
+            probe.bind(target);
+        } catch (IOException e) {
+            throw new BindFailedException(address, e);
+        }
     }
 
     /** Returns every bound socket. */
