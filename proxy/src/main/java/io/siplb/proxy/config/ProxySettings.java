@@ -32,6 +32,10 @@ import java.util.List;
  *     <td>add Record-Route to dialog-creating requests</td></tr>
  * <tr><td>{@code siplb.proxy.retry-after}</td><td>duration</td><td>{@code 5s}</td>
  *     <td>Retry-After of the 503 sent when no destination is available</td></tr>
+ * <tr><td>{@code siplb.dns.servers}</td><td>list of strings</td><td>{@code []} (the system's)</td>
+ *     <td>DNS servers ({@code IP} or {@code IP:PORT}) for next hops named by host name</td></tr>
+ * <tr><td>{@code siplb.dns.timeout}</td><td>duration</td><td>{@code 2s}</td>
+ *     <td>how long one DNS query may take</td></tr>
  * <tr><td>{@code siplb.shutdown.quiet-period}</td><td>duration</td><td>{@code 100ms}</td>
  *     <td>quiet period of the event loops' graceful shutdown</td></tr>
  * <tr><td>{@code siplb.shutdown.timeout}</td><td>duration</td><td>{@code 3s}</td>
@@ -65,6 +69,8 @@ public final class ProxySettings {
     private final Duration retryAfter;
     private final Duration shutdownQuietPeriod;
     private final Duration shutdownTimeout;
+    private final List<java.net.InetSocketAddress> dnsServers;
+    private final Duration dnsTimeout;
 
     private ProxySettings(Builder b) {
         listen = List.copyOf(b.listen);
@@ -79,6 +85,8 @@ public final class ProxySettings {
         retryAfter = b.retryAfter;
         shutdownQuietPeriod = b.shutdownQuietPeriod;
         shutdownTimeout = b.shutdownTimeout;
+        dnsServers = List.copyOf(b.dnsServers);
+        dnsTimeout = b.dnsTimeout;
     }
 
     /** Returns a builder with every default. */
@@ -151,6 +159,16 @@ public final class ProxySettings {
         return shutdownTimeout;
     }
 
+    /** Returns the DNS servers for next hops named by host name; empty: the system's ({@code /etc/resolv.conf}). */
+    public List<java.net.InetSocketAddress> dnsServers() {
+        return dnsServers;
+    }
+
+    /** Returns how long one DNS query may take. */
+    public Duration dnsTimeout() {
+        return dnsTimeout;
+    }
+
     @Override
     public String toString() {
         return "ProxySettings{listen=" + listen + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport +
@@ -173,6 +191,8 @@ public final class ProxySettings {
         private Duration retryAfter = Duration.ofSeconds(5);
         private Duration shutdownQuietPeriod = Duration.ofMillis(100);
         private Duration shutdownTimeout = Duration.ofSeconds(3);
+        private List<java.net.InetSocketAddress> dnsServers = List.of();
+        private Duration dnsTimeout = Duration.ofSeconds(2);
 
         private Builder() {}
 
@@ -267,6 +287,27 @@ public final class ProxySettings {
                 throw new IllegalArgumentException("retryAfter: " + retryAfter + " (expected: 0s..1d)");
             }
             this.retryAfter = retryAfter;
+            return this;
+        }
+
+        /** Sets the DNS servers for next hops named by host name (resolved addresses); empty: the system's. */
+        public Builder dnsServers(List<java.net.InetSocketAddress> servers) {
+            for (java.net.InetSocketAddress a : requireNonNull(servers, "servers")) {
+                if (a.isUnresolved() || a.getPort() <= 0) {
+                    throw new IllegalArgumentException("dnsServers: " + a + " (expected: IP:PORT)");
+                }
+            }
+            dnsServers = List.copyOf(servers);
+            return this;
+        }
+
+        /** Sets how long one DNS query may take: 1 ms .. 60 s. */
+        public Builder dnsTimeout(Duration timeout) {
+            requireNonNull(timeout, "timeout");
+            if (timeout.toMillis() < 1 || timeout.getSeconds() > 60) {
+                throw new IllegalArgumentException("dnsTimeout: " + timeout + " (expected: 1ms..60s)");
+            }
+            dnsTimeout = timeout;
             return this;
         }
 

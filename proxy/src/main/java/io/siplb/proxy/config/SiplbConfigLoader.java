@@ -118,6 +118,7 @@ public final class SiplbConfigLoader {
                 throw ConfigErrors.at(root, "siplb.proxy.retry-after", fileName,
                                       retryAfter + " (expected: 0s..1d)");
             }
+            readDns(root, fileName, b);
             final Duration quiet = root.getDuration("siplb.shutdown.quiet-period");
             final Duration timeout = root.getDuration("siplb.shutdown.timeout");
             try {
@@ -131,6 +132,60 @@ public final class SiplbConfigLoader {
             throw new SiplbConfigException(e.getMessage(), e);
         }
         return b.build();
+    }
+
+    /** {@code siplb.dns.servers}: IP literals with an optional port (53); {@code siplb.dns.timeout}. */
+    private static void readDns(Config root, String fileName, ProxySettings.Builder b) {
+        final List<String> servers = root.getStringList("siplb.dns.servers");
+        final List<java.net.InetSocketAddress> addresses = new java.util.ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            final String text = servers.get(i).trim();
+            final java.net.InetSocketAddress a = dnsServer(text);
+            if (a == null) {
+                throw ConfigErrors.at(root, "siplb.dns.servers", fileName, "entry " + i + " \"" + servers.get(i) +
+                                      "\" (expected: IP or IP:PORT, e.g. 192.0.2.53, 192.0.2.53:5353 or " +
+                                      "[2001:db8::53]:53)");
+            }
+            addresses.add(a);
+        }
+        b.dnsServers(addresses);
+        final Duration timeout = root.getDuration("siplb.dns.timeout");
+        try {
+            b.dnsTimeout(timeout);
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, "siplb.dns.timeout", fileName, timeout + " (expected: 1ms..60s)");
+        }
+    }
+
+    /** An IP literal with an optional port (default 53), or {@code null}; never a DNS lookup. */
+    private static java.net.InetSocketAddress dnsServer(String text) {
+        String host = text;
+        int port = 53;
+        final int close = text.lastIndexOf(']');
+        final int colon = text.lastIndexOf(':');
+        if (text.startsWith("[") && close > 0) {
+            host = text.substring(1, close);
+            if (close + 1 < text.length()) {
+                if (text.charAt(close + 1) != ':') {
+                    return null;
+                }
+                port = parsePort(text.substring(close + 2));
+            }
+        } else if (colon > 0 && text.indexOf(':') == colon) {
+            host = text.substring(0, colon);
+            port = parsePort(text.substring(colon + 1));
+        }
+        final java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(host);
+        return ip == null || port <= 0 ? null : new java.net.InetSocketAddress(ip, port);
+    }
+
+    private static int parsePort(String text) {
+        try {
+            final int p = Integer.parseInt(text);
+            return p >= 1 && p <= 65535 ? p : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void readListen(Config root, String fileName, ProxySettings.Builder b) {

@@ -16,8 +16,13 @@ public enum RejectReason {
     MISSING_KEY,
     /** The next hop (destination, Route or Request-URI) needs a transport siplb cannot send on yet. */
     UNSUPPORTED_TRANSPORT,
-    /** The next hop (Route) names a host that is not an IP address, or the destination was not resolved. */
+    /**
+     * The next hop (Route or Request-URI) names a host that has no usable address record (or the lookup timed out),
+     * or the destination was not resolved.
+     */
     UNRESOLVABLE_NEXT_HOP,
+    /** Too many requests of one socket were already waiting for the DNS lookup of their next hop. */
+    TOO_MANY_LOOKUPS,
     /** siplb has no listener of the next hop's address family. */
     NO_LISTENER_FOR_FAMILY,
     /** The set chose a destination that is siplb itself (a configuration error): forwarding would loop. */

@@ -6,7 +6,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -17,6 +20,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.Future;
 import io.siplb.codec.NameAddr;
 import io.siplb.codec.SipBranches;
 import io.siplb.codec.SipDecodeError;
@@ -74,6 +78,9 @@ public final class StatelessForwarder {
     /** siplb's own values on top of a route set: two after double record-routing (RFC 5658 §4); more is a loop. */
     private static final int MAX_OWN_ROUTES = 2;
 
+    /** Requests that may wait for a DNS lookup per socket; each holds its receive buffer. */
+    public static final int MAX_PENDING_LOOKUPS = 256;
+
     /** At most one per-message DEBUG line per this many nanoseconds. */
     private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
 
@@ -90,6 +97,10 @@ public final class StatelessForwarder {
     /** The rate limit of {@link #sendListener}'s DEBUG line, which other event loops run too. */
     private final AtomicLong nextSendFailureLogNanos = new AtomicLong();
     private boolean flushPending;
+    /** Looks up next hops named by host name; created on first use. */
+    private NextHopResolver resolver;
+    /** Requests held (retained) while their next hop is looked up; identity set, confined to the event loop. */
+    private final Set<SipMessage> held = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
      * Creates the forwarder of one socket.
@@ -240,28 +251,85 @@ public final class StatelessForwarder {
             return;
         }
 
-        InetSocketAddress to = null;
+        Object hop = null;
         if (first < end) {
             // Loose routing: the next Route's URI.
-            final Object hop = nextHop(routes.get(first).uri());
-            if (hop instanceof RejectReason) {
-                reject(msg, sender, ack, (RejectReason) hop);
-                return;
-            }
-            to = (InetSocketAddress) hop;
+            hop = nextHop(routes.get(first).uri());
         } else if (hasToTag(msg) && target != null && !(ack && routes.isEmpty())) {
-            // Inside a dialog with no further Route: the Request-URI (a host name falls back to the set). An ACK
-            // without any Route is the ACK of a non-2xx response (RFC 3261 §17.1.1.3): it carries the INVITE's
-            // Request-URI and Route set and goes where the INVITE went, so it is dispatched like the INVITE.
-            final Object hop = nextHop(target);
-            if (hop == RejectReason.UNSUPPORTED_TRANSPORT) {
-                reject(msg, sender, ack, RejectReason.UNSUPPORTED_TRANSPORT);
-                return;
-            }
-            if (hop instanceof InetSocketAddress) {
-                to = (InetSocketAddress) hop;
+            // Inside a dialog with no further Route: the Request-URI (a URI of another scheme falls back to the
+            // set). An ACK without any Route is the ACK of a non-2xx response (RFC 3261 §17.1.1.3): it carries the
+            // INVITE's Request-URI and Route set and goes where the INVITE went, so it is dispatched like the INVITE.
+            hop = nextHop(target);
+            if (hop == RejectReason.UNRESOLVABLE_NEXT_HOP) {
+                hop = null;
             }
         }
+        if (hop instanceof RejectReason) {
+            reject(msg, sender, ack, (RejectReason) hop);
+            return;
+        }
+        if (hop instanceof HostName) {
+            resolveThenForward(msg, sender, ack, (HostName) hop, first, newRequestUri);
+            return;
+        }
+        forward(msg, sender, ack, (InetSocketAddress) hop, first, newRequestUri);
+    }
+
+    /**
+     * Looks the host name up ({@link NextHopResolver}) and forwards once it is known, holding the message meanwhile;
+     * a name without a usable record is answered 503 ({@link RejectReason#UNRESOLVABLE_NEXT_HOP}). At most
+     * {@value #MAX_PENDING_LOOKUPS} requests wait for a lookup per socket; more are answered 503
+     * ({@link RejectReason#TOO_MANY_LOOKUPS}).
+     */
+    private void resolveThenForward(SipMessage msg, InetSocketAddress sender, boolean ack, HostName name, int first,
+                                    String newRequestUri) {
+        if (held.size() >= MAX_PENDING_LOOKUPS) {
+            reject(msg, sender, ack, RejectReason.TOO_MANY_LOOKUPS);
+            return;
+        }
+        NextHopResolver r = resolver;
+        if (r == null) {
+            resolver = r = proxy.newResolver(self.channel());
+            // When the socket closes, the requests still waiting are released unanswered (siplb is stopping) and
+            // the resolver is closed; a lookup that completes later finds its request gone.
+            final NextHopResolver created = r;
+            self.channel().closeFuture().addListener(f -> {
+                for (SipMessage m : held) {
+                    m.release();
+                }
+                held.clear();
+                created.close();
+            });
+        }
+        msg.retain();
+        held.add(msg);
+        r.resolve(name.host, name.port).addListener((Future<InetSocketAddress> f) -> {
+            if (!held.remove(msg)) {
+                return; // released when the socket closed
+            }
+            try {
+                final InetSocketAddress to = f.isSuccess() ? f.getNow() : null;
+                if (to == null || !isUnicast(to.getAddress())) {
+                    debug("no address for next hop {}: {}", name, f.cause());
+                    reject(msg, sender, ack, RejectReason.UNRESOLVABLE_NEXT_HOP);
+                } else {
+                    forward(msg, sender, ack, to, first, newRequestUri);
+                }
+            } catch (RuntimeException e) {
+                rewriter.clear();
+                stats.drop(DropReason.INTERNAL_ERROR);
+                logger.warn("Dropped a message from {} after an unexpected error", sender, e);
+            } finally {
+                msg.release();
+                flush();
+            }
+        });
+    }
+
+    /** Forwards to {@code to}, the next hop, or, when {@code null}, to a destination the dispatcher chooses. */
+    private void forward(SipMessage msg, InetSocketAddress sender, boolean ack, InetSocketAddress to, int first,
+                         String newRequestUri) {
+        final OwnAddresses own = proxy.own();
         if (to != null && own.isListener(to)) {
             // The next hop is siplb itself: dispatch instead of looping through it.
             to = null;
@@ -481,11 +549,50 @@ public final class StatelessForwarder {
             return RejectReason.UNSUPPORTED_TRANSPORT;
         }
         final String maddr = uri.maddr();
-        final InetAddress ip = OwnAddresses.parseIp(maddr != null ? maddr : uri.host());
+        final String host = maddr != null ? maddr : uri.host();
+        final InetAddress ip = OwnAddresses.parseIp(host);
+        if (ip == null && host != null && isHostName(host)) {
+            // RFC 3263 §4.2: with a port, A/AAAA; without one (and no maddr), SRV first.
+            return new HostName(host, uri.port() > 0 ? uri.port() : maddr != null ? OwnAddresses.DEFAULT_SIP_PORT : 0);
+        }
         if (!isUnicast(ip)) {
             return RejectReason.UNRESOLVABLE_NEXT_HOP;
         }
         return new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : OwnAddresses.DEFAULT_SIP_PORT);
+    }
+
+    /** hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), at most 253 octets. */
+    static boolean isHostName(String host) {
+        final int n = host.length();
+        if (n == 0 || n > 254 || host.charAt(0) == '.' || host.charAt(0) == '-') {
+            return false;
+        }
+        char prev = '.';
+        for (int i = 0; i < n; i++) {
+            final char c = host.charAt(i);
+            final boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+            if (!alnum && c != '-' && c != '.' || c == '.' && (prev == '.' || prev == '-')) {
+                return false;
+            }
+            prev = c;
+        }
+        return true;
+    }
+
+    /** A next hop named by a host name, resolved by {@link NextHopResolver}; {@code port} 0: by SRV. Immutable. */
+    static final class HostName {
+        final String host;
+        final int port;
+
+        HostName(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public String toString() {
+            return port > 0 ? host + ':' + port : host;
+        }
     }
 
     /**

@@ -4,6 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.resolver.dns.DefaultDnsCache;
+import io.netty.resolver.dns.DnsCache;
+
 import io.siplb.codec.SipResponses;
 import io.siplb.dispatch.Dispatcher;
 import io.siplb.proxy.config.ProxySettings;
@@ -21,6 +27,9 @@ public final class StatelessProxy {
     private final ProxyStats stats = new ProxyStats();
     private final long retryAfterSeconds;
     private final SipResponses responses = SipResponses.ofDefaults();
+
+    /** Host name lookups of every event loop share these caches (thread-safe). */
+    private final DnsCache dnsCache = new DefaultDnsCache();
 
     private volatile Published published;
 
@@ -67,6 +76,19 @@ public final class StatelessProxy {
     /** Returns the counters. */
     public ProxyStats stats() {
         return stats;
+    }
+
+    /**
+     * Returns a resolver of next hops running on {@code channel}'s event loop, over a UDP channel of the same
+     * transport, sharing this proxy's DNS cache.
+     */
+    NextHopResolver newResolver(Channel channel) {
+        @SuppressWarnings("unchecked")
+        final Class<? extends DatagramChannel> type =
+                channel instanceof DatagramChannel ? (Class<? extends DatagramChannel>) channel.getClass()
+                                                   : NioDatagramChannel.class;
+        return new NextHopResolver(channel.eventLoop(), type, settings.dnsServers(), settings.dnsTimeout(),
+                                   dnsCache);
     }
 
     SipResponses responses() {

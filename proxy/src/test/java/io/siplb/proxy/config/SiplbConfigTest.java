@@ -70,8 +70,14 @@ class SiplbConfigTest {
                                 "  proxy { default-set = 4, advertised-address = \"sip.example.com:5099\",\n" +
                                 "          record-route = false, retry-after = 30s }\n" +
                                 "  shutdown { quiet-period = 1s, timeout = 5s }\n" +
+                                "  dns { servers = [\"192.0.2.53\", \"192.0.2.54:5353\", \"[2001:db8::53]:53\"]," +
+                                " timeout = 750ms }\n" +
                                 "}\n");
         final ProxySettings p = SiplbConfig.load(file).proxy();
+        assertThat(p.dnsServers()).containsExactly(new InetSocketAddress("192.0.2.53", 53),
+                                                   new InetSocketAddress("192.0.2.54", 5353),
+                                                   new InetSocketAddress("2001:db8::53", 53));
+        assertThat(p.dnsTimeout()).isEqualTo(Duration.ofMillis(750));
         assertThat(p.listen()).extracting(ListenAddress::toString)
                               .containsExactly("udp:127.0.0.1:0", "udp:[::1]:5070");
         assertThat(p.ioThreads()).isEqualTo(3);
@@ -128,6 +134,22 @@ class SiplbConfigTest {
         assertListenError("\"udp:[::1:5060\"", "(expected: udp:HOST:PORT");
         assertListenError("5060", "(expected: a list of strings like [\"udp:127.0.0.1:5060\"])");
         assertListenError("[]", "[] (expected: at least one udp:HOST:PORT)");
+    }
+
+    @Test
+    void dnsServersMustBeIpLiteralsAndTheTimeoutInRange() throws IOException {
+        final Path name = write("dns.conf", "siplb {\n  dns.servers = [\n    \"192.0.2.53\"\n" +
+                                            "    \"ns.example.com\"\n  ]\n}\n");
+        assertThatThrownBy(() -> SiplbConfig.load(name))
+                .isInstanceOf(SiplbConfigException.class)
+                .hasMessage(name + ":2: siplb.dns.servers: entry 1 \"ns.example.com\" (expected: IP or IP:PORT, " +
+                            "e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53)");
+        final Path port = write("dnsport.conf", "siplb.dns.servers = [\"192.0.2.53:0\"]\n");
+        assertThatThrownBy(() -> SiplbConfig.load(port)).hasMessageContaining(port + ":1: siplb.dns.servers: entry 0");
+        final Path timeout = write("dnstimeout.conf", "siplb.dns.timeout = 2m\n");
+        assertThatThrownBy(() -> SiplbConfig.load(timeout))
+                .hasMessage(timeout + ":1: siplb.dns.timeout: PT2M (expected: 1ms..60s)");
+        assertThat(SiplbConfig.load(write("nodns.conf", "")).proxy().dnsServers()).isEmpty();
     }
 
     private void assertListenError(String value, String expected) throws IOException {

@@ -66,7 +66,7 @@ class ForwardingRulesTest {
     }
 
     @Test
-    void nextHopOfAUriNeedsAnIpLiteralAndUdp() {
+    void nextHopOfAUriIsAnIpLiteralOrAHostNameAndUdp() {
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1:5080;lr")))
                 .isEqualTo(new InetSocketAddress("127.0.0.1", 5080));
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:bob@[::1]")))
@@ -79,8 +79,18 @@ class ForwardingRulesTest {
                 .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sips:127.0.0.1")))
                 .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
+        // Host names are looked up (RFC 3263 §4.2): by SRV without a port, by A/AAAA with one or with maddr.
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;lr")))
-                .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+                .hasToString("proxy.example.com").isInstanceOf(StatelessForwarder.HostName.class)
+                .extracting(h -> ((StatelessForwarder.HostName) h).port).isEqualTo(0);
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com:5080;lr")))
+                .hasToString("proxy.example.com:5080");
+        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;maddr=edge.example.com;lr")))
+                .hasToString("edge.example.com:5060");
+        assertThat(StatelessForwarder.isHostName("a-b.example.com.")).isTrue();
+        assertThat(StatelessForwarder.isHostName("-a.example.com")).isFalse();
+        assertThat(StatelessForwarder.isHostName("a..example.com")).isFalse();
+        assertThat(StatelessForwarder.isHostName("a_b.example.com")).isFalse();
         assertThat(StatelessForwarder.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:255.255.255.255;lr")))
                 .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);

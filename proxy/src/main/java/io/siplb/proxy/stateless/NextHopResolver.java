@@ -1,0 +1,167 @@
+package io.siplb.proxy.stateless;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
+import io.netty.handler.codec.dns.DnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.resolver.ResolvedAddressTypes;
+import io.netty.resolver.dns.DnsCache;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+/**
+ * Resolves a next hop named by a host name (a Route or Request-URI that is not an IP literal) as RFC 3263 §4.2 does
+ * for UDP: with an explicit port, the name's A/AAAA records and that port; without one, the SRV records of
+ * {@code _sip._udp.NAME} first, taking the target with the lowest priority, then the highest weight, then the first
+ * listed (the same target for every retransmission of a request, which a stateless proxy needs), and that target's
+ * A/AAAA records; no SRV record: the name's A/AAAA records and port 5060. NAPTR records are not consulted: siplb
+ * forwards over UDP only. An IPv4 address is preferred when a name has both kinds. Answers are cached for their TTL
+ * in caches shared by every event loop, so a busy next hop costs one lookup per TTL. The hosts file is consulted
+ * first; no search domain is appended (SIP names are fully qualified).
+ *
+ * <p>Every future completes on the resolver's event loop. Not thread-safe; confined to that EventLoop.
+ */
+final class NextHopResolver {
+
+    /** RFC 3263 §4.2: the default port of a sip URI over UDP. */
+    private static final int DEFAULT_PORT = OwnAddresses.DEFAULT_SIP_PORT;
+
+    private final EventLoop loop;
+    private final DnsNameResolver resolver;
+
+    /**
+     * @param loop the event loop the queries run on
+     * @param channelType the UDP channel class of that loop's transport
+     * @param servers DNS servers; empty: the system's ({@code /etc/resolv.conf})
+     * @param timeout how long one query may take
+     * @param cache the address cache shared by all resolvers
+     */
+    NextHopResolver(EventLoop loop, Class<? extends DatagramChannel> channelType, List<InetSocketAddress> servers,
+                    Duration timeout, DnsCache cache) {
+        this.loop = requireNonNull(loop, "loop");
+        final DnsServerAddressStreamProvider provider =
+                servers.isEmpty() ? DnsServerAddressStreamProviders.platformDefault()
+                                  : new SequentialDnsServerAddressStreamProvider(servers);
+        resolver = new DnsNameResolverBuilder(loop)
+                .datagramChannelType(channelType)
+                .nameServerProvider(provider)
+                .queryTimeoutMillis(timeout.toMillis())
+                .resolveCache(cache)
+                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                .searchDomains(List.of())
+                .build();
+    }
+
+    /**
+     * Resolves {@code host} (not an IP literal) with {@code port}, or by SRV when {@code port <= 0}. The future
+     * fails with the lookup's cause when the name has no usable record.
+     */
+    Future<InetSocketAddress> resolve(String host, int port) {
+        final Promise<InetSocketAddress> promise = loop.newPromise();
+        final String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (port > 0) {
+            address(name, port, promise);
+            return promise;
+        }
+        resolver.resolveAll(new DefaultDnsQuestion("_sip._udp." + name + '.', DnsRecordType.SRV))
+                .addListener((Future<List<DnsRecord>> f) -> {
+                    Srv best = null;
+                    if (f.isSuccess()) {
+                        for (DnsRecord r : f.getNow()) {
+                            try {
+                                final Srv srv = Srv.of(r);
+                                if (srv != null && srv.betterThan(best)) {
+                                    best = srv;
+                                }
+                            } finally {
+                                ReferenceCountUtil.release(r);
+                            }
+                        }
+                    }
+                    if (best != null) {
+                        address(best.target, best.port, promise);
+                    } else {
+                        // No SRV record (or no answer): the name itself, port 5060 (RFC 3263 §4.2).
+                        address(name, DEFAULT_PORT, promise);
+                    }
+                });
+        return promise;
+    }
+
+    private void address(String name, int port, Promise<InetSocketAddress> promise) {
+        resolver.resolve(name).addListener((Future<InetAddress> f) -> {
+            if (f.isSuccess()) {
+                promise.trySuccess(new InetSocketAddress(f.getNow(), port));
+            } else {
+                promise.tryFailure(f.cause());
+            }
+        });
+    }
+
+    /** Closes the resolver's socket. */
+    void close() {
+        resolver.close();
+    }
+
+    /** One SRV record (RFC 2782). Immutable. */
+    private static final class Srv {
+        final int priority;
+        final int weight;
+        final int port;
+        final String target;
+
+        private Srv(int priority, int weight, int port, String target) {
+            this.priority = priority;
+            this.weight = weight;
+            this.port = port;
+            this.target = target;
+        }
+
+        /** Returns the SRV record in {@code r}, or {@code null} when it is another type, malformed or "." . */
+        static Srv of(DnsRecord r) {
+            if (r.type() != DnsRecordType.SRV || !(r instanceof DnsRawRecord)) {
+                return null;
+            }
+            final ByteBuf content = ((DnsRawRecord) r).content().duplicate();
+            if (content.readableBytes() < 7) {
+                return null;
+            }
+            final int priority = content.readUnsignedShort();
+            final int weight = content.readUnsignedShort();
+            final int port = content.readUnsignedShort();
+            final String target;
+            try {
+                target = DefaultDnsRecordDecoder.decodeName(content);
+            } catch (RuntimeException e) {
+                return null;
+            }
+            if (port == 0 || target.isEmpty() || ".".equals(target)) {
+                return null; // "." : the service is decidedly not available at this domain (RFC 2782)
+            }
+            return new Srv(priority, weight, port, target.endsWith(".") ? target.substring(0, target.length() - 1)
+                                                                         : target);
+        }
+
+        /** Lower priority wins, then higher weight; ties keep the first listed. */
+        boolean betterThan(Srv other) {
+            return other == null || priority < other.priority || priority == other.priority && weight > other.weight;
+        }
+    }
+}

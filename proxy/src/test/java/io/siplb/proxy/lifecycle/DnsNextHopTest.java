@@ -1,0 +1,181 @@
+package io.siplb.proxy.lifecycle;
+
+import static io.siplb.proxy.testing.SipText.headers;
+import static io.siplb.proxy.testing.SipText.startLine;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.siplb.proxy.stateless.RejectReason;
+import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.testing.SipPeer;
+import io.siplb.proxy.testing.TestDnsServer;
+import io.siplb.proxy.testing.TestServers;
+
+/**
+ * Next hops named by host name (RFC 3263 §4.2 for UDP), resolved through a real DNS server on loopback
+ * ({@link TestDnsServer}, named by {@code siplb.dns.servers}): a Route with a port by its A record, a Route without
+ * a port by SRV (lowest priority first), the Request-URI of an in-dialog request without Route, and an unknown name
+ * answered 503. Not thread-safe; confined to the test thread.
+ */
+class DnsNextHopTest {
+
+    private static final int WAIT = 3000;
+
+    @TempDir
+    Path dir;
+
+    private TestDnsServer dns;
+    private SipPeer uac;
+    private SipPeer uas;
+    private SipPeer next;
+    private SipPeer other;
+    private SiplbServer server;
+    private InetSocketAddress siplb;
+    private String ownRoute;
+
+    @BeforeEach
+    void start() {
+        dns = TestDnsServer.start();
+        uac = SipPeer.bind();
+        uas = SipPeer.bind();
+        next = SipPeer.bind();
+        other = SipPeer.bind();
+        server = TestServers.start(dir, TestServers.config(
+                TestServers.set1(uas) + "\nsiplb.dns { servers = [\"127.0.0.1:" + dns.address().getPort() +
+                "\"], timeout = 500ms }"));
+        siplb = TestServers.address(server);
+        ownRoute = "<sip:127.0.0.1:" + siplb.getPort() + ";lr>";
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        for (SipPeer p : new SipPeer[] { uac, uas, next, other }) {
+            p.close();
+        }
+        dns.close();
+    }
+
+    private String bye(String requestUri, String callId, String routes) {
+        return "BYE " + requestUri + " SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-" + callId + "\r\n" +
+               "Max-Forwards: 70\r\n" +
+               "From: <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>;tag=b1\r\n" +
+               "Call-ID: " + callId + "\r\n" +
+               "CSeq: 2 BYE\r\n" +
+               (routes != null ? "Route: " + routes + "\r\n" : "") +
+               "Content-Length: 0\r\n" +
+               "\r\n";
+    }
+
+    @Test
+    void aRouteNamingAHostAndPortGoesToItsAddressRecord() {
+        dns.address("proxy.example.test", InetAddress.getLoopbackAddress());
+        final String nextRoute = "<sip:proxy.example.test:" + next.port() + ";lr>";
+        uac.send(bye("sip:bob@192.0.2.10", "dns-a", ownRoute + ", " + nextRoute), siplb);
+        final String fwd = next.receive(WAIT);
+        assertThat(fwd).as("BYE forwarded to proxy.example.test").isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("BYE sip:bob@192.0.2.10 SIP/2.0");
+        assertThat(headers(fwd, "Route")).containsExactly(nextRoute);
+        assertThat(dns.questions()).contains("A proxy.example.test.").noneMatch(q -> q.startsWith("SRV"));
+        // A retransmission is answered from the cache: no second question.
+        final int asked = dns.questions().size();
+        uac.send(bye("sip:bob@192.0.2.10", "dns-a", ownRoute + ", " + nextRoute), siplb);
+        assertThat(next.receive(WAIT)).isEqualTo(fwd);
+        assertThat(dns.questions()).hasSize(asked);
+    }
+
+    @Test
+    void aRouteNamingAHostWithoutPortGoesToItsBestSrvTarget() {
+        dns.srv("_sip._udp.edge.example.test", 20, 100, other.port(), "backup.example.test")
+           .srv("_sip._udp.edge.example.test", 10, 5, next.port(), "primary.example.test")
+           .address("primary.example.test", InetAddress.getLoopbackAddress())
+           .address("backup.example.test", InetAddress.getLoopbackAddress());
+        uac.send(bye("sip:bob@192.0.2.10", "dns-srv", ownRoute + ", <sip:edge.example.test;lr>"), siplb);
+        final String fwd = next.receive(WAIT);
+        assertThat(fwd).as("BYE forwarded to the priority-10 SRV target").isNotNull();
+        assertThat(headers(fwd, "Route")).containsExactly("<sip:edge.example.test;lr>");
+        assertThat(other.receive(200)).isNull();
+        assertThat(dns.questions()).startsWith("SRV _sip._udp.edge.example.test.")
+                                   .contains("A primary.example.test.");
+    }
+
+    @Test
+    void withoutSrvRecordsTheNameItselfIsUsedOnPort5060() {
+        // SRV: NXDOMAIN; A: an address whose port 5060 is not a peer of the test, so only the questions tell.
+        dns.address("nosrv.example.test", InetAddress.getLoopbackAddress());
+        uac.send(bye("sip:bob@192.0.2.10", "dns-nosrv", ownRoute + ", <sip:nosrv.example.test;lr>"), siplb);
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (!dns.questions().contains("A nosrv.example.test.") && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(dns.questions()).startsWith("SRV _sip._udp.nosrv.example.test.")
+                                   .contains("A nosrv.example.test.");
+    }
+
+    @Test
+    void theRequestUriOfAnInDialogRequestWithoutRouteIsResolved() {
+        dns.address("callee.example.test", InetAddress.getLoopbackAddress());
+        uac.send(bye("sip:bob@callee.example.test:" + next.port(), "dns-ruri", null), siplb);
+        final String fwd = next.receive(WAIT);
+        assertThat(fwd).as("BYE sent to the Request-URI's host").isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("BYE sip:bob@callee.example.test:" + next.port() + " SIP/2.0");
+        assertThat(uas.receive(200)).as("not to the dispatcher's set").isNull();
+    }
+
+    @Test
+    void atMost256RequestsPerSocketWaitForALookup() throws Exception {
+        // A DNS server that never answers: every lookup waits for its timeout, holding its request.
+        server.close();
+        try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            server = TestServers.start(dir, TestServers.config(
+                    TestServers.set1(uas) + "\nsiplb.dns { servers = [\"127.0.0.1:" + silent.getLocalPort() +
+                    "\"], timeout = 1s }"));
+            siplb = TestServers.address(server);
+            ownRoute = "<sip:127.0.0.1:" + siplb.getPort() + ";lr>";
+            final int sent = StatelessForwarder.MAX_PENDING_LOOKUPS + 4;
+            for (int i = 0; i < sent; i++) {
+                uac.send(bye("sip:bob@192.0.2.10", "dns-busy-" + i, ownRoute + ", <sip:slow" + i +
+                                                                    ".example.test:5070;lr>"), siplb);
+            }
+            // One sender, one socket: the requests beyond the bound are answered 503 at once, the others when
+            // their lookups time out; every one is answered exactly once.
+            int answered = 0;
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while (answered < sent && System.nanoTime() < deadline) {
+                final String answer = uac.receive(100);
+                if (answer != null) {
+                    assertThat(startLine(answer)).isEqualTo("SIP/2.0 503 Service Unavailable");
+                    answered++;
+                }
+            }
+            assertThat(answered).isEqualTo(sent);
+            assertThat(server.stats().rejects(RejectReason.TOO_MANY_LOOKUPS)).isEqualTo(4);
+            assertThat(server.stats().rejects(RejectReason.UNRESOLVABLE_NEXT_HOP))
+                    .isEqualTo(StatelessForwarder.MAX_PENDING_LOOKUPS);
+        }
+    }
+
+    @Test
+    void aNameWithoutAddressIsAnswered503() {
+        uac.send(bye("sip:bob@192.0.2.10", "dns-nx", ownRoute + ", <sip:missing.example.test:5070;lr>"), siplb);
+        final String answer = uac.receive(WAIT);
+        assertThat(answer).isNotNull();
+        assertThat(startLine(answer)).isEqualTo("SIP/2.0 503 Service Unavailable");
+        assertThat(headers(answer, "Retry-After")).hasSize(1);
+        assertThat(server.stats().rejects(RejectReason.UNRESOLVABLE_NEXT_HOP)).isEqualTo(1);
+        assertThat(next.receive(200)).isNull();
+    }
+}
