@@ -24,12 +24,17 @@ public enum DropReason {
     RESPONSE_VIA_NOT_OURS,
     /** A response with no Via below siplb's: nowhere to send it. */
     RESPONSE_NO_NEXT_VIA,
-    /** A response whose next Via names no unicast IP address (a host name, broadcast, multicast, wildcard). */
+    /**
+     * A response whose next Via names no unicast address: broadcast, multicast, wildcard, or a host name without a
+     * usable DNS record.
+     */
     RESPONSE_BAD_NEXT_VIA,
     /** A response whose next hop has an address family siplb has no listener of. */
     RESPONSE_NO_LISTENER_FOR_FAMILY,
     /** A response whose next Via names a transport siplb cannot send on yet (TCP, TLS, SCTP, WS). */
     RESPONSE_UNSUPPORTED_TRANSPORT,
+    /** Too many messages of the socket were already waiting for the DNS lookup of their next hop (a response). */
+    TOO_MANY_LOOKUPS,
     /** The socket failed to send the datagram. */
     SEND_FAILED,
     /**

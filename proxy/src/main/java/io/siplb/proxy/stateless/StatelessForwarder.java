@@ -53,14 +53,18 @@ import io.siplb.dispatch.Transport;
  *       {@link io.siplb.proxy.config.ProxySettings#defaultSet()} chosen by the set's algorithm with the key it hashes
  *       (Call-ID by default). Max-Forwards is decremented, dialog-creating requests get siplb's Record-Route, and
  *       siplb's Via goes on top with a branch derived from the incoming one ({@link SipBranches#stateless(SipMessage)},
- *       §16.11). A request that cannot be routed is answered 503 with Retry-After.</li>
+ *       §16.11). A request that cannot be routed is answered 503 with Retry-After. A next hop named by a host
+ *       name is looked up ({@link NextHopResolver}, RFC 3263) while the request is held.</li>
  *   <li>Responses: the top Via must be siplb's (else dropped, §18.2.2); it is removed and the response is sent to
- *       the next Via's {@code maddr}, else {@code received}/{@code rport}, else sent-by (§18.2.2).</li>
+ *       the next Via's {@code maddr}, else {@code received}/{@code rport}, else sent-by (§18.2.2), looked up when it
+ *       is a host name (RFC 3263 §5).</li>
  *   <li>Malformed input: answerable requests get the status the decoder chose (400, 414, 501, 505, 513) naming the
  *       problem; everything else, and every ACK, is dropped and counted by reason.</li>
  * </ul>
  *
- * <p>Ownership: {@link #handle} neither retains nor releases the message; the caller releases it afterwards. Each
+ * <p>Ownership: {@link #handle} does not release the message; the caller releases it afterwards. A message whose next
+ * hop is being looked up is retained meanwhile and released once it is forwarded, answered or dropped, or when the
+ * socket closes. Each
  * forwarded message and local response is a new buffer written to a socket, which releases it after sending. Writes
  * to the forwarder's own socket are flushed by {@link #flush()}, which the transport calls after each read batch.
  *
@@ -277,21 +281,40 @@ public final class StatelessForwarder {
 
     /**
      * Looks the host name up ({@link NextHopResolver}) and forwards once it is known, holding the message meanwhile;
-     * a name without a usable record is answered 503 ({@link RejectReason#UNRESOLVABLE_NEXT_HOP}). At most
-     * {@value #MAX_PENDING_LOOKUPS} requests wait for a lookup per socket; more are answered 503
-     * ({@link RejectReason#TOO_MANY_LOOKUPS}).
+     * a name without a usable record is answered 503 ({@link RejectReason#UNRESOLVABLE_NEXT_HOP}); more than
+     * {@value #MAX_PENDING_LOOKUPS} waiting requests: 503 ({@link RejectReason#TOO_MANY_LOOKUPS}).
      */
     private void resolveThenForward(SipMessage msg, InetSocketAddress sender, boolean ack, HostName name, int first,
                                     String newRequestUri) {
-        if (held.size() >= MAX_PENDING_LOOKUPS) {
+        final boolean started = lookUp(msg, name, to -> {
+            if (to == null) {
+                reject(msg, sender, ack, RejectReason.UNRESOLVABLE_NEXT_HOP);
+            } else {
+                forward(msg, sender, ack, to, first, newRequestUri);
+            }
+        });
+        if (!started) {
             reject(msg, sender, ack, RejectReason.TOO_MANY_LOOKUPS);
-            return;
+        }
+    }
+
+    /** What to do once a lookup is over: {@code to} is the unicast address found, or {@code null}. */
+    private interface AfterLookup {
+        void run(InetSocketAddress to);
+    }
+
+    /**
+     * Starts looking {@code name} up, holding (retaining) {@code msg} until {@code then} has run on this event loop;
+     * returns {@code false}, holding nothing, when {@value #MAX_PENDING_LOOKUPS} messages of this socket are already
+     * waiting. When the socket closes, the messages still waiting are released unanswered (siplb is stopping).
+     */
+    private boolean lookUp(SipMessage msg, HostName name, AfterLookup then) {
+        if (held.size() >= MAX_PENDING_LOOKUPS) {
+            return false;
         }
         NextHopResolver r = resolver;
         if (r == null) {
             resolver = r = proxy.newResolver(self.channel());
-            // When the socket closes, the requests still waiting are released unanswered (siplb is stopping) and
-            // the resolver is closed; a lookup that completes later finds its request gone.
             final NextHopResolver created = r;
             self.channel().closeFuture().addListener(f -> {
                 for (SipMessage m : held) {
@@ -310,20 +333,21 @@ public final class StatelessForwarder {
             try {
                 final InetSocketAddress to = f.isSuccess() ? f.getNow() : null;
                 if (to == null || !isUnicast(to.getAddress())) {
-                    debug("no address for next hop {}: {}", name, f.cause());
-                    reject(msg, sender, ack, RejectReason.UNRESOLVABLE_NEXT_HOP);
+                    debug("no address for {}: {}", name, f.cause());
+                    then.run(null);
                 } else {
-                    forward(msg, sender, ack, to, first, newRequestUri);
+                    then.run(to);
                 }
             } catch (RuntimeException e) {
                 rewriter.clear();
                 stats.drop(DropReason.INTERNAL_ERROR);
-                logger.warn("Dropped a message from {} after an unexpected error", sender, e);
+                logger.warn("Dropped a message after an unexpected error", e);
             } finally {
                 msg.release();
                 flush();
             }
         });
+        return true;
     }
 
     /** Forwards to {@code to}, the next hop, or, when {@code null}, to a destination the dispatcher chooses. */
@@ -447,10 +471,44 @@ public final class StatelessForwarder {
         }
         final InetSocketAddress to = responseTarget(next);
         if (to == null) {
-            stats.drop(DropReason.RESPONSE_BAD_NEXT_VIA);
-            debug("dropped a response whose next Via has no usable address: {}", next);
+            final HostName name = responseHostName(next);
+            if (name == null) {
+                stats.drop(DropReason.RESPONSE_BAD_NEXT_VIA);
+                debug("dropped a response whose next Via has no usable address: {}", next);
+            } else if (!lookUp(msg, name, address -> {
+                if (address == null) {
+                    stats.drop(DropReason.RESPONSE_BAD_NEXT_VIA);
+                } else {
+                    sendResponse(msg, address);
+                }
+            })) {
+                stats.drop(DropReason.TOO_MANY_LOOKUPS);
+            }
             return;
         }
+        sendResponse(msg, to);
+    }
+
+    /**
+     * The host name a response goes to when the next Via has neither {@code received} nor an IP address (RFC 3263
+     * §5, UDP): {@code maddr} with the sent-by port, else the sent-by host with its port, or by SRV without one;
+     * {@code null} when the Via names no host name.
+     */
+    static HostName responseHostName(Via via) {
+        final String maddr = via.maddr();
+        if (maddr != null) {
+            return OwnAddresses.parseIp(maddr) == null && isHostName(maddr)
+                   ? new HostName(maddr, via.port() > 0 ? via.port() : OwnAddresses.DEFAULT_SIP_PORT) : null;
+        }
+        if (via.received() != null || via.host() == null || OwnAddresses.parseIp(via.host()) != null ||
+            !isHostName(via.host())) {
+            return null;
+        }
+        return new HostName(via.host(), via.rport() > 0 ? via.rport() : via.port() > 0 ? via.port() : 0);
+    }
+
+    /** Removes siplb's Via and sends the response to {@code to}. */
+    private void sendResponse(SipMessage msg, InetSocketAddress to) {
         final Egress out = egressFor(to);
         if (out == null) {
             stats.drop(DropReason.RESPONSE_NO_LISTENER_FOR_FAMILY);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.siplb.proxy.stateless.DropReason;
 import io.siplb.proxy.stateless.RejectReason;
 import io.siplb.proxy.stateless.StatelessForwarder;
 import io.siplb.proxy.testing.SipPeer;
@@ -166,6 +167,38 @@ class DnsNextHopTest {
             assertThat(server.stats().rejects(RejectReason.UNRESOLVABLE_NEXT_HOP))
                     .isEqualTo(StatelessForwarder.MAX_PENDING_LOOKUPS);
         }
+    }
+
+    private String ok(String nextVia) {
+        return "SIP/2.0 200 OK\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + siplb.getPort() + ";branch=z9hG4bK-siplb\r\n" +
+               "Via: " + nextVia + "\r\n" +
+               "From: <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>;tag=b1\r\n" +
+               "Call-ID: dns-response\r\n" +
+               "CSeq: 2 BYE\r\n" +
+               "Content-Length: 0\r\n" +
+               "\r\n";
+    }
+
+    @Test
+    void aResponseWhoseNextViaNamesAHostGoesToItsAddress() {
+        // RFC 3263 §5: no received, a host name: its A record with the sent-by port.
+        dns.address("client.example.test", InetAddress.getLoopbackAddress());
+        uas.send(ok("SIP/2.0/UDP client.example.test:" + uac.port() + ";branch=z9hG4bK-uac"), siplb);
+        final String fwd = uac.receive(WAIT);
+        assertThat(fwd).as("200 sent to client.example.test").isNotNull();
+        assertThat(headers(fwd, "Via")).containsExactly("SIP/2.0/UDP client.example.test:" + uac.port() +
+                                                        ";branch=z9hG4bK-uac");
+        assertThat(dns.questions()).contains("A client.example.test.");
+        // No address: dropped and counted.
+        uas.send(ok("SIP/2.0/UDP gone.example.test:" + uac.port() + ";branch=z9hG4bK-uac2"), siplb);
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (server.stats().drops(DropReason.RESPONSE_BAD_NEXT_VIA) == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(server.stats().drops(DropReason.RESPONSE_BAD_NEXT_VIA)).isEqualTo(1);
+        assertThat(uac.receive(200)).isNull();
     }
 
     @Test
