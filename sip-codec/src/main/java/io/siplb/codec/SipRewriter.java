@@ -35,6 +35,8 @@ import java.util.List;
  *       {@code Max-Forwards: 70} line is inserted (§16.6 step 3: "SHOULD be 70")</td></tr>
  *   <tr><td>{@link #removeFirstRoute()}</td><td>the whole first Route line, or only its first value and comma
  *       (§16.4 loose routing)</td></tr>
+ *   <tr><td>{@link #removeFirstRoutes(int)}</td><td>the first n Route values, across lines (RFC 5658 §4: both
+ *       values of a proxy that double record-routed)</td></tr>
  *   <tr><td>{@link #removeLastRoute()}</td><td>the last Route value (§16.4 strict-routing step, with
  *       {@link #replaceRequestUri(CharSequence)})</td></tr>
  *   <tr><td>{@link #addRecordRoute(CharSequence)}, {@link #addRecordRoute(CharSequence, CharSequence)}</td>
@@ -107,6 +109,8 @@ public final class SipRewriter {
     private static final int ONCE_REQUEST_URI = 1 << 4;
     private static final int ONCE_CONTENT_LENGTH = 1 << 5;
     private static final int ONCE_REMOVE_LAST_ROUTE = 1 << 6;
+    /** removeFirstRoutes(n) with n > 1: its edits cannot be merged with removeLastRoute's. */
+    private static final int REMOVED_SEVERAL_ROUTES = 1 << 7;
 
     /** Index of the edit made by the first of removeFirstRoute/removeLastRoute on this message, or -1. */
     private int routeEdit = -1;
@@ -318,6 +322,50 @@ public final class SipRewriter {
     }
 
     /**
+     * Removes the first {@code n} Route values, as a proxy that double record-routed removes both of its own values
+     * (RFC 5658 §4), in one pass over the message: every header line whose values are all among them goes whole; on
+     * the line where the kept values start, the removed values and the comma (and whitespace) after the last of them
+     * go. {@code removeFirstRoutes(1)} is {@link #removeFirstRoute()}; with {@code n > 1} it cannot be combined with
+     * {@link #removeLastRoute()}. Checking that the values name this proxy is the caller's job.
+     *
+     * @throws IllegalArgumentException when {@code n < 1}
+     * @throws IllegalStateException when the message has fewer than {@code n} Route values, or {@code n > 1} after
+     *                               {@link #removeLastRoute()}
+     */
+    public SipRewriter removeFirstRoutes(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n: " + n + " (expected: >= 1)");
+        }
+        if (n == 1) {
+            return removeFirstRoute();
+        }
+        final SipMessage m = current();
+        final List<NameAddr> routes = m.routes();
+        if (routes.size() < n) {
+            throw new IllegalStateException("removeFirstRoutes: " + n + " of " + routes.size() + " Route values");
+        }
+        if ((applied & ONCE_REMOVE_LAST_ROUTE) != 0) {
+            throw new IllegalStateException("removeFirstRoutes: " + n + " values after removeLastRoute");
+        }
+        once(ONCE_REMOVE_ROUTE, "removeFirstRoute");
+        applied |= REMOVED_SEVERAL_ROUTES;
+        for (int i = 0; i < n; ) {
+            final int line = routes.get(i).headerIndex();
+            int j = i + 1;
+            while (j < n && routes.get(j).headerIndex() == line) {
+                j++;
+            }
+            if (j < routes.size() && routes.get(j).headerIndex() == line) {
+                addEdit(routes.get(i).valueStart(), routes.get(j).valueStart(), textLength);
+            } else {
+                addEdit(m.headerLineStart(line), m.headerLineEnd(line), textLength);
+            }
+            i = j;
+        }
+        return this;
+    }
+
+    /**
      * Removes the last Route value: the whole header line when it holds only that value, otherwise the value and
      * the comma (and whitespace) before it. It may be combined with {@link #removeFirstRoute()}: when both name the
      * same value it is removed once, and when they are the only two values of one line the line goes. With {@link #replaceRequestUri(CharSequence)} this is the strict-routing
@@ -332,6 +380,9 @@ public final class SipRewriter {
         final int n = routes.size();
         if (n == 0) {
             throw new IllegalStateException("removeLastRoute: the message has no Route");
+        }
+        if ((applied & REMOVED_SEVERAL_ROUTES) != 0) {
+            throw new IllegalStateException("removeLastRoute: after removeFirstRoutes of several values");
         }
         once(ONCE_REMOVE_LAST_ROUTE, "removeLastRoute");
         if (mergeRouteRemoval(m, routes)) {

@@ -345,6 +345,62 @@ class SipRewriterTest {
     }
 
     @Test
+    void removeFirstRoutesRemovesSeveralValuesAcrossLinesInOnePass() {
+        final String route = "Route: <sip:lb.example.com;lr>\n";
+        // Two lines of one value each, a third kept.
+        final String lines = REQUEST.replace(route, "Route: <sip:a.example.com;lr>\nRoute: <sip:b.example.com;lr>\n"
+                                                    + "Route: <sip:c.example.com;lr>\n");
+        assertThat(rewrite(lines, r -> r.removeFirstRoutes(2)))
+                .isEqualTo(crlf(REQUEST.replace(route, "Route: <sip:c.example.com;lr>\n")));
+        // One line of three values, then a line: the first two values and their commas go.
+        final String oneLine = REQUEST.replace(route, "Route: <sip:a.example.com;lr>, <sip:b.example.com;lr> ,"
+                                                      + "  <sip:c.example.com;lr>\nRoute: <sip:d>\n");
+        final String out = rewrite(oneLine, r -> r.removeFirstRoutes(2));
+        assertThat(out).isEqualTo(crlf(REQUEST.replace(route, "Route: <sip:c.example.com;lr>\nRoute: <sip:d>\n")));
+        final SipMessage again = decode(out);
+        try {
+            assertThat(again.routes()).extracting(NameAddr::toString)
+                                      .containsExactly("<sip:c.example.com;lr>", "<sip:d>");
+        } finally {
+            again.release();
+        }
+        // A line of one value, then a line whose first value goes and second stays.
+        final String mixed = REQUEST.replace(route, "Route: <sip:a.example.com;lr>\n"
+                                                    + "Route: <sip:b.example.com;lr>, <sip:c.example.com;lr>\n");
+        assertThat(rewrite(mixed, r -> r.removeFirstRoutes(2)))
+                .isEqualTo(crlf(REQUEST.replace(route, "Route: <sip:c.example.com;lr>\n")));
+        // Every value: every Route line goes; one value is removeFirstRoute.
+        assertThat(rewrite(lines, r -> r.removeFirstRoutes(3))).isEqualTo(crlf(REQUEST.replace(route, "")));
+        assertThat(rewrite(lines, r -> r.removeFirstRoutes(1)))
+                .isEqualTo(rewrite(lines, SipRewriter::removeFirstRoute));
+    }
+
+    @Test
+    void removeFirstRoutesRefusesMoreValuesThanThereAreAndStrictRoutingTogether() {
+        final SipMessage m = decode(REQUEST);
+        try {
+            final SipRewriter rewriter = new SipRewriter().rewrite(m);
+            assertThatThrownBy(() -> rewriter.removeFirstRoutes(2)).isInstanceOf(IllegalStateException.class)
+                                                                   .hasMessageContaining("2 of 1 Route values");
+            assertThatThrownBy(() -> rewriter.removeFirstRoutes(0)).isInstanceOf(IllegalArgumentException.class);
+            rewriter.clear();
+        } finally {
+            m.release();
+        }
+        final SipMessage two = decode(REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
+                                                      "Route: <sip:a;lr>, <sip:b;lr>, <sip:c>\n"));
+        try {
+            final SipRewriter rewriter = new SipRewriter().rewrite(two).removeFirstRoutes(2);
+            assertThatThrownBy(rewriter::removeLastRoute).isInstanceOf(IllegalStateException.class);
+            rewriter.rewrite(two).removeLastRoute();
+            assertThatThrownBy(() -> rewriter.removeFirstRoutes(2)).isInstanceOf(IllegalStateException.class);
+            rewriter.clear();
+        } finally {
+            two.release();
+        }
+    }
+
+    @Test
     void removeLastRouteRemovesTheLastValueOrItsLine() {
         final String request = REQUEST.replace("Route: <sip:lb.example.com;lr>\n",
                                                "Route: <sip:lb.example.com;lr>\n"

@@ -377,9 +377,12 @@ public final class StatelessForwarder {
         SipMessage m = msg;
         final ByteBuf buf;
         try {
-            // The rewriter removes one value from the top of the route set; each further own value is removed by
-            // a pass of its own over the message without the previous one (rare: double record-routing, loops).
-            for (int k = 1; k < first; k++) {
+            // siplb's own values on top of the route set go in the same pass as the other edits; only together
+            // with the strict-routing step (which removes the last value) is each further own value removed by a
+            // pass of its own over the message without the previous one (double record-routing behind a strict
+            // router: rare).
+            final int passes = newRequestUri != null ? first : Math.min(first, 1);
+            for (int k = 1; k < passes; k++) {
                 final SipMessage shorter = withoutFirstRoute(m);
                 if (m != msg) {
                     m.release();
@@ -394,7 +397,7 @@ public final class StatelessForwarder {
                 r.removeLastRoute();
             }
             if (first > 0) {
-                r.removeFirstRoute();
+                r.removeFirstRoutes(newRequestUri != null ? 1 : first);
             }
             r.decrementMaxForwards();
             if (proxy.settings().recordRoute() && isDialogCreating(msg.method())) {
