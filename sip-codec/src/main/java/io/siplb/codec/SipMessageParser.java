@@ -149,11 +149,8 @@ public final class SipMessageParser {
         }
         int lineEnd = lf > 0 && s.at(lf - 1) == '\r' ? lf - 1 : lf;
         if (lineEnd > maxStart) {
-            m.headersEnd = m.bodyStart = n;
-            m.framingError = true;
-            m.fail(SipDecodeError.START_LINE_TOO_LONG,
-                   "start line: " + lineEnd + " bytes (expected: <= " + maxStart + ')');
-            return false;
+            return stop(m, n, SipDecodeError.START_LINE_TOO_LONG,
+                              "start line: " + lineEnd + " bytes (expected: <= " + maxStart + ')');
         }
         m.startLineEnd = lineEnd;
         parseStartLine(b, s, lineEnd, m);
@@ -180,8 +177,8 @@ public final class SipMessageParser {
             if ((cls[a[ap] & 0xFF] & SipSyntax.TOKEN) != 0) {
                 final int aWinEnd = base + winEnd;
                 final int colon = ByteBufChars.indexOfColonOrLf(a, ap + 1, aWinEnd);
-                final int alf = colon < 0 || a[colon] != ':' ? -1
-                                                               : ByteBufChars.indexOf(a, colon + 1, aWinEnd, (byte) '\n');
+                final int alf = colon < 0 || a[colon] != ':'
+                                ? -1 : ByteBufChars.indexOf(a, colon + 1, aWinEnd, (byte) '\n');
                 if (alf >= 0) {
                     int nameEnd = colon;
                     while (a[nameEnd - 1] == ' ' || a[nameEnd - 1] == '\t') {
@@ -190,11 +187,7 @@ public final class SipMessageParser {
                     final SipHeader type = SipHeader.ofName(a, ap, nameEnd);
                     if (type != null) {
                         if (m.headerCount == maxHeaderCount) {
-                            m.headersEnd = m.bodyStart = n;
-                            m.framingError = true;
-                            m.fail(SipDecodeError.TOO_MANY_HEADERS, "headers: more than " + maxHeaderCount +
-                                                                    " (expected: <= " + maxHeaderCount + ')');
-                            return false;
+                            return tooManyHeaders(m, n, maxHeaderCount);
                         }
                         final int ale = a[alf - 1] == '\r' ? alf - 1 : alf;
                         final int vs = SipSyntax.skipWs(a, colon + 1, ale);
@@ -204,12 +197,7 @@ public final class SipMessageParser {
                         cur = m.headerCount - 1;
                         skipping = false;
                         if (next - p > maxHeaderSize) {
-                            m.headersEnd = m.bodyStart = n;
-                            m.framingError = true;
-                            m.fail(SipDecodeError.HEADER_TOO_LONG, "header " + m.headerName(cur) +
-                                                                   ": more than " + maxHeaderSize +
-                                                                   " bytes (expected: <= " + maxHeaderSize + ')');
-                            return false;
+                            return headerTooLong(m, n, m.headerName(cur), maxHeaderSize);
                         }
                         p = next;
                         continue;
@@ -220,12 +208,7 @@ public final class SipMessageParser {
             lf = s.indexOf(p, winEnd, '\n');
             if (lf < 0) {
                 if (winEnd < n) {
-                    m.headersEnd = m.bodyStart = n;
-                    m.framingError = true;
-                    m.fail(SipDecodeError.HEADER_TOO_LONG, "header " + excerpt(s, p, Math.min(p + 20, n)) +
-                                                           ": more than " + maxHeaderSize + " bytes (expected: <= " +
-                                                           maxHeaderSize + ')');
-                    return false;
+                    return headerTooLong(m, n, excerpt(s, p, Math.min(p + 20, n)), maxHeaderSize);
                 }
                 lf = n; // last line has no terminator
             }
@@ -259,12 +242,7 @@ public final class SipMessageParser {
                         idx[o + DefaultSipMessage.VALUE_END] = t;
                     }
                     if (next - idx[o + DefaultSipMessage.LINE_START] > maxHeaderSize) {
-                        m.headersEnd = m.bodyStart = n;
-                        m.framingError = true;
-                        m.fail(SipDecodeError.HEADER_TOO_LONG, "header " + m.headerName(cur) + ": more than " +
-                                                               maxHeaderSize + " bytes (expected: <= " +
-                                                               maxHeaderSize + ')');
-                        return false;
+                        return headerTooLong(m, n, m.headerName(cur), maxHeaderSize);
                     }
                 }
             } else {
@@ -285,11 +263,7 @@ public final class SipMessageParser {
                     skipping = true;
                 } else {
                     if (m.headerCount == maxHeaderCount) {
-                        m.headersEnd = m.bodyStart = n;
-                        m.framingError = true;
-                        m.fail(SipDecodeError.TOO_MANY_HEADERS, "headers: more than " + maxHeaderCount +
-                                                                " (expected: <= " + maxHeaderCount + ')');
-                        return false;
+                        return tooManyHeaders(m, n, maxHeaderCount);
                     }
                     final int vs = SipSyntax.skipWs(a, colon + 1, ale);
                     final int ve = SipSyntax.trimEnd(a, vs, ale);
@@ -298,12 +272,7 @@ public final class SipMessageParser {
                     cur = m.headerCount - 1;
                     skipping = false;
                     if (next - p > maxHeaderSize) {
-                        m.headersEnd = m.bodyStart = n;
-                        m.framingError = true;
-                        m.fail(SipDecodeError.HEADER_TOO_LONG, "header " + m.headerName(cur) + ": more than " +
-                                                               maxHeaderSize + " bytes (expected: <= " +
-                                                               maxHeaderSize + ')');
-                        return false;
+                        return headerTooLong(m, n, m.headerName(cur), maxHeaderSize);
                     }
                 }
             }
@@ -314,6 +283,26 @@ public final class SipMessageParser {
             }
             p = lf + 1;
         }
+    }
+
+    /**
+     * Records a failure after which indexing stops (a limit was exceeded): the rest of the message is not looked at
+     * and the message is a framing error. Returns {@code false}, what {@link #indexHead} then returns.
+     */
+    private static boolean stop(DefaultSipMessage m, int n, SipDecodeError reason, String message) {
+        m.headersEnd = m.bodyStart = n;
+        m.framingError = true;
+        m.fail(reason, message);
+        return false;
+    }
+
+    private static boolean tooManyHeaders(DefaultSipMessage m, int n, int max) {
+        return stop(m, n, SipDecodeError.TOO_MANY_HEADERS, "headers: more than " + max + " (expected: <= " + max + ')');
+    }
+
+    private static boolean headerTooLong(DefaultSipMessage m, int n, String header, int max) {
+        return stop(m, n, SipDecodeError.HEADER_TOO_LONG,
+                    "header " + header + ": more than " + max + " bytes (expected: <= " + max + ')');
     }
 
     /** Request-Line = Method SP Request-URI SP SIP-Version; Status-Line = SIP-Version SP Status-Code SP Reason. */

@@ -93,23 +93,21 @@ public enum SipMethod {
 
     /**
      * Returns the method whose name is exactly the bytes {@code [start, end)} of {@code buf}, or {@link #EXTENSION};
-     * allocates nothing.
+     * allocates nothing for a heap buffer, a copy of at most {@value #LONGEST} octets otherwise.
      */
     public static SipMethod of(ByteBuf buf, int start, int end) {
         final int len = end - start;
-        outer:
-        for (int i = 0; i < KNOWN.length; i++) {
-            final byte[] n = NAMES[i];
-            if (n.length != len) {
-                continue;
-            }
-            for (int j = 0; j < len; j++) {
-                if (n[j] != buf.getByte(start + j)) {
-                    continue outer;
-                }
-            }
-            return KNOWN[i];
+        if (len <= 0 || len > LONGEST) {
+            return EXTENSION;
         }
-        return EXTENSION;
+        if (buf.hasArray()) {
+            return of(buf.array(), buf.arrayOffset() + start, buf.arrayOffset() + end);
+        }
+        final byte[] name = new byte[len];
+        buf.getBytes(start, name);
+        return of(name, 0, len);
     }
+
+    /** The longest known name ({@code SUBSCRIBE}). */
+    private static final int LONGEST = 9;
 }

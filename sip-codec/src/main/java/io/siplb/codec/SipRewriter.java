@@ -368,8 +368,8 @@ public final class SipRewriter {
     /**
      * Removes the last Route value: the whole header line when it holds only that value, otherwise the value and
      * the comma (and whitespace) before it. It may be combined with {@link #removeFirstRoute()}: when both name the
-     * same value it is removed once, and when they are the only two values of one line the line goes. With {@link #replaceRequestUri(CharSequence)} this is the strict-routing
-     * step of RFC 3261 §16.4: when the Request-URI is a value this proxy put into a Record-Route (the previous hop
+     * same value it is removed once, and when they are the only two values of one line the line goes. With
+     * {@link #replaceRequestUri(CharSequence)} this is the strict-routing step of RFC 3261 §16.4: when the Request-URI is a value this proxy put into a Record-Route (the previous hop
      * was a strict router), the proxy replaces the Request-URI with the last Route value and removes that value.
      *
      * @throws IllegalStateException when the message has no Route
