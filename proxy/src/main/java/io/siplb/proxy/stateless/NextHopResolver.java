@@ -32,7 +32,8 @@ import io.netty.util.concurrent.Promise;
  * {@code _sip._udp.NAME} first, taking the target with the lowest priority, then the highest weight, then the first
  * listed (the same target for every retransmission of a request, which a stateless proxy needs), and that target's
  * A/AAAA records; no SRV record: the name's A/AAAA records and port 5060. NAPTR records are not consulted: siplb
- * forwards over UDP only. An IPv4 address is preferred when a name has both kinds. Answers are cached for their TTL
+ * forwards over UDP only. Only the address families siplb has a socket of are looked up, IPv4 first when it has
+ * both. Answers are cached for their TTL
  * in caches shared by every event loop, so a busy next hop costs one lookup per TTL. The hosts file is consulted
  * first; no search domain is appended (SIP names are fully qualified).
  *
@@ -51,10 +52,11 @@ final class NextHopResolver {
      * @param channelType the UDP channel class of that loop's transport
      * @param servers DNS servers; empty: the system's ({@code /etc/resolv.conf})
      * @param timeout how long one query may take
+     * @param families the address families to look up (those siplb has a socket of)
      * @param cache the address cache shared by all resolvers
      */
     NextHopResolver(EventLoop loop, Class<? extends DatagramChannel> channelType, List<InetSocketAddress> servers,
-                    Duration timeout, DnsCache cache) {
+                    Duration timeout, ResolvedAddressTypes families, DnsCache cache) {
         this.loop = requireNonNull(loop, "loop");
         final DnsServerAddressStreamProvider provider =
                 servers.isEmpty() ? DnsServerAddressStreamProviders.platformDefault()
@@ -64,7 +66,7 @@ final class NextHopResolver {
                 .nameServerProvider(provider)
                 .queryTimeoutMillis(timeout.toMillis())
                 .resolveCache(cache)
-                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                .resolvedAddressTypes(families)
                 .searchDomains(List.of())
                 .build();
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.resolver.ResolvedAddressTypes;
 import io.netty.resolver.dns.DefaultDnsCache;
 import io.netty.resolver.dns.DnsCache;
 
@@ -87,8 +88,12 @@ public final class StatelessProxy {
         final Class<? extends DatagramChannel> type =
                 channel instanceof DatagramChannel ? (Class<? extends DatagramChannel>) channel.getClass()
                                                    : NioDatagramChannel.class;
+        // Only the address families siplb can send from: a name with both kinds of record gets the one it can use.
+        final ResolvedAddressTypes families = egress(false) == null ? ResolvedAddressTypes.IPV6_ONLY
+                                              : egress(true) == null ? ResolvedAddressTypes.IPV4_ONLY
+                                              : ResolvedAddressTypes.IPV4_PREFERRED;
         return new NextHopResolver(channel.eventLoop(), type, settings.dnsServers(), settings.dnsTimeout(),
-                                   dnsCache);
+                                   families, dnsCache);
     }
 
     SipResponses responses() {

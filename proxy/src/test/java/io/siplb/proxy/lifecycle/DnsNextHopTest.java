@@ -202,6 +202,30 @@ class DnsNextHopTest {
     }
 
     @Test
+    void onlyTheAddressFamiliesSiplbCanSendFromAreLookedUp() {
+        // siplb on IPv6 only; the name has an A and an AAAA record: the AAAA one is used.
+        server.close();
+        try (SipPeer v6 = SipPeer.bindIpv6(); SipPeer uac6 = SipPeer.bindIpv6()) {
+            server = TestServers.start(dir, TestServers.config(
+                    "siplb.listen = [\"udp:[::1]:0\"]\nsiplb.dns.servers = [\"127.0.0.1:" + dns.address().getPort() +
+                    "\"]"));
+            final InetSocketAddress siplb6 = TestServers.address(server);
+            dns.address("dual.example.test", InetAddress.getLoopbackAddress())
+               .address("dual.example.test", java.net.Inet6Address.getByAddress("localhost6", new byte[] {
+                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, null));
+            final String bye = bye("sip:bob@192.0.2.10", "dns-v6", "<sip:[::1]:" + siplb6.getPort() + ";lr>, " +
+                                                                  "<sip:dual.example.test:" + v6.port() + ";lr>")
+                    .replace("SIP/2.0/UDP 127.0.0.1:" + uac.port(), "SIP/2.0/UDP [::1]:" + uac6.port());
+            uac6.send(bye, siplb6);
+            final String fwd = v6.receive(WAIT);
+            assertThat(fwd).as("BYE sent to the AAAA address").isNotNull();
+            assertThat(dns.questions()).contains("AAAA dual.example.test.").doesNotContain("A dual.example.test.");
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aNameWithoutAddressIsAnswered503() {
         uac.send(bye("sip:bob@192.0.2.10", "dns-nx", ownRoute + ", <sip:missing.example.test:5070;lr>"), siplb);
         final String answer = uac.receive(WAIT);
