@@ -33,8 +33,8 @@ import io.netty.util.concurrent.Promise;
  * listed (the same target for every retransmission of a request, which a stateless proxy needs), and that target's
  * A/AAAA records; no SRV record: the name's A/AAAA records and port 5060. NAPTR records are not consulted: siplb
  * forwards over UDP only. Only the address families siplb has a socket of are looked up, IPv4 first when it has
- * both. Answers are cached for their TTL
- * in caches shared by every event loop, so a busy next hop costs one lookup per TTL. The hosts file is consulted
+ * both. Answers are cached for their TTL in caches shared by every event loop (address records by Netty's cache,
+ * SRV answers by {@link SrvCache}; a name without record for 5 s), so a busy next hop costs one lookup per TTL. The hosts file is consulted
  * first; no search domain is appended (SIP names are fully qualified).
  *
  * <p>Every future completes on the resolver's event loop. Not thread-safe; confined to that EventLoop.
@@ -46,6 +46,7 @@ final class NextHopResolver {
 
     private final EventLoop loop;
     private final DnsNameResolver resolver;
+    private final SrvCache srvCache;
 
     /**
      * @param loop the event loop the queries run on
@@ -54,10 +55,12 @@ final class NextHopResolver {
      * @param timeout how long one query may take
      * @param families the address families to look up (those siplb has a socket of)
      * @param cache the address cache shared by all resolvers
+     * @param srvCache the SRV answers shared by all resolvers
      */
     NextHopResolver(EventLoop loop, Class<? extends DatagramChannel> channelType, List<InetSocketAddress> servers,
-                    Duration timeout, ResolvedAddressTypes families, DnsCache cache) {
+                    Duration timeout, ResolvedAddressTypes families, DnsCache cache, SrvCache srvCache) {
         this.loop = requireNonNull(loop, "loop");
+        this.srvCache = requireNonNull(srvCache, "srvCache");
         final DnsServerAddressStreamProvider provider =
                 servers.isEmpty() ? DnsServerAddressStreamProviders.platformDefault()
                                   : new SequentialDnsServerAddressStreamProvider(servers);
@@ -82,21 +85,35 @@ final class NextHopResolver {
             address(name, port, promise);
             return promise;
         }
+        final Srv cached = srvCache.get(name, System.nanoTime());
+        if (cached != null) {
+            if (cached == SrvCache.NONE) {
+                address(name, DEFAULT_PORT, promise);
+            } else {
+                address(cached.target, cached.port, promise);
+            }
+            return promise;
+        }
         resolver.resolveAll(new DefaultDnsQuestion("_sip._udp." + name + '.', DnsRecordType.SRV))
                 .addListener((Future<List<DnsRecord>> f) -> {
                     Srv best = null;
+                    long ttl = Long.MAX_VALUE;
                     if (f.isSuccess()) {
                         for (DnsRecord r : f.getNow()) {
                             try {
                                 final Srv srv = Srv.of(r);
-                                if (srv != null && srv.betterThan(best)) {
-                                    best = srv;
+                                if (srv != null) {
+                                    ttl = Math.min(ttl, r.timeToLive());
+                                    if (srv.betterThan(best)) {
+                                        best = srv;
+                                    }
                                 }
                             } finally {
                                 ReferenceCountUtil.release(r);
                             }
                         }
                     }
+                    srvCache.put(name, best, ttl, System.nanoTime());
                     if (best != null) {
                         address(best.target, best.port, promise);
                     } else {
@@ -123,13 +140,13 @@ final class NextHopResolver {
     }
 
     /** One SRV record (RFC 2782). Immutable. */
-    private static final class Srv {
+    static final class Srv {
         final int priority;
         final int weight;
         final int port;
         final String target;
 
-        private Srv(int priority, int weight, int port, String target) {
+        Srv(int priority, int weight, int port, String target) {
             this.priority = priority;
             this.weight = weight;
             this.port = port;

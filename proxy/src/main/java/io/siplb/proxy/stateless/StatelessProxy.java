@@ -30,7 +30,8 @@ public final class StatelessProxy {
     private final SipResponses responses = SipResponses.ofDefaults();
 
     /** Host name lookups of every event loop share these caches (thread-safe). */
-    private final DnsCache dnsCache = new DefaultDnsCache();
+    private final DnsCache dnsCache = new DefaultDnsCache(0, 86_400, (int) SrvCache.NEGATIVE_TTL_SECONDS);
+    private final SrvCache srvCache = new SrvCache();
 
     private volatile Published published;
 
@@ -93,7 +94,7 @@ public final class StatelessProxy {
                                               : egress(true) == null ? ResolvedAddressTypes.IPV4_ONLY
                                               : ResolvedAddressTypes.IPV4_PREFERRED;
         return new NextHopResolver(channel.eventLoop(), type, settings.dnsServers(), settings.dnsTimeout(),
-                                   families, dnsCache);
+                                   families, dnsCache, srvCache);
     }
 
     SipResponses responses() {

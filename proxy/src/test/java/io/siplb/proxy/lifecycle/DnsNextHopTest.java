@@ -111,6 +111,11 @@ class DnsNextHopTest {
         assertThat(other.receive(200)).isNull();
         assertThat(dns.questions()).startsWith("SRV _sip._udp.edge.example.test.")
                                    .contains("A primary.example.test.");
+        // The next request to the name: both answers come from the caches.
+        final int asked = dns.questions().size();
+        uac.send(bye("sip:bob@192.0.2.10", "dns-srv-2", ownRoute + ", <sip:edge.example.test;lr>"), siplb);
+        assertThat(next.receive(WAIT)).as("second BYE").isNotNull();
+        assertThat(dns.questions()).hasSize(asked);
     }
 
     @Test
