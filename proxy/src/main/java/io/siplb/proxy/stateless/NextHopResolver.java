@@ -19,6 +19,7 @@ import io.netty.resolver.ResolvedAddressTypes;
 import io.netty.resolver.dns.DnsCache;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
@@ -34,7 +35,7 @@ import io.netty.util.concurrent.Promise;
  * A/AAAA records; no SRV record: the name's A/AAAA records and port 5060. NAPTR records are not consulted: siplb
  * forwards over UDP only. Only the address families siplb has a socket of are looked up, IPv4 first when it has
  * both. Answers are cached for their TTL in caches shared by every event loop (address records by Netty's cache,
- * SRV answers by {@link SrvCache}; a name without record for 5 s), so a busy next hop costs one lookup per TTL. The hosts file is consulted
+ * SRV answers by {@link SrvCache}; a name without record for 5 s, a query without answer not at all), so a busy next hop costs one lookup per TTL. The hosts file is consulted
  * first; no search domain is appended (SIP names are fully qualified).
  *
  * <p>Every future completes on the resolver's event loop. Not thread-safe; confined to that EventLoop.
@@ -94,7 +95,13 @@ final class NextHopResolver {
             }
             return promise;
         }
-        resolver.resolveAll(new DefaultDnsQuestion("_sip._udp." + name + '.', DnsRecordType.SRV))
+        final DefaultDnsQuestion question;
+        try {
+            question = new DefaultDnsQuestion("_sip._udp." + name + '.', DnsRecordType.SRV);
+        } catch (IllegalArgumentException e) {
+            return promise.setFailure(e); // a name DNS cannot carry (e.g. a label over 63 octets)
+        }
+        resolver.resolveAll(question)
                 .addListener((Future<List<DnsRecord>> f) -> {
                     Srv best = null;
                     long ttl = Long.MAX_VALUE;
@@ -113,7 +120,10 @@ final class NextHopResolver {
                             }
                         }
                     }
-                    srvCache.put(name, best, ttl, System.nanoTime());
+                    if (best != null || f.isSuccess() || !timedOut(f.cause())) {
+                        // An answer, or a name without SRV record (NXDOMAIN, no data); not a query without answer.
+                        srvCache.put(name, best, ttl, System.nanoTime());
+                    }
                     if (best != null) {
                         address(best.target, best.port, promise);
                     } else {
@@ -124,8 +134,25 @@ final class NextHopResolver {
         return promise;
     }
 
+    /** Whether {@code cause} says that a query got no answer in time (as opposed to an answer without record). */
+    private static boolean timedOut(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof DnsNameResolverTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void address(String name, int port, Promise<InetSocketAddress> promise) {
-        resolver.resolve(name).addListener((Future<InetAddress> f) -> {
+        final Future<InetAddress> lookup;
+        try {
+            lookup = resolver.resolve(name);
+        } catch (RuntimeException e) {
+            promise.tryFailure(e);
+            return;
+        }
+        lookup.addListener((Future<InetAddress> f) -> {
             if (f.isSuccess()) {
                 promise.trySuccess(new InetSocketAddress(f.getNow(), port));
             } else {

@@ -273,7 +273,8 @@ public final class StatelessForwarder {
             return;
         }
         if (hop instanceof HostName) {
-            resolveThenForward(msg, sender, ack, (HostName) hop, first, newRequestUri);
+            // A Request-URI host without address (an internal name of a backend, say) goes to the set, as before.
+            resolveThenForward(msg, sender, ack, (HostName) hop, first, newRequestUri, first >= end);
             return;
         }
         forward(msg, sender, ack, (InetSocketAddress) hop, first, newRequestUri);
@@ -281,13 +282,14 @@ public final class StatelessForwarder {
 
     /**
      * Looks the host name up ({@link NextHopResolver}) and forwards once it is known, holding the message meanwhile;
-     * a name without a usable record is answered 503 ({@link RejectReason#UNRESOLVABLE_NEXT_HOP}); more than
-     * {@value #MAX_PENDING_LOOKUPS} waiting requests: 503 ({@link RejectReason#TOO_MANY_LOOKUPS}).
+     * a name without a usable record is answered 503 ({@link RejectReason#UNRESOLVABLE_NEXT_HOP}), or, with
+     * {@code orToTheSet}, goes to the default set; more than {@value #MAX_PENDING_LOOKUPS} waiting requests: 503
+     * ({@link RejectReason#TOO_MANY_LOOKUPS}).
      */
     private void resolveThenForward(SipMessage msg, InetSocketAddress sender, boolean ack, HostName name, int first,
-                                    String newRequestUri) {
+                                    String newRequestUri, boolean orToTheSet) {
         final boolean started = lookUp(msg, name, to -> {
-            if (to == null) {
+            if (to == null && !orToTheSet) {
                 reject(msg, sender, ack, RejectReason.UNRESOLVABLE_NEXT_HOP);
             } else {
                 forward(msg, sender, ack, to, first, newRequestUri);
@@ -324,9 +326,18 @@ public final class StatelessForwarder {
                 created.close();
             });
         }
+        final Future<InetSocketAddress> lookup;
+        try {
+            lookup = r.resolve(name.host, name.port);
+        } catch (RuntimeException e) {
+            // A name the DNS layer refuses (it was checked by isHostName, so this is not expected): no address.
+            debug("no lookup for {}: {}", name, e);
+            then.run(null);
+            return true;
+        }
         msg.retain();
         held.add(msg);
-        r.resolve(name.host, name.port).addListener((Future<InetSocketAddress> f) -> {
+        lookup.addListener((Future<InetSocketAddress> f) -> {
             if (!held.remove(msg)) {
                 return; // released when the socket closed
             }
@@ -622,22 +633,31 @@ public final class StatelessForwarder {
         return new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : OwnAddresses.DEFAULT_SIP_PORT);
     }
 
-    /** hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), at most 253 octets. */
+    /**
+     * hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), with the limits of DNS (RFC 1035 §2.3.4):
+     * labels of 1..63 octets, at most 253 octets without the final dot.
+     */
     static boolean isHostName(String host) {
-        final int n = host.length();
-        if (n == 0 || n > 254 || host.charAt(0) == '.' || host.charAt(0) == '-') {
+        final int n = host.endsWith(".") ? host.length() - 1 : host.length();
+        if (n <= 0 || n > 253) {
             return false;
         }
+        int label = 0;
         char prev = '.';
         for (int i = 0; i < n; i++) {
             final char c = host.charAt(i);
             final boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
-            if (!alnum && c != '-' && c != '.' || c == '.' && (prev == '.' || prev == '-')) {
+            if (c == '.') {
+                if (prev == '.' || prev == '-') {
+                    return false;
+                }
+                label = 0;
+            } else if (!alnum && (c != '-' || prev == '.') || ++label > 63) {
                 return false;
             }
             prev = c;
         }
-        return true;
+        return prev != '-';
     }
 
     /** A next hop named by a host name, resolved by {@link NextHopResolver}; {@code port} 0: by SRV. Immutable. */

@@ -115,11 +115,15 @@ public final class UdpListeners {
         final List<Channel> channels = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
         try {
-            for (ListenAddress address : listen) {
-                InetSocketAddress target = address.address();
-                if (transport.supportsReusePort()) {
+            if (transport.supportsReusePort()) {
+                // Every address before any is bound: siplb's own sockets would otherwise collide with the probe of
+                // a later entry on the same port (a wildcard and a specific address, or 0.0.0.0 and [::]).
+                for (ListenAddress address : listen) {
                     ensureUnused(address);
                 }
+            }
+            for (ListenAddress address : listen) {
+                InetSocketAddress target = address.address();
                 for (int i = 0; i < perAddress; i++) {
                     final ChannelFuture f = bootstrap.bind(target).awaitUninterruptibly();
                     if (!f.isSuccess()) {

@@ -231,6 +231,49 @@ class DnsNextHopTest {
     }
 
     @Test
+    void anSrvQueryWithoutAnswerFallsBackToTheAddressButIsNotRemembered() {
+        dns.silent("_sip._udp.slowsrv.example.test").address("slowsrv.example.test", InetAddress.getLoopbackAddress());
+        uac.send(bye("sip:bob@192.0.2.10", "dns-slow-1", ownRoute + ", <sip:slowsrv.example.test;lr>"), siplb);
+        // The SRV query timed out (0.5 s): the name's own address record is asked for.
+        awaitQuestions(q -> q.equals("A slowsrv.example.test."), 1);
+        uac.send(bye("sip:bob@192.0.2.10", "dns-slow-2", ownRoute + ", <sip:slowsrv.example.test;lr>"), siplb);
+        // The next request asks for the SRV records again: the timed-out query left nothing in the cache.
+        awaitQuestions(q -> q.equals("SRV _sip._udp.slowsrv.example.test."), 2);
+    }
+
+    @Test
+    void aNameDnsCannotCarryIsAnswered503AndHoldsNothing() {
+        // A 64-octet label: not a host name (RFC 1035 §2.3.4), answered at once.
+        final String longLabel = "a".repeat(64) + ".example.test";
+        for (int i = 0; i < 3; i++) {
+            uac.send(bye("sip:bob@192.0.2.10", "dns-long-" + i, ownRoute + ", <sip:" + longLabel + ";lr>"), siplb);
+            final String answer = uac.receive(WAIT);
+            assertThat(answer).isNotNull();
+            assertThat(startLine(answer)).isEqualTo("SIP/2.0 503 Service Unavailable");
+        }
+        assertThat(server.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
+        assertThat(dns.questions()).isEmpty();
+    }
+
+    @Test
+    void anInDialogRequestUriHostWithoutAddressGoesToTheSet() {
+        // An internal name of a backend: no DNS record, so the request goes to the default set as without DNS.
+        uac.send(bye("sip:bob@pbx01.internal.test:5090", "dns-internal", null), siplb);
+        final String fwd = uas.receive(WAIT);
+        assertThat(fwd).as("BYE sent to the set").isNotNull();
+        assertThat(startLine(fwd)).isEqualTo("BYE sip:bob@pbx01.internal.test:5090 SIP/2.0");
+        assertThat(dns.questions()).contains("A pbx01.internal.test.");
+    }
+
+    private void awaitQuestions(java.util.function.Predicate<String> which, int count) {
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (dns.questions().stream().filter(which).count() < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(dns.questions()).filteredOn(which::test).hasSize(count);
+    }
+
+    @Test
     void aNameWithoutAddressIsAnswered503() {
         uac.send(bye("sip:bob@192.0.2.10", "dns-nx", ownRoute + ", <sip:missing.example.test:5070;lr>"), siplb);
         final String answer = uac.receive(WAIT);

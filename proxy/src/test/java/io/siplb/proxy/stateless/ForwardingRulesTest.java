@@ -91,6 +91,12 @@ class ForwardingRulesTest {
         assertThat(StatelessForwarder.isHostName("-a.example.com")).isFalse();
         assertThat(StatelessForwarder.isHostName("a..example.com")).isFalse();
         assertThat(StatelessForwarder.isHostName("a_b.example.com")).isFalse();
+        assertThat(StatelessForwarder.isHostName("a-.example.com")).isFalse();
+        assertThat(StatelessForwarder.isHostName("a".repeat(63) + ".example.com")).isTrue();
+        assertThat(StatelessForwarder.isHostName("a".repeat(64) + ".example.com")).isFalse();
+        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abc")).isTrue(); // 253 octets
+        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abc.")).isTrue();
+        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abcd")).isFalse();
         assertThat(StatelessForwarder.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
         assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:255.255.255.255;lr")))
                 .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);

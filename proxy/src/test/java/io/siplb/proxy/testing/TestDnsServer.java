@@ -34,7 +34,8 @@ import io.netty.handler.codec.dns.DnsSection;
 
 /**
  * A real, minimal authoritative DNS server on a UDP port of 127.0.0.1 for tests: answers A, AAAA and SRV questions
- * from the records added, NXDOMAIN for names it has no record of, and remembers every question asked. Thread-safe.
+ * from the records added, NXDOMAIN for names it has no record of, nothing for names made silent, and remembers
+ * every question asked. Thread-safe.
  */
 public final class TestDnsServer implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Map<String, List<int[]>> srvPorts = new ConcurrentHashMap<>();
     private final Map<String, List<String>> srvTargets = new ConcurrentHashMap<>();
     private final List<String> questions = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> silent = ConcurrentHashMap.newKeySet();
 
     private TestDnsServer() {
         channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
@@ -81,6 +83,12 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** Leaves every question about {@code name} unanswered, as a server that has gone away would. */
+    public TestDnsServer silent(String name) {
+        silent.add(key(name));
+        return this;
+    }
+
     /** Every question received, as {@code TYPE name}, in order. */
     public List<String> questions() {
         return List.copyOf(questions);
@@ -111,6 +119,10 @@ public final class TestDnsServer implements AutoCloseable {
             }
             final String name = key(q.name());
             questions.add(q.type().name() + ' ' + name);
+            if (silent.contains(name)) {
+                response.release();
+                return;
+            }
             response.addRecord(DnsSection.QUESTION, q);
             final boolean known = addresses.containsKey(name) || srvPorts.containsKey(name);
             if (q.type() == DnsRecordType.A || q.type() == DnsRecordType.AAAA) {

@@ -77,6 +77,26 @@ class UdpListenersTest {
         }
     }
 
+    @Test
+    void aSpecificAndAWildcardAddressOnOnePortStillBindTogether() throws Exception {
+        // No traffic: only the binds. The probe of the wildcard must not collide with siplb's own loopback sockets.
+        final int port;
+        try (java.net.DatagramSocket free = new java.net.DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            port = free.getLocalPort();
+        }
+        final UdpListeners both = UdpListeners.bind(
+                List.of(ListenAddress.udp(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)),
+                        ListenAddress.udp(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), port))),
+                group, IoTransports.EPOLL, 2, new Discard());
+        try {
+            assertThat(both.channels()).hasSize(4).allMatch(ch -> ch.isActive());
+            assertThat(both.boundAddresses()).extracting(InetSocketAddress::getPort).containsOnly(port);
+        } finally {
+            both.close();
+        }
+    }
+
     private UdpListeners bind(InetSocketAddress address) {
         return UdpListeners.bind(List.of(ListenAddress.udp(address)), group, IoTransports.EPOLL, 2, new Discard());
     }
