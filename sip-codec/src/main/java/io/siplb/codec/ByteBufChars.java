@@ -39,10 +39,6 @@ final class ByteBufChars implements CharSequence {
      * so that the view stays as small as an object with two references and two ints.
      */
     private final long base;
-    /** Whether {@link #indexOf(int, int, char)} may read native memory eight octets at a time. */
-    private static final boolean NATIVE_WORDS = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned() &&
-                                                !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
-
     /** Initial size of a thread's scratch array; it grows to the largest region scanned on the thread. */
     private static final int SCRATCH_SIZE = 4096;
     private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
@@ -142,9 +138,8 @@ final class ByteBufChars implements CharSequence {
     }
 
     /**
-     * Returns the index of the first {@code c} in {@code [from, to)}, or -1. A heap buffer is searched eight
-     * octets at a time, so is one with a native address (little-endian platforms with unaligned access); any other
-     * with {@link ByteBuf#indexOf(int, int, byte)}.
+     * Returns the index of the first {@code c} in {@code [from, to)}, or -1. An array-backed view (every scan view)
+     * is searched eight octets at a time, any other with {@link ByteBuf#indexOf(int, int, byte)}.
      */
     int indexOf(int from, int to, char c) {
         final byte[] a = array;
@@ -153,26 +148,6 @@ final class ByteBufChars implements CharSequence {
             final int base = (int) this.base;
             final int r = indexOf(a, base + from, base + to, v);
             return r < 0 ? -1 : r - base;
-        }
-        final long addr = base;
-        if (addr > 0 && NATIVE_WORDS && from >= 0 && to <= length) {
-            int i = from;
-            if (to - i >= 8) {
-                final long pattern = 0x0101010101010101L * (v & 0xFF);
-                for (; i <= to - 8; i += 8) {
-                    final long w = PlatformDependent.getLong(addr + i) ^ pattern;
-                    final long t = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
-                    if (t != 0) {
-                        return i + (Long.numberOfTrailingZeros(t) >>> 3);
-                    }
-                }
-            }
-            for (; i < to; i++) {
-                if (PlatformDependent.getByte(addr + i) == v) {
-                    return i;
-                }
-            }
-            return -1;
         }
         final int offset = offset();
         final int r = buf.indexOf(offset + from, offset + to, v);

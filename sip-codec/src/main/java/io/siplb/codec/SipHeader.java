@@ -97,6 +97,17 @@ public enum SipHeader {
     /** Folds ASCII letters to lower case; leaves '-' and digits alone (the only other octets of known names). */
     private static final long LOWER = 0x2020202020202020L;
 
+    /** For each name length 0..{@value #MAX_NAME}: the masks of its octets in the three words. */
+    private static final long[] MASKS = new long[3 * (MAX_NAME + 1)];
+
+    static {
+        for (int len = 0; len <= MAX_NAME; len++) {
+            MASKS[3 * len] = mask(len << 3);
+            MASKS[3 * len + 1] = mask((len << 3) - 64);
+            MASKS[3 * len + 2] = mask((len << 3) - 128);
+        }
+    }
+
     static {
         for (SipHeader h : values()) {
             if (h == OTHER) {
@@ -211,10 +222,10 @@ public enum SipHeader {
         final long w2;
         if (start + MAX_NAME <= a.length) {
             // Three reads and masks, no branch on the length: bytes past the name become zero.
-            final int bits = len << 3;
-            w0 = ((long) LONGS.get(a, start) | LOWER) & mask(bits);
-            w1 = ((long) LONGS.get(a, start + 8) | LOWER) & mask(bits - 64);
-            w2 = ((long) LONGS.get(a, start + 16) | LOWER) & mask(bits - 128);
+            final int o = 3 * len;
+            w0 = ((long) LONGS.get(a, start) | LOWER) & MASKS[o];
+            w1 = ((long) LONGS.get(a, start + 8) | LOWER) & MASKS[o + 1];
+            w2 = ((long) LONGS.get(a, start + 16) | LOWER) & MASKS[o + 2];
         } else {
             w0 = word(a, start, 0, len);
             w1 = word(a, start, 8, len);
@@ -256,17 +267,6 @@ public enum SipHeader {
             }
         }
         return true;
-    }
-
-    /** For each name length 0..{@value #MAX_NAME}: the masks of its octets in the three words. */
-    private static final long[] MASKS = new long[3 * (MAX_NAME + 1)];
-
-    static {
-        for (int len = 0; len <= MAX_NAME; len++) {
-            MASKS[3 * len] = mask(len << 3);
-            MASKS[3 * len + 1] = mask((len << 3) - 64);
-            MASKS[3 * len + 2] = mask((len << 3) - 128);
-        }
     }
 
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;

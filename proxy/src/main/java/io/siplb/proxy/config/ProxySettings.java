@@ -2,6 +2,7 @@ package io.siplb.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class ProxySettings {
     private final Duration retryAfter;
     private final Duration shutdownQuietPeriod;
     private final Duration shutdownTimeout;
-    private final List<java.net.InetSocketAddress> dnsServers;
+    private final List<InetSocketAddress> dnsServers;
     private final Duration dnsTimeout;
 
     private ProxySettings(Builder b) {
@@ -160,7 +161,7 @@ public final class ProxySettings {
     }
 
     /** Returns the DNS servers for next hops named by host name; empty: the system's ({@code /etc/resolv.conf}). */
-    public List<java.net.InetSocketAddress> dnsServers() {
+    public List<InetSocketAddress> dnsServers() {
         return dnsServers;
     }
 
@@ -191,7 +192,7 @@ public final class ProxySettings {
         private Duration retryAfter = Duration.ofSeconds(5);
         private Duration shutdownQuietPeriod = Duration.ofMillis(100);
         private Duration shutdownTimeout = Duration.ofSeconds(3);
-        private List<java.net.InetSocketAddress> dnsServers = List.of();
+        private List<InetSocketAddress> dnsServers = List.of();
         private Duration dnsTimeout = Duration.ofSeconds(2);
 
         private Builder() {}
@@ -291,8 +292,8 @@ public final class ProxySettings {
         }
 
         /** Sets the DNS servers for next hops named by host name (resolved addresses); empty: the system's. */
-        public Builder dnsServers(List<java.net.InetSocketAddress> servers) {
-            for (java.net.InetSocketAddress a : requireNonNull(servers, "servers")) {
+        public Builder dnsServers(List<InetSocketAddress> servers) {
+            for (InetSocketAddress a : requireNonNull(servers, "servers")) {
                 if (a.isUnresolved() || a.getPort() <= 0) {
                     throw new IllegalArgumentException("dnsServers: " + a + " (expected: IP:PORT)");
                 }

@@ -2,9 +2,12 @@ package io.siplb.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,6 +19,8 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+
+import io.netty.util.NetUtil;
 
 /**
  * Reads siplb's HOCON configuration: the operator's file over the defaults in {@code reference.conf}. Every error
@@ -137,10 +142,10 @@ public final class SiplbConfigLoader {
     /** {@code siplb.dns.servers}: IP literals with an optional port (53); {@code siplb.dns.timeout}. */
     private static void readDns(Config root, String fileName, ProxySettings.Builder b) {
         final List<String> servers = root.getStringList("siplb.dns.servers");
-        final List<java.net.InetSocketAddress> addresses = new java.util.ArrayList<>();
+        final List<InetSocketAddress> addresses = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             final String text = servers.get(i).trim();
-            final java.net.InetSocketAddress a = dnsServer(text);
+            final InetSocketAddress a = dnsServer(text);
             if (a == null) {
                 throw ConfigErrors.at(root, "siplb.dns.servers", fileName, "entry " + i + " \"" + servers.get(i) +
                                       "\" (expected: IP or IP:PORT, e.g. 192.0.2.53, 192.0.2.53:5353 or " +
@@ -158,28 +163,41 @@ public final class SiplbConfigLoader {
     }
 
     /** An IP literal with an optional port (default 53), or {@code null}; never a DNS lookup. */
-    private static java.net.InetSocketAddress dnsServer(String text) {
-        String host = text;
-        int port = 53;
-        final int close = text.lastIndexOf(']');
-        final int colon = text.lastIndexOf(':');
-        if (text.startsWith("[") && close > 0) {
-            host = text.substring(1, close);
-            if (close + 1 < text.length()) {
-                if (text.charAt(close + 1) != ':') {
-                    return null;
-                }
-                port = parsePort(text.substring(close + 2));
-            }
-        } else if (colon > 0 && text.indexOf(':') == colon) {
-            host = text.substring(0, colon);
-            port = parsePort(text.substring(colon + 1));
+    private static InetSocketAddress dnsServer(String text) {
+        final String[] hostPort = splitHostPort(text);
+        if (hostPort == null) {
+            return null;
         }
-        final java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(host);
-        return ip == null || port <= 0 ? null : new java.net.InetSocketAddress(ip, port);
+        final int port = hostPort[1] == null ? 53 : portNumber(hostPort[1]);
+        final InetAddress ip = NetUtil.createInetAddressFromIpAddressString(hostPort[0]);
+        return ip == null || port < 0 ? null : new InetSocketAddress(ip, port);
     }
 
-    private static int parsePort(String text) {
+    /**
+     * Splits {@code HOST[:PORT]}, an IPv6 literal in brackets or, without a port, bare: {host without brackets,
+     * port text or {@code null}}, or {@code null} when something other than ":PORT" follows the brackets.
+     */
+    private static String[] splitHostPort(String text) {
+        if (text.startsWith("[")) {
+            final int close = text.indexOf(']');
+            if (close < 0) {
+                return null;
+            }
+            final String rest = text.substring(close + 1);
+            if (!rest.isEmpty() && rest.charAt(0) != ':') {
+                return null;
+            }
+            return new String[] { text.substring(1, close), rest.isEmpty() ? null : rest.substring(1) };
+        }
+        final int colon = text.indexOf(':');
+        if (colon < 0 || colon != text.lastIndexOf(':')) {
+            return new String[] { text, null }; // no port, or a bare IPv6 literal
+        }
+        return new String[] { text.substring(0, colon), text.substring(colon + 1) };
+    }
+
+    /** A port 1..65535, or -1. */
+    private static int portNumber(String text) {
         try {
             final int p = Integer.parseInt(text);
             return p >= 1 && p <= 65535 ? p : -1;
@@ -238,33 +256,14 @@ public final class SiplbConfigLoader {
             return;
         }
         final String expected = " (expected: HOST or HOST:PORT, IPv6 in brackets, e.g. sip.example.com:5060)";
-        String host;
-        int port = -1;
-        if (text.startsWith("[")) {
-            final int close = text.indexOf(']');
-            if (close < 0) {
-                throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
-            }
-            host = text.substring(0, close + 1);
-            final String rest = text.substring(close + 1);
-            if (!rest.isEmpty()) {
-                if (rest.charAt(0) != ':') {
-                    throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
-                }
-                port = parsePort(root, key, fileName, text, rest.substring(1), expected);
-            }
-        } else {
-            final int colon = text.indexOf(':');
-            if (colon >= 0 && colon != text.lastIndexOf(':')) {
-                // Bare IPv6 literal without a port.
-                host = '[' + text + ']';
-            } else if (colon >= 0) {
-                host = text.substring(0, colon);
-                port = parsePort(root, key, fileName, text, text.substring(colon + 1), expected);
-            } else {
-                host = text;
-            }
+        final String[] hostPort = splitHostPort(text);
+        if (hostPort == null) {
+            throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
         }
+        // Via and Record-Route carry an IPv6 literal in brackets.
+        final String host = text.startsWith("[") || hostPort[0].indexOf(':') >= 0 ? '[' + hostPort[0] + ']'
+                                                                                  : hostPort[0];
+        final int port = hostPort[1] == null ? -1 : parsePort(root, key, fileName, text, hostPort[1], expected);
         if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == ';' || c == '>' || c == '<')) {
             throw ConfigErrors.at(root, key, fileName, '"' + text + '"' + expected);
         }
@@ -273,13 +272,9 @@ public final class SiplbConfigLoader {
 
     private static int parsePort(Config root, String key, String fileName, String text, String portText,
                                  String expected) {
-        try {
-            final int port = Integer.parseInt(portText);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException ignored) {
-            // fall through to the error below
+        final int port = portNumber(portText);
+        if (port > 0) {
+            return port;
         }
         throw ConfigErrors.at(root, key, fileName, '"' + text + "\": port '" + portText + "' (expected: 1..65535)" +
                                                    expected);
