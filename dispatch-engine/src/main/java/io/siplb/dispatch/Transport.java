@@ -25,6 +25,24 @@ public enum Transport {
         }
     }
 
+    /**
+     * Returns the transport named by the {@code sent-protocol} transport of a Via (RFC 3261 §20.42, RFC 7118 §5.2;
+     * case-insensitive), or {@code null} for an unknown one.
+     */
+    public static Transport fromViaName(String value) {
+        return value == null ? null : fromUriParameter(value);
+    }
+
+    /** Returns whether the transport is reliable (a stream: TCP, TLS, SCTP, WS, WSS; RFC 3261 §17.1.1.2). */
+    public boolean isReliable() {
+        return this != UDP;
+    }
+
+    /** Returns the upper-case name written in a Via ({@code UDP}, {@code TLS}, {@code WSS}, ...). */
+    public String viaName() {
+        return name();
+    }
+
     /** Returns the lower-case name used in URIs and in Kamailio socket strings ({@code udp}, {@code tls}, ...). */
     public String uriName() {
         return name().toLowerCase(Locale.ROOT);

@@ -25,6 +25,9 @@ import java.util.List;
  *     {@code net.core.rmem_max})</td></tr>
  * <tr><td>{@code siplb.io.send-buffer}</td><td>memory size</td><td>{@code 0} (OS default)</td>
  *     <td>SO_SNDBUF of each UDP socket</td></tr>
+ * <tr><td>{@code siplb.proxy.mode}</td><td>string</td><td>{@code stateful}</td>
+ *     <td>{@code stateful} (transactions, failover) or {@code stateless}</td></tr>
+ * <tr><td>{@code siplb.proxy.*} timers, failover, limits</td><td colspan="3">see {@link TransactionSettings}</td></tr>
  * <tr><td>{@code siplb.proxy.default-set}</td><td>int</td><td>{@code 1}</td>
  *     <td>destination set for initial requests</td></tr>
  * <tr><td>{@code siplb.proxy.advertised-address}</td><td>string</td><td>{@code ""}</td>
@@ -55,6 +58,14 @@ public final class ProxySettings {
         NIO
     }
 
+    /** How requests are forwarded. */
+    public enum Mode {
+        /** Transaction-stateful (RFC 3261 §16, §17): retransmissions, failover, CANCEL, call load. */
+        STATEFUL,
+        /** Stateless (RFC 3261 §16.11): every copy of a request is routed alike, nothing is kept. */
+        STATELESS
+    }
+
     /** Default SO_RCVBUF: room for a few thousand datagrams while an event loop is busy. */
     public static final int DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
@@ -72,8 +83,12 @@ public final class ProxySettings {
     private final Duration shutdownTimeout;
     private final List<InetSocketAddress> dnsServers;
     private final Duration dnsTimeout;
+    private final Mode mode;
+    private final TransactionSettings transactions;
 
     private ProxySettings(Builder b) {
+        mode = b.mode;
+        transactions = b.transactions;
         listen = List.copyOf(b.listen);
         ioThreads = b.ioThreads;
         ioTransport = b.ioTransport;
@@ -170,9 +185,19 @@ public final class ProxySettings {
         return dnsTimeout;
     }
 
+    /** Returns how requests are forwarded. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Returns the transaction settings of the stateful mode. */
+    public TransactionSettings transactions() {
+        return transactions;
+    }
+
     @Override
     public String toString() {
-        return "ProxySettings{listen=" + listen + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport +
+        return "ProxySettings{mode=" + mode + ", listen=" + listen + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport +
                ", defaultSet=" + defaultSet + ", advertised=" + advertisedHost + ':' + advertisedPort +
                ", recordRoute=" + recordRoute + ", retryAfter=" + retryAfter + '}';
     }
@@ -194,8 +219,22 @@ public final class ProxySettings {
         private Duration shutdownTimeout = Duration.ofSeconds(3);
         private List<InetSocketAddress> dnsServers = List.of();
         private Duration dnsTimeout = Duration.ofSeconds(2);
+        private Mode mode = Mode.STATELESS;
+        private TransactionSettings transactions = TransactionSettings.defaults();
 
         private Builder() {}
+
+        /** Sets how requests are forwarded. */
+        public Builder mode(Mode mode) {
+            this.mode = requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Sets the transaction settings of the stateful mode. */
+        public Builder transactions(TransactionSettings transactions) {
+            this.transactions = requireNonNull(transactions, "transactions");
+            return this;
+        }
 
         /** Adds a listener. */
         public Builder addListen(ListenAddress address) {

@@ -70,6 +70,11 @@ public final class SiplbConfig {
     }
 
     /** Returns the dispatcher's settings. */
+    public io.siplb.proxy.routing.RoutingRules routing() {
+        return io.siplb.proxy.routing.RoutingRules.single(proxy.defaultSet());
+    }
+
+    /** Returns the dispatcher's settings. */
     public DispatcherSettings dispatcher() {
         return dispatcher;
     }

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -23,13 +26,18 @@ import io.siplb.codec.SipMessageParser;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.Dispatcher;
+import io.siplb.dispatch.Transport;
 import io.siplb.proxy.config.ListenAddress;
 import io.siplb.proxy.config.ProxySettings;
 import io.siplb.proxy.config.SiplbConfig;
-import io.siplb.proxy.stateless.Egress;
-import io.siplb.proxy.stateless.OwnAddresses;
-import io.siplb.proxy.stateless.ProxyStats;
-import io.siplb.proxy.stateless.StatelessProxy;
+import io.siplb.proxy.core.OwnAddresses;
+import io.siplb.proxy.core.ProxyStats;
+import io.siplb.proxy.core.Forwarder;
+import io.siplb.proxy.core.ProxyContext;
+import io.siplb.proxy.routing.RequestRouter;
+import io.siplb.proxy.routing.RoutingRules;
+import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.udp.UdpEgress;
 import io.siplb.proxy.udp.IoTransports;
 import io.siplb.proxy.udp.UdpListeners;
 import io.siplb.proxy.udp.UdpSipHandlers;
@@ -52,12 +60,14 @@ public final class SiplbServer implements AutoCloseable {
     private final ProxySettings settings;
     private final MultiThreadIoEventLoopGroup group;
     private final UdpListeners listeners;
-    private final StatelessProxy proxy;
+    private final ProxyContext proxy;
+    private final List<Forwarder> forwarders;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
-                        StatelessProxy proxy) {
+                        ProxyContext proxy, List<Forwarder> forwarders) {
+        this.forwarders = forwarders;
         this.settings = settings;
         this.group = group;
         this.listeners = listeners;
@@ -67,7 +77,12 @@ public final class SiplbServer implements AutoCloseable {
     /** Starts siplb with a loaded configuration. */
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
-        return start(config.proxy(), Dispatcher.create(config.dispatcher()));
+        return start(config.proxy(), Dispatcher.create(config.dispatcher()), config.routing());
+    }
+
+    /** Starts siplb with the single rule "dispatch to the default set". */
+    public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher) {
+        return start(settings, dispatcher, RoutingRules.single(settings.defaultSet()));
     }
 
     /**
@@ -76,14 +91,15 @@ public final class SiplbServer implements AutoCloseable {
      * @throws UdpListeners.BindFailedException when a listener cannot be bound (nothing is left running)
      * @throws io.siplb.proxy.config.SiplbConfigException when the configured transport is unavailable
      */
-    public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher) {
+    public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher, RoutingRules rules) {
         requireNonNull(settings, "settings");
+        requireNonNull(rules, "rules");
         requireNonNull(dispatcher, "dispatcher");
         final IoTransports transport = IoTransports.select(settings.ioTransport());
         final int threads = settings.effectiveIoThreads();
         final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 threads, new DefaultThreadFactory("siplb-io"), transport.ioHandlerFactory());
-        final StatelessProxy proxy = new StatelessProxy(settings, dispatcher);
+        final ProxyContext proxy = new ProxyContext(settings, dispatcher, rules);
         final SipMessageParser parser = new SipMessageParser();
         final ChannelInitializer<DatagramChannel> initializer = new ChannelInitializer<>() {
             @Override
@@ -93,27 +109,40 @@ public final class SiplbServer implements AutoCloseable {
             }
         };
         final UdpListeners listeners;
+        final Map<EventLoop, Forwarder> forwarders = new LinkedHashMap<>();
         try {
             listeners = UdpListeners.bind(settings.listen(), group, transport, threads,
                                           settings.receiveBufferSize(), settings.sendBufferSize(), initializer);
             final OwnAddresses own = new OwnAddresses(listeners.boundAddresses(), settings.advertisedHost(),
                                                       settings.advertisedPort());
-            final List<Egress> egresses = new ArrayList<>();
+            final List<UdpEgress> egresses = new ArrayList<>();
             for (Channel ch : listeners.channels()) {
-                egresses.add(new Egress(ch, (InetSocketAddress) ch.localAddress(), settings.advertisedHost(),
-                                        settings.advertisedPort()));
+                egresses.add(new UdpEgress(ch, (InetSocketAddress) ch.localAddress(), settings.advertisedHost(),
+                                           settings.advertisedPort()));
             }
-            proxy.publish(own, egresses);
-            for (Egress e : egresses) {
-                UdpSipHandlers.start(e.channel(), proxy, e);
+            proxy.publish(own, egresses, transport.datagramChannelClass());
+            final boolean stateless = settings.mode() == ProxySettings.Mode.STATELESS;
+            final RequestRouter router = new RequestRouter(dispatcher, proxy::rules, proxy::own, stateless,
+                                                           EnumSet.of(Transport.UDP));
+            for (UdpEgress e : egresses) {
+                final Forwarder f = forwarders.computeIfAbsent(e.eventLoop(), loop -> newForwarder(proxy, loop,
+                                                                                                   router));
+                UdpSipHandlers.start(e, f);
             }
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;
         }
-        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy);
+        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy, List.copyOf(forwarders.values()));
         server.logDestinations(dispatcher);
         return server;
+    }
+
+    private static Forwarder newForwarder(ProxyContext proxy, EventLoop loop, RequestRouter router) {
+        if (router.isStateless()) {
+            return new StatelessForwarder(proxy, loop, router);
+        }
+        throw new IllegalStateException("siplb.proxy.mode = stateful is not available");
     }
 
     private void logDestinations(Dispatcher dispatcher) {
@@ -159,7 +188,7 @@ public final class SiplbServer implements AutoCloseable {
     }
 
     /** Returns the proxy's shared state (settings, dispatcher, counters). */
-    public StatelessProxy proxy() {
+    public ProxyContext proxy() {
         return proxy;
     }
 
@@ -173,6 +202,13 @@ public final class SiplbServer implements AutoCloseable {
         try {
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();
+            for (Forwarder f : forwarders) {
+                try {
+                    f.close();
+                } catch (RuntimeException e) {
+                    logger.warn("Error while closing a forwarder", e);
+                }
+            }
             group.shutdownGracefully(settings.shutdownQuietPeriod().toMillis(),
                                      settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)
                  .awaitUninterruptibly(settings.shutdownTimeout().toMillis() + 1000);

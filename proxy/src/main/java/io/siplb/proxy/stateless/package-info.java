@@ -3,6 +3,6 @@
  * routing by Via, local responses, and the counters of every message forwarded, answered or dropped.
  *
  * <p>Starting points: {@link io.siplb.proxy.stateless.StatelessForwarder},
- * {@link io.siplb.proxy.stateless.StatelessProxy}, {@link io.siplb.proxy.stateless.ProxyStats}.
+ * {@link io.siplb.proxy.core.ProxyContext}, {@link io.siplb.proxy.core.ProxyStats}.
  */
 package io.siplb.proxy.stateless;

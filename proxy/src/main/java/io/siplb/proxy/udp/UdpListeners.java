@@ -44,7 +44,7 @@ public final class UdpListeners {
 
     /**
      * Datagrams a socket may have queued before it stops being writable and the forwarder drops instead of queueing
-     * ({@link io.siplb.proxy.stateless.DropReason#SEND_QUEUE_FULL}): sixteen read batches of sixteen. Counted in
+     * ({@link io.siplb.proxy.core.DropReason#SEND_QUEUE_FULL}): sixteen read batches of sixteen. Counted in
      * datagrams rather than bytes because every queued datagram holds its whole receive buffer.
      */
     static final int MAX_QUEUED_DATAGRAMS = 256;

@@ -10,13 +10,13 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.siplb.codec.SipMessage;
 import io.siplb.codec.SipMessageParser;
-import io.siplb.proxy.stateless.DropReason;
-import io.siplb.proxy.stateless.ProxyStats;
-import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.Forwarder;
+import io.siplb.proxy.core.ProxyStats;
 
 /**
  * Reads SIP datagrams from one UDP socket, parses each as one message (RFC 3261 §18.3) and hands it to the socket's
- * {@link StatelessForwarder}.
+ * event loop's {@link Forwarder} together with the socket ({@link UdpEgress}) it arrived on.
  *
  * <p>Ownership: the received {@link DatagramPacket} is released by this handler when {@link #channelRead0} returns
  * ({@link SimpleChannelInboundHandler}'s auto-release); the parsed {@link SipMessage}, which holds its own retained
@@ -35,7 +35,9 @@ public final class UdpSipHandler extends SimpleChannelInboundHandler<DatagramPac
     private final SipMessageParser parser;
     private final ProxyStats stats;
     /** Written on the event loop by {@link #start} before reading begins; read only on the event loop. */
-    private StatelessForwarder forwarder;
+    private Forwarder forwarder;
+    /** This socket as the forwarder sees it; written with {@link #forwarder}. */
+    private UdpEgress self;
     private long nextLogNanos;
 
     /** Creates the handler of one socket. */
@@ -46,8 +48,9 @@ public final class UdpSipHandler extends SimpleChannelInboundHandler<DatagramPac
     }
 
     /** Installs the forwarder (on the caller's thread, which must be the channel's event loop). */
-    void start(StatelessForwarder forwarder) {
+    void start(Forwarder forwarder, UdpEgress self) {
         this.forwarder = requireNonNull(forwarder, "forwarder");
+        this.self = requireNonNull(self, "self");
     }
 
     @Override
@@ -61,7 +64,7 @@ public final class UdpSipHandler extends SimpleChannelInboundHandler<DatagramPac
             return;
         }
         try {
-            forwarder.handle(msg, packet.sender());
+            forwarder.handle(msg, self, packet.sender());
         } finally {
             msg.release();
         }

@@ -3,10 +3,8 @@ package io.siplb.proxy.udp;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.siplb.codec.SipMessageParser;
-import io.siplb.proxy.stateless.Egress;
-import io.siplb.proxy.stateless.ProxyStats;
-import io.siplb.proxy.stateless.StatelessForwarder;
-import io.siplb.proxy.stateless.StatelessProxy;
+import io.siplb.proxy.core.Forwarder;
+import io.siplb.proxy.core.ProxyStats;
 
 /**
  * Installs and starts the {@link UdpSipHandler} of a socket. Static methods only. Immutable.
@@ -21,16 +19,17 @@ public final class UdpSipHandlers {
     }
 
     /**
-     * Gives the socket's handler its forwarder and turns reading on, both on the socket's event loop, and waits
-     * until that is done.
+     * Gives the socket's handler the forwarder of its event loop and turns reading on, both on the socket's event
+     * loop, and waits until that is done.
      */
-    public static void start(Channel ch, StatelessProxy proxy, Egress self) {
+    public static void start(UdpEgress self, Forwarder forwarder) {
+        final Channel ch = self.channel();
         final UdpSipHandler handler = ch.pipeline().get(UdpSipHandler.class);
         if (handler == null) {
             throw new IllegalStateException("no UdpSipHandler in the pipeline of " + ch);
         }
         ch.eventLoop().submit(() -> {
-            handler.start(new StatelessForwarder(proxy, self));
+            handler.start(forwarder, self);
             ch.config().setOption(ChannelOption.AUTO_READ, true);
         }).syncUninterruptibly();
     }

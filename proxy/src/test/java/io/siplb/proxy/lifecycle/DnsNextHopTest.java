@@ -14,9 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.siplb.proxy.stateless.DropReason;
-import io.siplb.proxy.stateless.RejectReason;
-import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.RejectReason;
+import io.siplb.proxy.core.ForwardingSupport;
 import io.siplb.proxy.testing.SipPeer;
 import io.siplb.proxy.testing.TestDnsServer;
 import io.siplb.proxy.testing.TestServers;
@@ -151,7 +151,7 @@ class DnsNextHopTest {
                     "\"], timeout = 1s }"));
             siplb = TestServers.address(server);
             ownRoute = "<sip:127.0.0.1:" + siplb.getPort() + ";lr>";
-            final int sent = StatelessForwarder.MAX_PENDING_LOOKUPS + 4;
+            final int sent = ForwardingSupport.MAX_PENDING_LOOKUPS + 4;
             for (int i = 0; i < sent; i++) {
                 uac.send(bye("sip:bob@192.0.2.10", "dns-busy-" + i, ownRoute + ", <sip:slow" + i +
                                                                     ".example.test:5070;lr>"), siplb);
@@ -170,7 +170,7 @@ class DnsNextHopTest {
             assertThat(answered).isEqualTo(sent);
             assertThat(server.stats().rejects(RejectReason.TOO_MANY_LOOKUPS)).isEqualTo(4);
             assertThat(server.stats().rejects(RejectReason.UNRESOLVABLE_NEXT_HOP))
-                    .isEqualTo(StatelessForwarder.MAX_PENDING_LOOKUPS);
+                    .isEqualTo(ForwardingSupport.MAX_PENDING_LOOKUPS);
         }
     }
 

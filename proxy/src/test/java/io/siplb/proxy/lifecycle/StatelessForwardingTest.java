@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.siplb.proxy.stateless.DropReason;
-import io.siplb.proxy.stateless.RejectReason;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.RejectReason;
 import io.siplb.proxy.testing.SipPeer;
 import io.siplb.proxy.testing.TestServers;
 

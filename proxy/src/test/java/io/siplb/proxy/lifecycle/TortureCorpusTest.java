@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.siplb.proxy.stateless.DropReason;
-import io.siplb.proxy.stateless.ProxyStats;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.ProxyStats;
 import io.siplb.proxy.testing.SipPeer;
 import io.siplb.proxy.testing.TestServers;
 

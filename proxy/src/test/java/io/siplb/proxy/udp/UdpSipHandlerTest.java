@@ -23,11 +23,14 @@ import io.siplb.dispatch.Dispatcher;
 import io.siplb.dispatch.config.DispatcherConfigLoader;
 import io.siplb.proxy.config.ListenAddress;
 import io.siplb.proxy.config.ProxySettings;
-import io.siplb.proxy.stateless.DropReason;
-import io.siplb.proxy.stateless.Egress;
-import io.siplb.proxy.stateless.OwnAddresses;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.OwnAddresses;
 import io.siplb.proxy.stateless.StatelessForwarder;
-import io.siplb.proxy.stateless.StatelessProxy;
+import io.siplb.proxy.routing.RequestRouter;
+import io.siplb.dispatch.Transport;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.util.EnumSet;
+import io.siplb.proxy.core.ProxyContext;
 
 /**
  * {@link UdpSipHandler} on an {@link EmbeddedChannel}: every received packet is released, every forwarded or answered
@@ -41,7 +44,7 @@ class UdpSipHandlerTest {
     private static final InetSocketAddress DESTINATION = new InetSocketAddress("127.0.0.1", 5080);
 
     private EmbeddedChannel ch;
-    private StatelessProxy proxy;
+    private ProxyContext proxy;
 
     @BeforeEach
     void setUp() {
@@ -51,12 +54,14 @@ class UdpSipHandlerTest {
                                           "destinations = [\"sip:127.0.0.1:5080\"] } ]")
                              .withFallback(ConfigFactory.defaultReference()).resolve(),
                 Paths.get("inline.conf")));
-        proxy = new StatelessProxy(settings, dispatcher);
+        proxy = new ProxyContext(settings, dispatcher);
         final UdpSipHandler handler = new UdpSipHandler(new SipMessageParser(), proxy.stats());
         ch = new EmbeddedChannel(handler);
-        final Egress self = new Egress(ch, LOCAL, null, -1);
-        proxy.publish(new OwnAddresses(List.of(LOCAL), null, -1), List.of(self));
-        handler.start(new StatelessForwarder(proxy, self));
+        final UdpEgress self = new UdpEgress(ch, LOCAL, null, -1);
+        proxy.publish(new OwnAddresses(List.of(LOCAL), null, -1), List.of(self), NioDatagramChannel.class);
+        final RequestRouter router = new RequestRouter(dispatcher, proxy::rules, proxy::own, true,
+                                                       EnumSet.of(Transport.UDP));
+        handler.start(new StatelessForwarder(proxy, ch.eventLoop(), router), self);
     }
 
     @AfterEach

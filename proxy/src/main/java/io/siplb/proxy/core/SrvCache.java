@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import java.util.Locale;
 
@@ -8,6 +8,8 @@ import java.util.Locale;
  * ({@link DropReason#ACK_NOT_ROUTABLE}) and counted here too. Immutable.
  */
 public enum RejectReason {
+    /** No routing rule matched the request. */
+    NO_MATCHING_RULE,
     /** The configured destination set does not exist. */
     NO_SUCH_SET,
     /** The set has no destination that accepts new calls. */

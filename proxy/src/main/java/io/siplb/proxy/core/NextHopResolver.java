@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import static java.util.Objects.requireNonNull;
 
@@ -40,7 +40,7 @@ import io.netty.util.concurrent.Promise;
  *
  * <p>Every future completes on the resolver's event loop. Not thread-safe; confined to that EventLoop.
  */
-final class NextHopResolver {
+public final class NextHopResolver {
 
     /** RFC 3263 §4.2: the default port of a sip URI over UDP. */
     private static final int DEFAULT_PORT = OwnAddresses.DEFAULT_SIP_PORT;
@@ -79,7 +79,7 @@ final class NextHopResolver {
      * Resolves {@code host} (not an IP literal) with {@code port}, or by SRV when {@code port <= 0}. The future
      * fails with the lookup's cause when the name has no usable record.
      */
-    Future<InetSocketAddress> resolve(String host, int port) {
+    public Future<InetSocketAddress> resolve(String host, int port) {
         final Promise<InetSocketAddress> promise = loop.newPromise();
         final String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
         if (port > 0) {
@@ -162,7 +162,7 @@ final class NextHopResolver {
     }
 
     /** Closes the resolver's socket. */
-    void close() {
+    public void close() {
         resolver.close();
     }
 

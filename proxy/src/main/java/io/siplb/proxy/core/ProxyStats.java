@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.siplb.codec.SipDecodeError;
 
 /**
- * The counters of the stateless forwarder: messages received and forwarded, local responses by status, drops by
+ * The counters of the forwarders: messages received and forwarded, local responses by status, drops by
  * {@link DropReason} and decode failures by {@link SipDecodeError}. The hot path only increments {@link LongAdder}s;
  * {@link #snapshot()} reads them for tests, the shutdown summary and (later) a metrics registry.
  * Thread-safe (lock-free).
@@ -35,23 +35,23 @@ public final class ProxyStats {
         return a;
     }
 
-    void requestReceived() {
+    public void requestReceived() {
         requestsReceived.increment();
     }
 
-    void responseReceived() {
+    public void responseReceived() {
         responsesReceived.increment();
     }
 
-    void requestForwarded() {
+    public void requestForwarded() {
         requestsForwarded.increment();
     }
 
-    void responseForwarded() {
+    public void responseForwarded() {
         responsesForwarded.increment();
     }
 
-    void localResponse(int status) {
+    public void localResponse(int status) {
         if (status >= 100 && status < 700) {
             localResponses[status].increment();
         }
@@ -62,7 +62,7 @@ public final class ProxyStats {
         drops[reason.ordinal()].increment();
     }
 
-    void reject(RejectReason reason) {
+    public void reject(RejectReason reason) {
         rejects[reason.ordinal()].increment();
     }
 
@@ -71,7 +71,7 @@ public final class ProxyStats {
         return rejects[reason.ordinal()].sum();
     }
 
-    void decodeError(SipDecodeError reason) {
+    public void decodeError(SipDecodeError reason) {
         decodeErrors[reason.ordinal()].increment();
     }
 

@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,11 +17,15 @@ import io.siplb.codec.SipUri;
 import io.siplb.dispatch.Algorithm;
 import io.siplb.dispatch.KamailioHash;
 import io.siplb.dispatch.SelectionKey;
+import io.siplb.dispatch.Transport;
+import io.siplb.proxy.routing.KeySpec;
+import io.siplb.proxy.routing.RequestRouter;
 
 /**
- * The routing rules of {@link StatelessForwarder} that need no socket. Not thread-safe; confined to the test thread.
+ * Where messages go ({@link Addresses}), the keys hash algorithms hash ({@link KeySpec}) and which requests are
+ * record-routed ({@link RequestRouter}): the rules that need no socket. Not thread-safe; confined to the test thread.
  */
-class ForwardingRulesTest {
+class AddressesTest {
 
     private static final String REQUEST =
             "INVITE sip:bob@Example.com:5070;transport=udp SIP/2.0\r\n" +
@@ -53,54 +57,56 @@ class ForwardingRulesTest {
             assertThat(key(Algorithm.HASH_TO_URI, msg)).isEqualTo(KamailioHash.hash("bob", "example.com"));
             assertThat(key(Algorithm.HASH_REQUEST_URI, msg)).isEqualTo(KamailioHash.hash("bob", "Example.com:5070"));
             assertThat(key(Algorithm.HASH_AUTH_USERNAME, msg)).isEqualTo(KamailioHash.hash("carol"));
-            assertThat(StatelessForwarder.selectionKey(Algorithm.ROUND_ROBIN, msg)).isSameAs(SelectionKey.NONE);
+            assertThat(KeySpec.defaultFor(Algorithm.ROUND_ROBIN).keyOf(msg)).isSameAs(SelectionKey.NONE);
         } finally {
             msg.release();
         }
     }
 
     private static int key(Algorithm algorithm, SipMessage msg) {
-        final SelectionKey k = StatelessForwarder.selectionKey(algorithm, msg);
+        final SelectionKey k = KeySpec.defaultFor(algorithm).keyOf(msg);
         assertThat(k.isPresent()).isTrue();
         return k.hash();
     }
 
     @Test
-    void nextHopOfAUriIsAnIpLiteralOrAHostNameAndUdp() {
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1:5080;lr")))
-                .isEqualTo(new InetSocketAddress("127.0.0.1", 5080));
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:bob@[::1]")))
-                .isEqualTo(new InetSocketAddress("::1", 5060));
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;maddr=127.0.0.2;lr")))
-                .isEqualTo(new InetSocketAddress("127.0.0.2", 5060));
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;transport=UDP")))
-                .isEqualTo(new InetSocketAddress("127.0.0.1", 5060));
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;transport=tcp")))
-                .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sips:127.0.0.1")))
+    void nextHopOfAUriIsAnIpLiteralOrAHostNameWithItsTransport() {
+        assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1:5080;lr")))
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5080), Transport.UDP));
+        assertThat(Addresses.nextHop(SipUri.parse("sip:bob@[::1]")))
+                .isEqualTo(new NextHop(new InetSocketAddress("::1", 5060), Transport.UDP));
+        assertThat(Addresses.nextHop(SipUri.parse("sip:proxy.example.com;maddr=127.0.0.2;lr")))
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.2", 5060), Transport.UDP));
+        assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=UDP")))
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.UDP));
+        assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=tcp")))
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.TCP));
+        assertThat(Addresses.nextHop(SipUri.parse("sips:127.0.0.1")))
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5061), Transport.TLS));
+        assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=xyz")))
                 .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
         // Host names are looked up (RFC 3263 §4.2): by SRV without a port, by A/AAAA with one or with maddr.
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com;lr")))
-                .hasToString("proxy.example.com").isInstanceOf(StatelessForwarder.HostName.class)
-                .extracting(h -> ((StatelessForwarder.HostName) h).port).isEqualTo(0);
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:proxy.example.com:5080;lr")))
+        assertThat(Addresses.nextHop(SipUri.parse("sip:proxy.example.com;lr")))
+                .hasToString("proxy.example.com").isInstanceOf(HostName.class)
+                .extracting(h -> ((HostName) h).port()).isEqualTo(0);
+        assertThat(Addresses.nextHop(SipUri.parse("sip:proxy.example.com:5080;lr")))
                 .hasToString("proxy.example.com:5080");
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:127.0.0.1;maddr=edge.example.com;lr")))
+        assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;maddr=edge.example.com;lr")))
                 .hasToString("edge.example.com:5060");
-        assertThat(StatelessForwarder.isHostName("a-b.example.com.")).isTrue();
-        assertThat(StatelessForwarder.isHostName("-a.example.com")).isFalse();
-        assertThat(StatelessForwarder.isHostName("a..example.com")).isFalse();
-        assertThat(StatelessForwarder.isHostName("a_b.example.com")).isFalse();
-        assertThat(StatelessForwarder.isHostName("a-.example.com")).isFalse();
-        assertThat(StatelessForwarder.isHostName("a".repeat(63) + ".example.com")).isTrue();
-        assertThat(StatelessForwarder.isHostName("a".repeat(64) + ".example.com")).isFalse();
-        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abc")).isTrue(); // 253 octets
-        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abc.")).isTrue();
-        assertThat(StatelessForwarder.isHostName("a.".repeat(125) + "abcd")).isFalse();
-        assertThat(StatelessForwarder.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:255.255.255.255;lr")))
+        assertThat(Addresses.isHostName("a-b.example.com.")).isTrue();
+        assertThat(Addresses.isHostName("-a.example.com")).isFalse();
+        assertThat(Addresses.isHostName("a..example.com")).isFalse();
+        assertThat(Addresses.isHostName("a_b.example.com")).isFalse();
+        assertThat(Addresses.isHostName("a-.example.com")).isFalse();
+        assertThat(Addresses.isHostName("a".repeat(63) + ".example.com")).isTrue();
+        assertThat(Addresses.isHostName("a".repeat(64) + ".example.com")).isFalse();
+        assertThat(Addresses.isHostName("a.".repeat(125) + "abc")).isTrue(); // 253 octets
+        assertThat(Addresses.isHostName("a.".repeat(125) + "abc.")).isTrue();
+        assertThat(Addresses.isHostName("a.".repeat(125) + "abcd")).isFalse();
+        assertThat(Addresses.nextHop(null)).isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
+        assertThat(Addresses.nextHop(SipUri.parse("sip:255.255.255.255;lr")))
                 .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
-        assertThat(StatelessForwarder.nextHop(SipUri.parse("sip:host;maddr=239.1.1.1;lr")))
+        assertThat(Addresses.nextHop(SipUri.parse("sip:host;maddr=239.1.1.1;lr")))
                 .isEqualTo(RejectReason.UNRESOLVABLE_NEXT_HOP);
     }
 
@@ -121,19 +127,19 @@ class ForwardingRulesTest {
                 "Call-ID: r\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
         try {
             assertThat(msg.decoderResult().isSuccess()).isTrue();
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(1)))
+            assertThat(Addresses.responseTarget(msg.vias().get(1)))
                     .isEqualTo(new InetSocketAddress("127.0.0.3", 6000));
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(2)))
+            assertThat(Addresses.responseTarget(msg.vias().get(2)))
                     .isEqualTo(new InetSocketAddress("127.0.0.4", 5070));
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(3)))
+            assertThat(Addresses.responseTarget(msg.vias().get(3)))
                     .isEqualTo(new InetSocketAddress("127.0.0.5", 5060));
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(4)))
+            assertThat(Addresses.responseTarget(msg.vias().get(4)))
                     .isEqualTo(new InetSocketAddress("127.0.0.7", 5090));
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(5))).isNull();
+            assertThat(Addresses.responseTarget(msg.vias().get(5))).isNull();
             // Never broadcast, multicast or to the wildcard address (RFC 4475 §3.3.10).
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(6))).isNull();
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(7))).isNull();
-            assertThat(StatelessForwarder.responseTarget(msg.vias().get(8))).isNull();
+            assertThat(Addresses.responseTarget(msg.vias().get(6))).isNull();
+            assertThat(Addresses.responseTarget(msg.vias().get(7))).isNull();
+            assertThat(Addresses.responseTarget(msg.vias().get(8))).isNull();
         } finally {
             msg.release();
         }
@@ -145,8 +151,8 @@ class ForwardingRulesTest {
         final SipMessage noRport = parse(REQUEST);
         try {
             final InetSocketAddress sender = new InetSocketAddress("127.0.0.9", 40000);
-            assertThat(StatelessForwarder.localResponseTarget(msg.topVia(), sender)).isEqualTo(sender);
-            assertThat(StatelessForwarder.localResponseTarget(noRport.topVia(), sender))
+            assertThat(Addresses.localResponseTarget(msg.topVia(), sender)).isEqualTo(sender);
+            assertThat(Addresses.localResponseTarget(noRport.topVia(), sender))
                     .isEqualTo(new InetSocketAddress("127.0.0.9", 5070));
         } finally {
             msg.release();
@@ -157,13 +163,13 @@ class ForwardingRulesTest {
     @Test
     void dialogCreatingMethodsGetARecordRoute() {
         for (SipMethod m : List.of(SipMethod.INVITE, SipMethod.SUBSCRIBE, SipMethod.REFER, SipMethod.NOTIFY)) {
-            assertThat(StatelessForwarder.isDialogCreating(m)).as(m.name()).isTrue();
+            assertThat(RequestRouter.isDialogCreating(m)).as(m.name()).isTrue();
         }
         for (SipMethod m : List.of(SipMethod.ACK, SipMethod.BYE, SipMethod.CANCEL, SipMethod.OPTIONS,
                                    SipMethod.REGISTER, SipMethod.MESSAGE)) {
-            assertThat(StatelessForwarder.isDialogCreating(m)).as(m.name()).isFalse();
+            assertThat(RequestRouter.isDialogCreating(m)).as(m.name()).isFalse();
         }
-        assertThat(StatelessForwarder.isDialogCreating(null)).isFalse();
+        assertThat(RequestRouter.isDialogCreating(null)).isFalse();
     }
 
     @Test

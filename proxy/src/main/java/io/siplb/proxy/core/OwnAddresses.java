@@ -1,4 +1,4 @@
-package io.siplb.proxy.stateless;
+package io.siplb.proxy.core;
 
 import static java.util.Objects.requireNonNull;
 
@@ -25,7 +25,7 @@ import io.netty.util.NetUtil;
 public final class OwnAddresses {
 
     /** The port of a SIP URI or sent-by without one (RFC 3261 §19.1.2). */
-    static final int DEFAULT_SIP_PORT = 5060;
+    public static final int DEFAULT_SIP_PORT = 5060;
 
     private final List<InetSocketAddress> bound;
     private final Set<InetAddress> localInterfaces;
@@ -137,7 +137,7 @@ public final class OwnAddresses {
      *
      * @return the address, or {@code null} when {@code host} is not an IP literal
      */
-    static InetAddress parseIp(String host) {
+    public static InetAddress parseIp(String host) {
         String h = host;
         if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
             h = h.substring(1, h.length() - 1);

@@ -1,0 +1,170 @@
+package io.siplb.proxy.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.resolver.ResolvedAddressTypes;
+import io.netty.resolver.dns.DefaultDnsCache;
+import io.netty.resolver.dns.DnsCache;
+
+import io.siplb.codec.SipResponses;
+import io.siplb.dispatch.Dispatcher;
+import io.siplb.dispatch.Transport;
+import io.siplb.proxy.config.ProxySettings;
+import io.siplb.proxy.routing.RoutingRules;
+import io.siplb.proxy.transport.Egress;
+
+/**
+ * What every forwarder of a running siplb shares, in stateless and in stateful mode: the settings, the routing
+ * rules, the {@link Dispatcher}, the counters, siplb's own addresses and the sockets to send from. The egress sockets
+ * are published once, after the listeners are bound and before any of them reads ({@link #publish}).
+ * The fields are final or a single volatile reference to an immutable object. Thread-safe (lock-free).
+ */
+public final class ProxyContext {
+
+    private final ProxySettings settings;
+    private final Dispatcher dispatcher;
+    private final ProxyStats stats = new ProxyStats();
+    private final long retryAfterSeconds;
+    private final SipResponses responses = SipResponses.ofDefaults();
+    private volatile RoutingRules rules;
+
+    /** Host name lookups of every event loop share these caches (thread-safe). */
+    private final DnsCache dnsCache = new DefaultDnsCache(0, 86_400, (int) SrvCache.NEGATIVE_TTL_SECONDS);
+    private final SrvCache srvCache = new SrvCache();
+
+    private volatile Published published;
+
+    /** Creates a new instance with the single rule "dispatch to the default set"; call {@link #publish} next. */
+    public ProxyContext(ProxySettings settings, Dispatcher dispatcher) {
+        this(settings, dispatcher, RoutingRules.single(settings.defaultSet()));
+    }
+
+    /** Creates a new instance; call {@link #publish} before the listeners read. */
+    public ProxyContext(ProxySettings settings, Dispatcher dispatcher, RoutingRules rules) {
+        this.settings = requireNonNull(settings, "settings");
+        this.dispatcher = requireNonNull(dispatcher, "dispatcher");
+        this.rules = requireNonNull(rules, "rules");
+        retryAfterSeconds = settings.retryAfter().getSeconds();
+    }
+
+    /**
+     * Publishes the bound sockets: siplb's own addresses and the egress sockets.
+     *
+     * @param own the addresses siplb answers to
+     * @param egresses one egress per bound socket
+     * @param datagramChannelType the UDP channel class of the event loops' transport, for DNS queries
+     */
+    public void publish(OwnAddresses own, List<? extends Egress> egresses,
+                        Class<? extends DatagramChannel> datagramChannelType) {
+        requireNonNull(own, "own");
+        published = new Published(own, List.copyOf(requireNonNull(egresses, "egresses")),
+                                  requireNonNull(datagramChannelType, "datagramChannelType"));
+    }
+
+    /** Returns the settings. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    /** Returns the dispatcher. */
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** Returns the routing rules in force. */
+    public RoutingRules rules() {
+        return rules;
+    }
+
+    /** Replaces the routing rules (a reload); requests routed from now on use them. */
+    public void rules(RoutingRules rules) {
+        this.rules = requireNonNull(rules, "rules");
+    }
+
+    /** Returns the counters. */
+    public ProxyStats stats() {
+        return stats;
+    }
+
+    /** Returns the builder of local responses. */
+    public SipResponses responses() {
+        return responses;
+    }
+
+    /** Returns the Retry-After of a 503, in seconds. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    /**
+     * Returns a resolver of next hops running on {@code loop}, sharing this proxy's DNS caches.
+     */
+    public NextHopResolver newResolver(EventLoop loop) {
+        final Class<? extends DatagramChannel> type = published.datagramChannelType;
+        // Only the address families siplb can send from: a name with both kinds of record gets the one it can use.
+        final ResolvedAddressTypes families = !hasFamily(false) ? ResolvedAddressTypes.IPV6_ONLY
+                                              : !hasFamily(true) ? ResolvedAddressTypes.IPV4_ONLY
+                                              : ResolvedAddressTypes.IPV4_PREFERRED;
+        return new NextHopResolver(loop, type, settings.dnsServers(), settings.dnsTimeout(), families, dnsCache,
+                                   srvCache);
+    }
+
+    /** Returns siplb's own addresses; {@code null} before {@link #publish}. */
+    public OwnAddresses own() {
+        final Published p = published;
+        return p != null ? p.own : null;
+    }
+
+    /** Returns every published egress. */
+    public List<Egress> egresses() {
+        final Published p = published;
+        return p != null ? p.all : List.of();
+    }
+
+    /**
+     * Returns the egresses of {@code loop} in publication order, then those of the other loops: a forwarder sends
+     * from a socket of its own event loop when it has one.
+     */
+    public List<Egress> egressesPreferring(EventLoop loop) {
+        final List<Egress> all = egresses();
+        final List<Egress> ordered = new ArrayList<>(all.size());
+        for (Egress e : all) {
+            if (e.eventLoop() == loop) {
+                ordered.add(e);
+            }
+        }
+        for (Egress e : all) {
+            if (e.eventLoop() != loop) {
+                ordered.add(e);
+            }
+        }
+        return ordered;
+    }
+
+    private boolean hasFamily(boolean ipv6) {
+        for (Egress e : egresses()) {
+            if (e.isIpv6() == ipv6 && e.transport() == Transport.UDP) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What {@link #publish} set. Immutable. */
+    private static final class Published {
+        final OwnAddresses own;
+        final List<Egress> all;
+        final Class<? extends DatagramChannel> datagramChannelType;
+
+        Published(OwnAddresses own, List<Egress> all, Class<? extends DatagramChannel> datagramChannelType) {
+            this.own = own;
+            this.all = all;
+            this.datagramChannelType = datagramChannelType;
+        }
+    }
+}
