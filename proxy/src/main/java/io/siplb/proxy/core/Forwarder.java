@@ -24,6 +24,9 @@ public interface Forwarder {
     /** Flushes what {@link #handle} wrote since the last flush; the transports call it after each read batch. */
     void flush();
 
+    /** Returns the event loop the forwarder is confined to. */
+    io.netty.channel.EventLoop eventLoop();
+
     /** Releases what the forwarder holds; called on its event loop when siplb stops. */
     default void close() {}
 }

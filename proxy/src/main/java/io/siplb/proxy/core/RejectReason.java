@@ -27,6 +27,10 @@ public enum RejectReason {
     TOO_MANY_LOOKUPS,
     /** siplb has no listener of the next hop's address family. */
     NO_LISTENER_FOR_FAMILY,
+    /** siplb held {@code siplb.proxy.max-transactions} server transactions already. */
+    TOO_MANY_TRANSACTIONS,
+    /** Every destination of the selection failed or could not be tried, and no response came to forward. */
+    ALL_DESTINATIONS_FAILED,
     /** The set chose a destination that is siplb itself (a configuration error): forwarding would loop. */
     DESTINATION_IS_SIPLB;
 

@@ -37,6 +37,9 @@ import io.siplb.proxy.core.ProxyContext;
 import io.siplb.proxy.routing.RequestRouter;
 import io.siplb.proxy.routing.RoutingRules;
 import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.stateful.StatefulForwarder;
+import io.siplb.proxy.stateful.StatefulProxy;
+import io.siplb.dispatch.state.CallLoadTable;
 import io.siplb.proxy.udp.UdpEgress;
 import io.siplb.proxy.udp.IoTransports;
 import io.siplb.proxy.udp.UdpListeners;
@@ -62,12 +65,14 @@ public final class SiplbServer implements AutoCloseable {
     private final UdpListeners listeners;
     private final ProxyContext proxy;
     private final List<Forwarder> forwarders;
+    private final StatefulProxy stateful;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
-                        ProxyContext proxy, List<Forwarder> forwarders) {
+                        ProxyContext proxy, List<Forwarder> forwarders, StatefulProxy stateful) {
         this.forwarders = forwarders;
+        this.stateful = stateful;
         this.settings = settings;
         this.group = group;
         this.listeners = listeners;
@@ -100,6 +105,7 @@ public final class SiplbServer implements AutoCloseable {
         final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 threads, new DefaultThreadFactory("siplb-io"), transport.ioHandlerFactory());
         final ProxyContext proxy = new ProxyContext(settings, dispatcher, rules);
+        final StatefulProxy statefulShared = new StatefulProxy(CallLoadTable.builder().build());
         final SipMessageParser parser = new SipMessageParser();
         final ChannelInitializer<DatagramChannel> initializer = new ChannelInitializer<>() {
             @Override
@@ -121,28 +127,40 @@ public final class SiplbServer implements AutoCloseable {
                                            settings.advertisedPort()));
             }
             proxy.publish(own, egresses, transport.datagramChannelClass());
-            final boolean stateless = settings.mode() == ProxySettings.Mode.STATELESS;
-            final RequestRouter router = new RequestRouter(dispatcher, proxy::rules, proxy::own, stateless,
-                                                           EnumSet.of(Transport.UDP));
+            final RequestRouter statelessRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, true,
+                                                                    EnumSet.of(Transport.UDP));
+            final RequestRouter statefulRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, false,
+                                                                   EnumSet.of(Transport.UDP));
+            final List<EventLoop> loops = new ArrayList<>();
             for (UdpEgress e : egresses) {
-                final Forwarder f = forwarders.computeIfAbsent(e.eventLoop(), loop -> newForwarder(proxy, loop,
-                                                                                                   router));
-                UdpSipHandlers.start(e, f);
+                if (!loops.contains(e.eventLoop())) {
+                    loops.add(e.eventLoop());
+                }
+            }
+            final List<StatefulForwarder> stateful = new ArrayList<>();
+            for (EventLoop loop : loops) {
+                if (settings.mode() == ProxySettings.Mode.STATELESS) {
+                    forwarders.put(loop, new StatelessForwarder(proxy, loop, statelessRouter));
+                } else {
+                    final StatefulForwarder f = new StatefulForwarder(statefulShared, proxy, loop, stateful.size(),
+                                                                      loops.size(), statefulRouter, statelessRouter);
+                    stateful.add(f);
+                    forwarders.put(loop, f);
+                }
+            }
+            statefulShared.publish(stateful);
+            for (UdpEgress e : egresses) {
+                UdpSipHandlers.start(e, forwarders.get(e.eventLoop()));
             }
         } catch (RuntimeException e) {
+            statefulShared.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;
         }
-        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy, List.copyOf(forwarders.values()));
+        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy, List.copyOf(forwarders.values()),
+                                                   statefulShared);
         server.logDestinations(dispatcher);
         return server;
-    }
-
-    private static Forwarder newForwarder(ProxyContext proxy, EventLoop loop, RequestRouter router) {
-        if (router.isStateless()) {
-            return new StatelessForwarder(proxy, loop, router);
-        }
-        throw new IllegalStateException("siplb.proxy.mode = stateful is not available");
     }
 
     private void logDestinations(Dispatcher dispatcher) {
@@ -187,6 +205,11 @@ public final class SiplbServer implements AutoCloseable {
         return proxy.stats();
     }
 
+    /** Returns the state the stateful forwarders share (transaction counters, call load). */
+    public StatefulProxy stateful() {
+        return stateful;
+    }
+
     /** Returns the proxy's shared state (settings, dispatcher, counters). */
     public ProxyContext proxy() {
         return proxy;
@@ -204,11 +227,12 @@ public final class SiplbServer implements AutoCloseable {
             listeners.close();
             for (Forwarder f : forwarders) {
                 try {
-                    f.close();
+                    f.eventLoop().submit(f::close).awaitUninterruptibly(1000);
                 } catch (RuntimeException e) {
                     logger.warn("Error while closing a forwarder", e);
                 }
             }
+            stateful.close();
             group.shutdownGracefully(settings.shutdownQuietPeriod().toMillis(),
                                      settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)
                  .awaitUninterruptibly(settings.shutdownTimeout().toMillis() + 1000);

@@ -116,6 +116,11 @@ public final class StatelessForwarder implements Forwarder {
     }
 
     @Override
+    public EventLoop eventLoop() {
+        return io.eventLoop();
+    }
+
+    @Override
     public void flush() {
         io.flush();
     }

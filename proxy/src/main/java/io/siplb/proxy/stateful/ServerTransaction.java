@@ -1,0 +1,554 @@
+package io.siplb.proxy.stateful;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMethod;
+import io.siplb.dispatch.Destination;
+import io.siplb.dispatch.Selection;
+import io.siplb.dispatch.state.DestinationState;
+import io.siplb.proxy.core.Addresses;
+import io.siplb.proxy.core.NextHop;
+import io.siplb.proxy.core.RejectReason;
+import io.siplb.proxy.routing.RoutingDecision;
+import io.siplb.proxy.routing.RoutingDecision.Dispatch;
+import io.siplb.proxy.routing.RoutingDecision.Forward;
+import io.siplb.proxy.routing.RoutingDecision.Reject;
+import io.siplb.proxy.routing.RoutingDecision.RouteEdits;
+import io.siplb.proxy.routing.RuleAction;
+import io.siplb.proxy.transport.Egress;
+
+/**
+ * One server transaction of the stateful proxy (RFC 3261 §17.2) with its response context (§16.7): the request (a
+ * compact copy), where responses go back, the branches tried, the final responses received, and the state machine:
+ * <pre>
+ * INVITE:      PROCEEDING --2xx--> ACCEPTED (Timer L = 64*T1, RFC 6026) --> TERMINATED
+ *              PROCEEDING --300-699--> COMPLETED (Timer G retransmits over UDP, Timer H = 64*T1)
+ *                          --ACK--> CONFIRMED (Timer I = T4) --> TERMINATED
+ * non-INVITE:  TRYING/PROCEEDING --final--> COMPLETED (Timer J = 64*T1 over UDP, else 0) --> TERMINATED
+ * </pre>
+ * A dispatch tries the engine's candidates in turn (or all at once for a parallel selection): a branch that fails
+ * (fr-timeout, a failover code, a transport error) makes the next candidate be tried, until the candidates or the
+ * attempts run out; then the best final response goes upstream (6xx first, then the lowest class; 401/407 with
+ * every challenge received; a 503 becomes 500 as §16.7 step 6 asks; 503 with Retry-After when nothing could be
+ * tried). Not thread-safe; confined to its forwarder's event loop.
+ */
+final class ServerTransaction {
+
+    private static final int PROCEEDING = 0;
+    private static final int COMPLETED = 1;
+    private static final int CONFIRMED = 2;
+    private static final int ACCEPTED = 3;
+    private static final int TERMINATED = 4;
+
+    final StatefulForwarder f;
+    final String key;
+    /** The request, a compact copy owned by this transaction. */
+    final SipMessage request;
+    final Egress inbound;
+    final InetSocketAddress sender;
+    final InetSocketAddress responseTarget;
+    private final boolean invite;
+    private final String callId;
+    private int state = PROCEEDING;
+    /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
+    private ByteBuf lastResponse;
+    private int lastStatus;
+    private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> timerH;
+    private long timerGInterval;
+    private boolean cancelled;
+    private final List<ClientBranch> live = new ArrayList<>(2);
+    /** Final responses received from failed branches (compact copies owned here), for the best response. */
+    private List<SipMessage> finals;
+    /** Local failures that stand for a response (408 for a timeout), when no branch answered. */
+    private int localFailure;
+    private Dispatch plan;
+    private int nextCandidate;
+    private int attempts;
+    private int maxAttempts;
+    private RejectReason lastSkip;
+    private boolean callTracked;
+
+    ServerTransaction(StatefulForwarder f, String key, SipMessage request, Egress inbound, InetSocketAddress sender) {
+        this.f = f;
+        this.key = key;
+        this.request = request;
+        this.inbound = inbound;
+        this.sender = sender;
+        responseTarget = Addresses.localResponseTarget(request.topVia(), sender);
+        invite = request.method() == SipMethod.INVITE;
+        callId = request.callId();
+    }
+
+    boolean isInvite() {
+        return invite;
+    }
+
+    boolean isTerminated() {
+        return state == TERMINATED;
+    }
+
+    /** Whether an ACK matching this transaction is the hop-by-hop ACK of a non-2xx final siplb sent. */
+    boolean absorbsAck() {
+        return invite && (state == COMPLETED || state == CONFIRMED);
+    }
+
+    void start() {
+        if (invite) {
+            // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
+            sendUpstream(f.io.localResponse(request, inbound, sender, 100), 100, true);
+        }
+        f.route(this);
+    }
+
+    void onRetransmission() {
+        if (lastResponse != null && state != ACCEPTED && state != TERMINATED) {
+            f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget);
+        }
+    }
+
+    void onAck() {
+        if (state == COMPLETED) {
+            state = CONFIRMED;
+            cancelTimers();
+            // Timer I: absorb ACK retransmissions for T4 over UDP.
+            timer = f.schedule(this::terminate, inbound.transport().isReliable() ? 0 : f.t4);
+        }
+    }
+
+    /** The caller CANCELled (RFC 3261 §16.10): every pending branch is cancelled; no failover from now on. */
+    void cancel() {
+        if (cancelled || state != PROCEEDING) {
+            return;
+        }
+        cancelled = true;
+        if (callTracked) {
+            f.shared.callLoad().release(callId);
+            callTracked = false;
+        }
+        if (live.isEmpty()) {
+            respondLocal(487);
+            return;
+        }
+        for (ClientBranch b : live.toArray(new ClientBranch[0])) {
+            b.cancel();
+        }
+    }
+
+    void onDecision(RoutingDecision decision) {
+        if (decision instanceof Reject) {
+            reject((Reject) decision);
+        } else if (decision instanceof Forward) {
+            final Forward fw = (Forward) decision;
+            if (request.method() == SipMethod.BYE) {
+                f.shared.callLoad().release(callId);
+            }
+            maxAttempts = 1;
+            if (!startBranch(null, fw.hop(), fw.edits())) {
+                reject(Reject.unavailable(lastSkip != null ? lastSkip : RejectReason.NO_LISTENER_FOR_FAMILY));
+            }
+        } else {
+            plan = (Dispatch) decision;
+            final int configured = plan.action().maxAttempts() > 0 ? plan.action().maxAttempts()
+                                                                   : f.settings.maxAttempts();
+            maxAttempts = configured > 0 ? configured : Integer.MAX_VALUE;
+            if (plan.selection().isParallel()) {
+                while (nextCandidate < plan.selection().size()) {
+                    tryCandidate();
+                }
+                if (live.isEmpty()) {
+                    finish();
+                }
+            } else if (!tryNext()) {
+                finish();
+            }
+        }
+    }
+
+    void reject(Reject r) {
+        if (r.reason() != null) {
+            f.stats.reject(r.reason());
+        }
+        final ByteBuf response = f.io.localResponse(request, inbound, sender, r);
+        sendFinal(response, r.status());
+    }
+
+    /** Tries candidates until one branch starts; returns false when none is left. */
+    private boolean tryNext() {
+        while (nextCandidate < plan.selection().size() && attempts < maxAttempts) {
+            if (tryCandidate()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean tryCandidate() {
+        final Selection sel = plan.selection();
+        final Destination d = sel.get(nextCandidate++);
+        final Object hop = f.router.nextHop(d);
+        if (hop instanceof RejectReason) {
+            lastSkip = (RejectReason) hop;
+            return false;
+        }
+        if (attempts > 0 && !sel.isParallel()) {
+            f.shared.failover();
+        }
+        return startBranch(d, (NextHop) hop, plan.edits());
+    }
+
+    private boolean startBranch(Destination d, NextHop hop, RouteEdits edits) {
+        final Egress out = f.io.egressFor(hop.transport(), hop.address());
+        if (out == null) {
+            lastSkip = RejectReason.NO_LISTENER_FOR_FAMILY;
+            return false;
+        }
+        final DestinationState ds = d != null ? f.ctx.dispatcher().state(d) : null;
+        if (invite && ds != null && plan != null && callId != null) {
+            if (!callTracked) {
+                callTracked = f.shared.callLoad().add(callId, ds, d.attributes().maxload()).isAdded();
+            } else {
+                f.shared.callLoad().moveTo(callId, ds);
+            }
+        }
+        attempts++;
+        final String branch = f.newBranch();
+        final ByteBuf built = f.io.buildRequest(request, sender, edits, inbound, out, branch);
+        final ClientBranch b = new ClientBranch(this, branch, ds, hop, out, built, invite, frTimeout(),
+                                                frInvTimeout());
+        live.add(b);
+        f.register(b);
+        b.start();
+        return true;
+    }
+
+    private long frTimeout() {
+        final RuleAction.Dispatch a = plan != null ? plan.action() : null;
+        return (a != null && a.frTimeout() != null ? a.frTimeout() : f.settings.frTimeout()).toNanos();
+    }
+
+    private long frInvTimeout() {
+        final RuleAction.Dispatch a = plan != null ? plan.action() : null;
+        final long inv = (a != null && a.frInvTimeout() != null ? a.frInvTimeout() : f.settings.frInvTimeout())
+                .toNanos();
+        return Math.min(inv, f.settings.timerC().toNanos());
+    }
+
+    private boolean isFailoverCode(int status) {
+        final int[] codes = plan != null ? plan.action().failoverCodes() : null;
+        if (codes == null) {
+            return f.settings.isFailoverCode(status);
+        }
+        for (int c : codes) {
+            if (c == status) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A provisional response (101-199) of a branch: forwarded upstream (RFC 3261 §16.7 step 5). */
+    void onProvisional(ClientBranch b, SipMessage response) {
+        if (state != PROCEEDING) {
+            return;
+        }
+        sendUpstream(buildUpstream(response), response.statusCode(), false);
+    }
+
+    /** A 2xx of a branch: forwarded at once, every retransmission too (§16.7 step 5, RFC 6026). */
+    void onSuccess(ClientBranch b, SipMessage response) {
+        if (state == TERMINATED) {
+            f.io.sendResponse(response, responseTarget, inbound);
+            return;
+        }
+        live.remove(b);
+        f.shared.passiveSuccess(b.destination, "2xx");
+        if (invite) {
+            if (callTracked) {
+                f.shared.callLoad().confirm(callId);
+            }
+            final boolean first = state == PROCEEDING;
+            sendUpstream(buildUpstream(response), response.statusCode(), false);
+            if (first) {
+                state = ACCEPTED;
+                recordDuration();
+                cancelOthers(null);
+                cancelTimers();
+                timer = f.schedule(this::terminate, 64 * f.t1);
+            }
+        } else if (state == PROCEEDING) {
+            recordDuration();
+            cancelOthers(null);
+            sendFinal(buildUpstream(response), response.statusCode());
+        }
+    }
+
+    /** A 300-699 final response of a branch. */
+    void onFailure(ClientBranch b, SipMessage response) {
+        live.remove(b);
+        if (state != PROCEEDING) {
+            return;
+        }
+        final int status = response.statusCode();
+        keep(response);
+        if (status >= 600) {
+            // §16.7 step 5: a 6xx ends the transaction; the other branches are cancelled; never failed over.
+            cancelOthers(null);
+            finish();
+            return;
+        }
+        if (isFailoverCode(status)) {
+            f.shared.passiveFailure(b.destination, status + " " + response.reasonPhrase());
+            if (b.destination != null) {
+                b.destination.latency().recordTimeout();
+            }
+            failOver();
+        } else {
+            f.shared.passiveSuccess(b.destination, Integer.toString(status));
+            if (live.isEmpty()) {
+                finish();
+            }
+        }
+    }
+
+    /** A branch failed without a response: fr-timeout (408) or a transport error (503). */
+    void onBranchError(ClientBranch b, int localStatus, String reason) {
+        live.remove(b);
+        if (state != PROCEEDING) {
+            return;
+        }
+        if (localFailure == 0 || localStatus == 408) {
+            localFailure = localStatus;
+        }
+        f.shared.passiveFailure(b.destination, reason);
+        if (b.destination != null && localStatus == 408) {
+            b.destination.latency().recordTimeout();
+        }
+        failOver();
+    }
+
+    private void failOver() {
+        if (!cancelled && plan != null && !plan.selection().isParallel() && tryNext()) {
+            return;
+        }
+        if (live.isEmpty()) {
+            finish();
+        }
+    }
+
+    private void cancelOthers(ClientBranch except) {
+        for (ClientBranch o : live.toArray(new ClientBranch[0])) {
+            if (o != except) {
+                o.cancel();
+            }
+        }
+    }
+
+    /** Sends the best final response upstream (§16.7 step 6) once no branch is pending. */
+    private void finish() {
+        if (state != PROCEEDING) {
+            return;
+        }
+        if (callTracked) {
+            f.shared.callLoad().release(callId);
+            callTracked = false;
+        }
+        final SipMessage best = best();
+        if (best == null) {
+            if (cancelled) {
+                respondLocal(487);
+            } else if (localFailure != 0) {
+                if (localFailure == 503) {
+                    f.stats.reject(RejectReason.ALL_DESTINATIONS_FAILED);
+                    sendFinal(f.io.serviceUnavailable(request, inbound, sender), 503);
+                } else {
+                    respondLocal(localFailure);
+                }
+            } else {
+                final RejectReason reason = lastSkip != null ? lastSkip : RejectReason.NO_ACTIVE_DESTINATION;
+                reject(Reject.unavailable(reason));
+            }
+            return;
+        }
+        final int status = best.statusCode();
+        if (status == 503) {
+            // §16.7 step 6: a 503 is not forwarded (it would make the caller stop using siplb): 500 instead.
+            respondLocal(500);
+            return;
+        }
+        if ((status == 401 || status == 407) && finals.size() > 1) {
+            final ByteBuf merged = TransactionMessages.withChallenges(Unpooled.buffer().alloc(), best, finals);
+            try {
+                final SipMessage m = f.parse(merged);
+                try {
+                    sendFinal(buildUpstream(m), status);
+                } finally {
+                    m.release();
+                }
+            } finally {
+                merged.release();
+            }
+            return;
+        }
+        sendFinal(buildUpstream(best), status);
+    }
+
+    /** 6xx first; else the lowest class, 401/407 first in class 4, else the first received of that class. */
+    private SipMessage best() {
+        if (finals == null || finals.isEmpty()) {
+            return null;
+        }
+        SipMessage best = null;
+        for (SipMessage m : finals) {
+            final int s = m.statusCode();
+            if (best == null) {
+                best = m;
+                continue;
+            }
+            final int b = best.statusCode();
+            if (s >= 600 && b < 600) {
+                best = m;
+            } else if (b < 600 && s / 100 < b / 100) {
+                best = m;
+            } else if (b < 600 && s / 100 == b / 100 && (s == 401 || s == 407) && b != 401 && b != 407) {
+                best = m;
+            } else if (b < 600 && s / 100 == b / 100 && b == 503 && s != 503) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    private void keep(SipMessage response) {
+        if (finals == null) {
+            finals = new ArrayList<>(2);
+        }
+        if (finals.size() < 16) {
+            finals.add(f.parse(response.content()));
+        }
+    }
+
+    private void respondLocal(int status) {
+        sendFinal(f.io.localResponse(request, inbound, sender, status), status);
+    }
+
+    /** Removes siplb's Via from a downstream response, as the buffer to send upstream. */
+    private ByteBuf buildUpstream(SipMessage response) {
+        return f.io.rewriter().rewrite(response).removeTopVia().build(inbound.alloc());
+    }
+
+    /** Sends a final response upstream and enters COMPLETED (Timer G and H, or Timer J). */
+    private void sendFinal(ByteBuf response, int status) {
+        if (state != PROCEEDING) {
+            if (response != null) {
+                response.release();
+            }
+            return;
+        }
+        if (response == null) {
+            f.stats.drop(io.siplb.proxy.core.DropReason.MALFORMED_REQUEST);
+            terminate();
+            return;
+        }
+        recordDuration();
+        sendUpstream(response, status, status < 200 || status >= 300);
+        state = COMPLETED;
+        cancelTimers();
+        cancelOthers(null);
+        final boolean reliable = inbound.transport().isReliable();
+        if (invite && status >= 300) {
+            if (!reliable) {
+                timerGInterval = f.t1;
+                timer = f.schedule(this::timerG, timerGInterval);
+            }
+            timerH = f.schedule(this::terminate, 64 * f.t1);
+        } else {
+            timer = f.schedule(this::terminate, reliable ? 0 : 64 * f.t1);
+        }
+    }
+
+    private void timerG() {
+        if (state != COMPLETED || lastResponse == null) {
+            return;
+        }
+        f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget);
+        timerGInterval = Math.min(timerGInterval * 2, f.t2);
+        timer = f.schedule(this::timerG, timerGInterval);
+    }
+
+    /**
+     * Sends a response upstream; {@code local} responses count as local. Keeps a compact copy as the last response
+     * (for retransmitted requests and Timer G).
+     */
+    private void sendUpstream(ByteBuf response, int status, boolean local) {
+        if (response == null) {
+            return;
+        }
+        final ByteBuf copy = Unpooled.directBuffer(response.readableBytes());
+        copy.writeBytes(response);
+        response.release();
+        if (lastResponse != null) {
+            lastResponse.release();
+        }
+        lastResponse = copy;
+        lastStatus = status;
+        if (f.io.send(inbound, copy.retainedDuplicate(), responseTarget)) {
+            if (local && status != 100) {
+                f.stats.localResponse(status);
+            } else if (!local) {
+                f.stats.responseForwarded();
+            }
+        }
+    }
+
+    private void recordDuration() {
+        // Measured by the metrics of issue 9; the start is the transaction's creation.
+    }
+
+    private void cancelTimers() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (timerH != null) {
+            timerH.cancel(false);
+            timerH = null;
+        }
+    }
+
+    /** Ends the transaction and releases what it holds. */
+    void terminate() {
+        if (state == TERMINATED) {
+            return;
+        }
+        state = TERMINATED;
+        cancelTimers();
+        if (callTracked) {
+            f.shared.callLoad().release(callId);
+            callTracked = false;
+        }
+        f.unregister(this);
+        if (lastResponse != null) {
+            lastResponse.release();
+            lastResponse = null;
+        }
+        if (finals != null) {
+            for (SipMessage m : finals) {
+                m.release();
+            }
+            finals = null;
+        }
+        request.release();
+    }
+
+    /** Returns the last status sent upstream (0 before any). */
+    int lastStatus() {
+        return lastStatus;
+    }
+}

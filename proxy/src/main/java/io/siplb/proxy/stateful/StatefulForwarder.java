@@ -1,0 +1,331 @@
+package io.siplb.proxy.stateful;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMessageParser;
+import io.siplb.codec.SipMethod;
+import io.siplb.codec.Via;
+import io.siplb.proxy.config.TransactionSettings;
+import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.Forwarder;
+import io.siplb.proxy.core.ForwardingSupport;
+import io.siplb.proxy.core.ProxyContext;
+import io.siplb.proxy.core.ProxyStats;
+import io.siplb.proxy.core.RejectReason;
+import io.siplb.proxy.routing.RequestRouter;
+import io.siplb.proxy.routing.RoutingDecision;
+import io.siplb.proxy.routing.RoutingDecision.Reject;
+import io.siplb.proxy.stateless.StatelessForwarder;
+import io.siplb.proxy.transport.Egress;
+
+/**
+ * The transaction-stateful forwarder of one event loop (RFC 3261 §16, §17; siplb.proxy.mode = stateful):
+ * <ul>
+ *   <li>A request opens a server transaction ({@link ServerTransaction}) keyed by its top Via's branch, sent-by
+ *       and method (RFC 2543 matching without the magic cookie); a retransmission is absorbed and answered with the
+ *       last response sent for it; an INVITE gets 100 Trying at once.</li>
+ *   <li>The {@link RequestRouter} decides; a dispatch is tried destination by destination down the engine's
+ *       failover list ({@link ClientBranch} per try, each with its own branch), on fr-timeout, a failover code or a
+ *       transport error, until the list or {@code max-attempts} runs out; parallel selections fork to every
+ *       destination at once.</li>
+ *   <li>Responses are matched to their branch by siplb's branch ({@link Branches}: a response another event loop
+ *       received is handed over to this one); the best final response goes upstream (§16.7); a response matching no
+ *       transaction is forwarded statelessly by its Vias.</li>
+ *   <li>CANCEL (§16.10) is answered 200 and sent down every pending branch after its first provisional; a CANCEL
+ *       matching nothing, and the ACK of a 2xx, are forwarded statelessly; the ACK of a non-2xx response is
+ *       absorbed (the proxy ACKs downstream itself).</li>
+ * </ul>
+ *
+ * <p>Ownership: {@link #handle} does not release the message it is given. A server transaction keeps a compact copy
+ * of its request (the received datagram's buffer is not held), a branch the message it sends (slices of that copy
+ * plus siplb's edits), and the transaction the last response it sent; all are released when the transaction ends or
+ * the forwarder closes.
+ *
+ * <p>Not thread-safe; confined to its event loop: the transactions, their timers (scheduled on the loop) and the
+ * tables are touched only there, so no lock is taken per message.
+ */
+public final class StatefulForwarder implements Forwarder {
+
+    final StatefulProxy shared;
+    final ProxyContext ctx;
+    final ForwardingSupport io;
+    final RequestRouter router;
+    final ProxyStats stats;
+    final EventLoop loop;
+    final TransactionSettings settings;
+    final long t1;
+    final long t2;
+    final long t4;
+    private final int index;
+    private final String branchPrefix;
+    private final int maxTransactions;
+    private final SipMessageParser parser = new SipMessageParser();
+    private final StatelessForwarder stateless;
+    private final Map<String, ServerTransaction> servers = new HashMap<>();
+    private final Map<String, ClientBranch> branches = new HashMap<>();
+    private long branchSequence;
+    private boolean closed;
+
+    /**
+     * Creates the forwarder of one event loop.
+     *
+     * @param shared the state every loop shares
+     * @param ctx the proxy context, published
+     * @param loop this forwarder's event loop
+     * @param index this loop's index, named in siplb's branches
+     * @param loops how many event loops share {@code max-transactions}
+     * @param router a stateful router
+     * @param statelessRouter the router of requests forwarded without a transaction (ACK of a 2xx, CANCEL matching
+     *                        nothing)
+     */
+    public StatefulForwarder(StatefulProxy shared, ProxyContext ctx, EventLoop loop, int index, int loops,
+                             RequestRouter router, RequestRouter statelessRouter) {
+        this.shared = requireNonNull(shared, "shared");
+        this.ctx = requireNonNull(ctx, "ctx");
+        this.loop = requireNonNull(loop, "loop");
+        this.router = requireNonNull(router, "router");
+        this.index = index;
+        io = new ForwardingSupport(ctx, loop);
+        stats = ctx.stats();
+        settings = ctx.settings().transactions();
+        t1 = settings.t1().toNanos();
+        t2 = settings.t2().toNanos();
+        t4 = settings.t4().toNanos();
+        maxTransactions = Math.max(1, settings.maxTransactions() / Math.max(1, loops));
+        branchPrefix = Branches.prefix(shared.instanceTag());
+        stateless = new StatelessForwarder(ctx, loop, statelessRouter);
+    }
+
+    /** Returns the server transactions alive on this loop. */
+    int transactionCount() {
+        return servers.size();
+    }
+
+    @Override
+    public void handle(SipMessage msg, Egress inbound, InetSocketAddress sender) {
+        try {
+            if (!msg.decoderResult().isSuccess()) {
+                io.handleMalformed(msg, inbound, sender);
+            } else if (msg.isRequest()) {
+                onRequest(msg, inbound, sender);
+            } else {
+                onResponse(msg);
+            }
+        } catch (RuntimeException e) {
+            io.internalError(sender, e);
+        }
+    }
+
+    private void onRequest(SipMessage msg, Egress inbound, InetSocketAddress sender) {
+        final SipMethod method = msg.method();
+        if (method == SipMethod.ACK) {
+            final ServerTransaction st = servers.get(TransactionMessages.serverKey(msg, false));
+            if (st != null && st.absorbsAck()) {
+                stats.requestReceived();
+                st.onAck();
+                return;
+            }
+            // The ACK of a 2xx is an in-dialog request of its own (RFC 3261 §13.2.2.4): routed, not absorbed.
+            stateless.handle(msg, inbound, sender);
+            return;
+        }
+        if (method == SipMethod.CANCEL) {
+            final ServerTransaction st = servers.get(TransactionMessages.serverKey(msg, true));
+            if (st == null || !st.isInvite()) {
+                // RFC 3261 §16.10: a CANCEL without response context is forwarded statelessly.
+                stateless.handle(msg, inbound, sender);
+                return;
+            }
+            stats.requestReceived();
+            io.respond(msg, inbound, sender, io.localResponse(msg, inbound, sender, 200), 200);
+            st.cancel();
+            return;
+        }
+        stats.requestReceived();
+        final String key = TransactionMessages.serverKey(msg, false);
+        final ServerTransaction existing = servers.get(key);
+        if (existing != null) {
+            existing.onRetransmission();
+            return;
+        }
+        if (servers.size() >= maxTransactions) {
+            io.reject(msg, inbound, sender, Reject.unavailable(RejectReason.TOO_MANY_TRANSACTIONS));
+            return;
+        }
+        final SipMessage copy = compactCopy(msg);
+        final ServerTransaction st = new ServerTransaction(this, key, copy, inbound, sender);
+        servers.put(key, st);
+        shared.transactionCreated();
+        st.start();
+    }
+
+    /** Routes the transaction's request and acts on the decision. */
+    void route(ServerTransaction st) {
+        act(st, router.route(st.request, st.sender));
+    }
+
+    void act(ServerTransaction st, RoutingDecision decision) {
+        if (st.isTerminated()) {
+            return;
+        }
+        if (decision instanceof RoutingDecision.Lookup) {
+            final RoutingDecision.Lookup l = (RoutingDecision.Lookup) decision;
+            final boolean started = io.lookUp(st.request, l.name(), to -> act(st, router.afterLookup(
+                    l, to, st.request, st.sender)));
+            if (!started) {
+                st.reject(Reject.unavailable(RejectReason.TOO_MANY_LOOKUPS));
+            }
+            return;
+        }
+        st.onDecision(decision);
+    }
+
+    /** Returns a copy of {@code msg} in a buffer of its own size, so that a transaction does not hold the datagram. */
+    private SipMessage compactCopy(SipMessage msg) {
+        final ByteBuf content = msg.content();
+        final ByteBuf copy = Unpooled.buffer(content.readableBytes());
+        copy.writeBytes(content, content.readerIndex(), content.readableBytes());
+        try {
+            final SipMessage parsed = parser.parse(copy);
+            if (!parsed.decoderResult().isSuccess()) {
+                parsed.release();
+                throw new IllegalStateException("a copy of a decoded request does not decode: " + parsed.errorText());
+            }
+            return parsed;
+        } finally {
+            copy.release();
+        }
+    }
+
+    /** Parses a message siplb built (a forwarded request), for the CANCEL and ACK built from it. */
+    SipMessage parse(ByteBuf built) {
+        final ByteBuf flat = Unpooled.buffer(built.readableBytes());
+        flat.writeBytes(built, built.readerIndex(), built.readableBytes());
+        try {
+            return parser.parse(flat);
+        } finally {
+            flat.release();
+        }
+    }
+
+    private void onResponse(SipMessage msg) {
+        final Via top = msg.topVia();
+        final int owner = top != null ? Branches.loopOf(top.branch(), branchPrefix) : -1;
+        if (owner < 0) {
+            stats.responseReceived();
+            io.forwardResponseByVia(msg);
+            return;
+        }
+        if (owner != index) {
+            final StatefulForwarder other = shared.forwarder(owner);
+            if (other == null) {
+                stats.responseReceived();
+                stats.drop(DropReason.RESPONSE_VIA_NOT_OURS);
+                return;
+            }
+            shared.handover();
+            msg.retain();
+            other.loop.execute(() -> {
+                try {
+                    other.onOwnResponse(msg);
+                } catch (RuntimeException e) {
+                    other.io.internalError("another event loop", e);
+                } finally {
+                    msg.release();
+                    other.flush();
+                }
+            });
+            return;
+        }
+        onOwnResponse(msg);
+    }
+
+    /** Handles a response to one of this loop's branches. */
+    void onOwnResponse(SipMessage msg) {
+        stats.responseReceived();
+        if (closed) {
+            return;
+        }
+        final ClientBranch b = branches.get(msg.topVia().branch());
+        if (b == null) {
+            // RFC 3261 §16.7 last paragraph: a response matching no transaction is forwarded statelessly.
+            io.forwardResponseByVia(msg);
+            return;
+        }
+        final io.siplb.codec.CSeq cseq = msg.cseq();
+        if (cseq != null && cseq.methodType() == SipMethod.CANCEL) {
+            b.onCancelResponse(msg.statusCode());
+            return;
+        }
+        b.onResponse(msg);
+    }
+
+    /** Returns a new branch of this loop. */
+    String newBranch() {
+        return Branches.of(branchPrefix, index, ++branchSequence);
+    }
+
+    void register(ClientBranch b) {
+        branches.put(b.id, b);
+    }
+
+    void unregister(ClientBranch b) {
+        branches.remove(b.id, b);
+    }
+
+    void unregister(ServerTransaction st) {
+        servers.remove(st.key, st);
+    }
+
+    /** Schedules {@code task} on this loop in {@code nanos}; the task's sends are flushed when it has run. */
+    ScheduledFuture<?> schedule(Runnable task, long nanos) {
+        return loop.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                io.internalError("a timer", e);
+            } finally {
+                io.flush();
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public void flush() {
+        io.flush();
+        stateless.flush();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (ServerTransaction st : servers.values().toArray(new ServerTransaction[0])) {
+            st.terminate();
+        }
+        for (ClientBranch b : branches.values().toArray(new ClientBranch[0])) {
+            b.terminate();
+        }
+        servers.clear();
+        branches.clear();
+        io.close();
+        stateless.close();
+    }
+}
