@@ -73,6 +73,16 @@ public final class DispatcherSettings {
         return source;
     }
 
+    /**
+     * Returns these settings with {@code sets} (same ids, in ascending id order) in place of the sets: a reload
+     * keeps the set instances, and so the tables, of sets whose definition did not change.
+     */
+    DispatcherSettings withSets(List<DestinationSet> sets) {
+        assert sets.size() == this.sets.size();
+        return new DispatcherSettings(Collections.unmodifiableList(new ArrayList<>(sets)), hashMode,
+                                      boundedLoadFactor, source);
+    }
+
     @Override
     public String toString() {
         return "DispatcherSettings{source=" + source + ", hashMode=" + hashMode.configName() + ", boundedLoadFactor="
