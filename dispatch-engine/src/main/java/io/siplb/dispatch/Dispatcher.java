@@ -16,6 +16,7 @@ import io.siplb.dispatch.state.DestinationState;
 import io.siplb.dispatch.state.HealthListener;
 import io.siplb.dispatch.state.HealthState;
 import io.siplb.dispatch.state.HealthTransition;
+import io.siplb.dispatch.state.StateConfig;
 import io.siplb.dispatch.state.StateRegistry;
 
 /**
@@ -70,11 +71,13 @@ public final class Dispatcher {
     }
 
     /**
-     * Creates a dispatcher with its own {@link StateRegistry}; the destinations' initial health comes from their
-     * configured flags (1 inactive, 4 disabled, 2 trying, 8 probing).
+     * Creates a dispatcher with its own {@link StateRegistry}, configured with {@link
+     * DispatcherSettings#stateConfig()}; the destinations' initial health comes from their configured flags
+     * (1 inactive, 4 disabled, 2 trying, 8 probing).
      */
     public static Dispatcher create(DispatcherSettings settings) {
-        return create(settings, StateRegistry.create());
+        requireNonNull(settings, "settings");
+        return create(settings, new StateRegistry(settings.stateConfig()));
     }
 
     /**
@@ -113,7 +116,9 @@ public final class Dispatcher {
     /**
      * Replaces the configuration: builds the new snapshot, then swaps it in. The runtime state of every destination
      * still present (same {@link DestinationKey}) is kept; a destination whose configured state flags changed is
-     * set to the new state; the state of destinations no longer configured is dropped.
+     * set to the new state; the state of destinations no longer configured is dropped. The registry keeps the
+     * {@link DispatcherSettings#stateConfig() state settings} it was created with: different ones in
+     * {@code settings} are logged as a warning and apply at restart.
      */
     public void reload(DispatcherSettings settings) {
         requireNonNull(settings, "settings");
@@ -130,6 +135,10 @@ public final class Dispatcher {
             }
         }
         logger.info("Dispatcher reloaded from {}: {} set(s)", settings.source(), settings.sets().size());
+        if (!sameStateSettings(registry.config(), settings.stateConfig())) {
+            logger.warn("Dispatcher state settings in {} differ from the running ones ({}); they apply at restart",
+                        settings.source(), registry.config());
+        }
     }
 
     /**
@@ -264,6 +273,13 @@ public final class Dispatcher {
                 s.setProbed((d.flags() & Destination.FLAG_PROBING) != 0);
             }
         }
+    }
+
+    private static boolean sameStateSettings(StateConfig running, StateConfig loaded) {
+        return running.probingThreshold() == loaded.probingThreshold()
+               && running.inactiveThreshold() == loaded.inactiveThreshold()
+               && Double.compare(running.latencyAlpha(), loaded.latencyAlpha()) == 0
+               && running.historySize() == loaded.historySize();
     }
 
     private static Destination find(DestinationSet set, DestinationKey key) {
