@@ -88,6 +88,14 @@ public enum Algorithm {
     }
 
     /**
+     * Returns the strategy that builds this algorithm's selector for a set (one class per algorithm; the hash
+     * algorithms 0, 1, 2, 3 and 7 share one).
+     */
+    SelectionStrategy strategy() {
+        return Selectors.of(this);
+    }
+
+    /**
      * Returns the algorithm named by {@code value}: a configuration name (case-insensitive, {@code _} accepted for
      * {@code -}), an alias ({@code serial}, {@code overload-control}), or Kamailio's number ({@code "4"}).
      *

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.Objects;
 
 import io.siplb.dispatch.state.DestinationKey;
 
@@ -263,6 +264,18 @@ public final class Destination {
     /** Returns {@link #key()} as text: {@code 1/sip:10.0.0.1:5060} or {@code 1/duid=gw1}. */
     public String identity() {
         return key.toString();
+    }
+
+    /**
+     * Returns {@code true} when {@code other} is configured the same: set, URI, resolved address, flags, priority
+     * and attribute text. (No {@code equals}: snapshots tell destinations apart by identity.)
+     */
+    boolean hasSameDefinition(Destination other) {
+        return other == this
+               || other.setId == setId && other.uri.equals(uri) && other.host.equals(host) && other.port == port
+                  && other.explicitPort == explicitPort && other.secure == secure && other.transport == transport
+                  && Objects.equals(other.address, address) && other.flags == flags && other.priority == priority
+                  && other.attributes.body().equals(attributes.body()) && other.key.equals(key);
     }
 
     @Override

@@ -88,6 +88,25 @@ public final class DestinationSet {
         return algorithm == this.algorithm ? this : new DestinationSet(id, destinations, algorithm);
     }
 
+    /**
+     * Returns {@code true} when {@code other} defines the same set: the same id and algorithm, and destinations
+     * with the same definition in the same order (see {@link Destination#hasSameDefinition(Destination)}).
+     */
+    boolean hasSameDefinition(DestinationSet other) {
+        if (other == this) {
+            return true;
+        }
+        if (other.id != id || other.algorithm != algorithm || other.destinations.size() != destinations.size()) {
+            return false;
+        }
+        for (int i = 0; i < destinations.size(); i++) {
+            if (!destinations.get(i).hasSameDefinition(other.destinations.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         return "DestinationSet{id=" + id + ", algorithm=" + algorithm.configName() + ", destinations="

@@ -16,6 +16,7 @@ import io.siplb.dispatch.state.DestinationState;
 import io.siplb.dispatch.state.HealthListener;
 import io.siplb.dispatch.state.HealthState;
 import io.siplb.dispatch.state.HealthTransition;
+import io.siplb.dispatch.state.StateConfig;
 import io.siplb.dispatch.state.StateRegistry;
 
 /**
@@ -30,10 +31,16 @@ import io.siplb.dispatch.state.StateRegistry;
  * calls, latency and overload control in the {@link StateRegistry} (keyed by {@link DestinationKey}), round-robin
  * counters in a map keyed by set id; each snapshot references them, so a swap keeps them.
  *
- * A health transition that changes whether a destination accepts new calls makes the registry's listener call
- * refresh(), which rebuilds the snapshot from the current settings on the thread that reported the transition.
- * A rebuild of a consistent-hashing set costs milliseconds (its rendezvous table), so callers on an event loop
- * should report health transitions from a writer thread of their own rather than from the event loop.
+ * A new generation rebuilds only the set views that changed and shares the others with the previous one:
+ * - a health transition that changes whether a destination accepts new calls makes the registry's listener
+ *   rebuild that destination's set (on the thread that reported the transition);
+ * - a reload rebuilds the sets whose definition (destinations, their attributes and order, algorithm) or hash
+ *   settings changed, or whose destinations' health no longer matches the view; the others keep their view and
+ *   their DestinationSet instance;
+ * - refresh() rebuilds every set (for relative-weight congestion control, which reads latencies at build time).
+ * A rebuilt view rebuilds the selectors its predecessor had built. A rebuild of a consistent-hashing set costs
+ * milliseconds when destinations come back or weights change (its rendezvous table), so callers on an event
+ * loop should report health transitions from a writer thread of their own rather than from the event loop.
  * </pre>
  */
 public final class Dispatcher {
@@ -41,7 +48,7 @@ public final class Dispatcher {
     private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
 
     private final Object lock = new Object();
-    private final Map<Integer, DispatchSnapshot.Counters> counters = new ConcurrentHashMap<>();
+    private final Map<Integer, SetView.Counters> counters = new ConcurrentHashMap<>();
     private final StateRegistry registry;
     private final HealthListener listener = this::onTransition;
     /** Set while a writer holds {@code lock}; a listener called back on that thread does not rebuild again. */
@@ -64,11 +71,13 @@ public final class Dispatcher {
     }
 
     /**
-     * Creates a dispatcher with its own {@link StateRegistry}; the destinations' initial health comes from their
-     * configured flags (1 inactive, 4 disabled, 2 trying, 8 probing).
+     * Creates a dispatcher with its own {@link StateRegistry}, configured with {@link
+     * DispatcherSettings#stateConfig()}; the destinations' initial health comes from their configured flags
+     * (1 inactive, 4 disabled, 2 trying, 8 probing).
      */
     public static Dispatcher create(DispatcherSettings settings) {
-        return create(settings, StateRegistry.create());
+        requireNonNull(settings, "settings");
+        return create(settings, new StateRegistry(settings.stateConfig()));
     }
 
     /**
@@ -107,23 +116,29 @@ public final class Dispatcher {
     /**
      * Replaces the configuration: builds the new snapshot, then swaps it in. The runtime state of every destination
      * still present (same {@link DestinationKey}) is kept; a destination whose configured state flags changed is
-     * set to the new state; the state of destinations no longer configured is dropped.
+     * set to the new state; the state of destinations no longer configured is dropped. The registry keeps the
+     * {@link DispatcherSettings#stateConfig() state settings} it was created with: different ones in
+     * {@code settings} are logged as a warning and apply at restart.
      */
     public void reload(DispatcherSettings settings) {
         requireNonNull(settings, "settings");
         synchronized (lock) {
             writing = true;
             try {
-                final DispatcherSettings previous = snapshot.settings();
-                applyConfiguredState(previous, settings);
-                final DispatchSnapshot next = build(settings, snapshot.version() + 1);
-                snapshot = next;
+                final DispatchSnapshot current = snapshot;
+                applyConfiguredState(current.settings(), settings);
+                snapshot = DispatchSnapshot.reload(settings, current.version() + 1, this::stateOf,
+                                                   this::countersOf, current);
                 retainState(settings);
             } finally {
                 writing = false;
             }
         }
         logger.info("Dispatcher reloaded from {}: {} set(s)", settings.source(), settings.sets().size());
+        if (!sameStateSettings(registry.config(), settings.stateConfig())) {
+            logger.warn("Dispatcher state settings in {} differ from the running ones ({}); they apply at restart",
+                        settings.source(), registry.config());
+        }
     }
 
     /**
@@ -143,8 +158,9 @@ public final class Dispatcher {
     }
 
     /**
-     * Rebuilds the snapshot from the current settings and runtime state. Called on every health transition; call
-     * it after latency updates when relative-weight congestion control ({@code cc=1}) is used.
+     * Rebuilds the view of every set from the current settings and runtime state. Health transitions rebuild
+     * their own set without it; call it after latency updates when relative-weight congestion control
+     * ({@code cc=1}) is used.
      */
     public void refresh() {
         synchronized (lock) {
@@ -191,8 +207,31 @@ public final class Dispatcher {
     private void onTransition(DestinationState state, HealthTransition transition) {
         if (transition.from().acceptsNewCalls() != transition.to().acceptsNewCalls()
             || state.health().acceptsNewCalls() != snapshotAccepts(state.key())) {
-            refresh();
+            refreshSet(state.key().setId());
         }
+    }
+
+    /** Rebuilds the view of set {@code setId} only; the other sets' views are shared with the next snapshot. */
+    private void refreshSet(int setId) {
+        synchronized (lock) {
+            if (writing) {
+                return;
+            }
+            final DispatchSnapshot current = snapshot;
+            final DispatchSnapshot next = current.rebuildSet(setId, current.version() + 1, this::stateOf,
+                                                             this::countersOf);
+            if (next != current) {
+                snapshot = next;
+            }
+        }
+    }
+
+    private DestinationState stateOf(Destination d) {
+        return registry.getOrCreate(d.key());
+    }
+
+    private SetView.Counters countersOf(int setId) {
+        return counters.computeIfAbsent(setId, k -> new SetView.Counters());
     }
 
     private boolean snapshotAccepts(DestinationKey key) {
@@ -236,6 +275,13 @@ public final class Dispatcher {
         }
     }
 
+    private static boolean sameStateSettings(StateConfig running, StateConfig loaded) {
+        return running.probingThreshold() == loaded.probingThreshold()
+               && running.inactiveThreshold() == loaded.inactiveThreshold()
+               && Double.compare(running.latencyAlpha(), loaded.latencyAlpha()) == 0
+               && running.historySize() == loaded.historySize();
+    }
+
     private static Destination find(DestinationSet set, DestinationKey key) {
         for (Destination d : set.destinations()) {
             if (d.key().equals(key)) {
@@ -247,9 +293,7 @@ public final class Dispatcher {
 
     // @GuardedBy("lock")
     private DispatchSnapshot build(DispatcherSettings settings, long version) {
-        return DispatchSnapshot.build(settings, version, d -> registry.getOrCreate(d.key()),
-                                      id -> counters.computeIfAbsent(id, k -> new DispatchSnapshot.Counters()),
-                                      snapshot);
+        return DispatchSnapshot.build(settings, version, this::stateOf, this::countersOf, snapshot);
     }
 
     // @GuardedBy("lock")

@@ -9,9 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.siplb.dispatch.state.CallLoadConfig;
+import io.siplb.dispatch.state.StateConfig;
+
 /**
- * Everything the {@link Dispatcher} needs from configuration: the destination sets, the hash mode and the
- * bounded-load factor. Built by {@code io.siplb.dispatch.config.DispatcherConfigLoader} or by {@link #builder()}.
+ * Everything the {@link Dispatcher} needs from configuration: the destination sets, the hash mode, the
+ * bounded-load factor, and the settings of the runtime state ({@link StateConfig}) and of the call-load table
+ * ({@link CallLoadConfig}). Built by {@code io.siplb.dispatch.config.DispatcherConfigLoader} or by {@link #builder()}.
  * Immutable.
  */
 public final class DispatcherSettings {
@@ -24,13 +28,17 @@ public final class DispatcherSettings {
     private final List<DestinationSet> sets;
     private final HashMode hashMode;
     private final double boundedLoadFactor;
+    private final StateConfig stateConfig;
+    private final CallLoadConfig callLoadConfig;
     private final String source;
 
     private DispatcherSettings(List<DestinationSet> sets, HashMode hashMode, double boundedLoadFactor,
-                               String source) {
+                               StateConfig stateConfig, CallLoadConfig callLoadConfig, String source) {
         this.sets = sets;
         this.hashMode = hashMode;
         this.boundedLoadFactor = boundedLoadFactor;
+        this.stateConfig = stateConfig;
+        this.callLoadConfig = callLoadConfig;
         this.source = source;
     }
 
@@ -68,15 +76,42 @@ public final class DispatcherSettings {
         return boundedLoadFactor;
     }
 
+    /**
+     * Returns the settings of the destinations' runtime state (thresholds, latency EWMA alpha, history size):
+     * {@link Dispatcher#create(DispatcherSettings)} creates its {@code StateRegistry} with them.
+     */
+    public StateConfig stateConfig() {
+        return stateConfig;
+    }
+
+    /**
+     * Returns the settings of the call-load table (maximum calls, lifetimes), for the
+     * {@code CallLoadTable} the proxy builds ({@code CallLoadTable.builder().config(callLoadConfig())}).
+     */
+    public CallLoadConfig callLoadConfig() {
+        return callLoadConfig;
+    }
+
     /** Returns where the settings came from (file names), for logs and error messages. */
     public String source() {
         return source;
     }
 
+    /**
+     * Returns these settings with {@code sets} (same ids, in ascending id order) in place of the sets: a reload
+     * keeps the set instances, and so the tables, of sets whose definition did not change.
+     */
+    DispatcherSettings withSets(List<DestinationSet> sets) {
+        assert sets.size() == this.sets.size();
+        return new DispatcherSettings(Collections.unmodifiableList(new ArrayList<>(sets)), hashMode,
+                                      boundedLoadFactor, stateConfig, callLoadConfig, source);
+    }
+
     @Override
     public String toString() {
         return "DispatcherSettings{source=" + source + ", hashMode=" + hashMode.configName() + ", boundedLoadFactor="
-               + boundedLoadFactor + ", sets=" + sets + '}';
+               + boundedLoadFactor + ", state=" + stateConfig + ", callLoad=" + callLoadConfig + ", sets=" + sets
+               + '}';
     }
 
     /** Builds {@link DispatcherSettings}. Not thread-safe. */
@@ -84,6 +119,8 @@ public final class DispatcherSettings {
         private final Map<Integer, DestinationSet> sets = new LinkedHashMap<>();
         private HashMode hashMode = DEFAULT_HASH_MODE;
         private double boundedLoadFactor = DEFAULT_BOUNDED_LOAD_FACTOR;
+        private StateConfig stateConfig = StateConfig.defaults();
+        private CallLoadConfig callLoadConfig = CallLoadConfig.defaults();
         private String source = "";
 
         private Builder() {
@@ -114,6 +151,18 @@ public final class DispatcherSettings {
             return this;
         }
 
+        /** Sets the runtime-state settings (default {@link StateConfig#defaults()}). */
+        public Builder stateConfig(StateConfig stateConfig) {
+            this.stateConfig = requireNonNull(stateConfig, "stateConfig");
+            return this;
+        }
+
+        /** Sets the call-load table settings (default {@link CallLoadConfig#defaults()}). */
+        public Builder callLoadConfig(CallLoadConfig callLoadConfig) {
+            this.callLoadConfig = requireNonNull(callLoadConfig, "callLoadConfig");
+            return this;
+        }
+
         /** Sets the description of where the settings came from. */
         public Builder source(String source) {
             this.source = requireNonNull(source, "source");
@@ -124,7 +173,8 @@ public final class DispatcherSettings {
         public DispatcherSettings build() {
             final List<DestinationSet> list = new ArrayList<>(sets.values());
             list.sort(Comparator.comparingInt(DestinationSet::id));
-            return new DispatcherSettings(Collections.unmodifiableList(list), hashMode, boundedLoadFactor, source);
+            return new DispatcherSettings(Collections.unmodifiableList(list), hashMode, boundedLoadFactor,
+                                          stateConfig, callLoadConfig, source);
         }
     }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -29,6 +30,8 @@ import io.siplb.dispatch.DestinationAttributes;
 import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.DispatcherSettings;
 import io.siplb.dispatch.HashMode;
+import io.siplb.dispatch.state.CallLoadConfig;
+import io.siplb.dispatch.state.StateConfig;
 
 /**
  * Loads {@link DispatcherSettings} from the {@code siplb.dispatcher} section of the configuration: sets written
@@ -45,6 +48,21 @@ import io.siplb.dispatch.HashMode;
  *       {@code c >= 1}</td></tr>
  *   <tr><td>default-algorithm</td><td>name or number</td><td>round-robin</td><td>algorithm of sets that name
  *       none</td></tr>
+ *   <tr><td>state.failure-threshold</td><td>integer &gt;= 1</td><td>1</td><td>consecutive failures before a
+ *       destination goes down ({@link StateConfig#probingThreshold()}, Kamailio {@code ds_probing_threshold})</td></tr>
+ *   <tr><td>state.success-threshold</td><td>integer &gt;= 1</td><td>1</td><td>consecutive probe successes before a
+ *       down destination is active again ({@link StateConfig#inactiveThreshold()}, {@code ds_inactive_threshold})
+ *       </td></tr>
+ *   <tr><td>state.latency-alpha</td><td>number in (0, 1)</td><td>0.1</td><td>EWMA weight of a new latency
+ *       sample ({@link StateConfig#latencyAlpha()})</td></tr>
+ *   <tr><td>state.history-size</td><td>integer 1..1024</td><td>16</td><td>health transitions kept per
+ *       destination</td></tr>
+ *   <tr><td>state.call-load.max-calls</td><td>integer &gt;= 1</td><td>100000</td><td>calls the call-load table
+ *       tracks at most ({@link CallLoadConfig#maxCalls()})</td></tr>
+ *   <tr><td>state.call-load.expire</td><td>duration &gt; 0</td><td>7200s</td><td>lifetime of a tracked call
+ *       ({@code ds_hash_expire})</td></tr>
+ *   <tr><td>state.call-load.init-expire</td><td>duration &gt; 0</td><td>7200s</td><td>lifetime of a call not
+ *       confirmed by a 2xx ({@code ds_hash_initexpire})</td></tr>
  * </table>
  *
  * <pre>
@@ -74,6 +92,12 @@ public final class DispatcherConfigLoader {
 
     private static final Set<String> SET_KEYS = Set.of("id", "algorithm", "destinations");
     private static final Set<String> DESTINATION_KEYS = Set.of("uri", "flags", "priority", "attrs");
+    private static final String STATE_KEY_LIST =
+            "failure-threshold, success-threshold, latency-alpha, history-size, call-load";
+    private static final Set<String> STATE_KEYS =
+            Set.of("failure-threshold", "success-threshold", "latency-alpha", "history-size", "call-load");
+    private static final String CALL_LOAD_KEY_LIST = "max-calls, expire, init-expire";
+    private static final Set<String> CALL_LOAD_KEYS = Set.of("max-calls", "expire", "init-expire");
 
     private DispatcherConfigLoader() {
     }
@@ -206,6 +230,9 @@ public final class DispatcherConfigLoader {
             if (c.hasPath("default-algorithm")) {
                 defaultAlgorithm = algorithm(c.getValue("default-algorithm"), "default-algorithm");
             }
+            if (c.hasPath("state")) {
+                readState(c.getValue("state"), builder);
+            }
 
             // Set id -> (algorithm or null, destinations in configuration order).
             final Map<Integer, Algorithm> algorithms = new TreeMap<>();
@@ -296,6 +323,97 @@ public final class DispatcherConfigLoader {
                 }
             }
             return builder.source(String.join(", ", sources)).build();
+        }
+
+        /** Reads {@code state} (and {@code state.call-load}) into the builder's state and call-load settings. */
+        private void readState(ConfigValue v, DispatcherSettings.Builder builder) {
+            final ConfigObject o = object(v, "state", STATE_KEYS, STATE_KEY_LIST);
+            final StateConfig.Builder state = StateConfig.builder();
+            if (o.containsKey("failure-threshold")) {
+                state.probingThreshold(intInRange(o.get("failure-threshold"), "state.failure-threshold", 1,
+                                                  Integer.MAX_VALUE, "an integer >= 1"));
+            }
+            if (o.containsKey("success-threshold")) {
+                state.inactiveThreshold(intInRange(o.get("success-threshold"), "state.success-threshold", 1,
+                                                   Integer.MAX_VALUE, "an integer >= 1"));
+            }
+            if (o.containsKey("latency-alpha")) {
+                final ConfigValue a = o.get("latency-alpha");
+                final double alpha = a.valueType() == ConfigValueType.NUMBER ? ((Number) a.unwrapped()).doubleValue()
+                                                                              : Double.NaN;
+                if (!(alpha > 0 && alpha < 1)) {
+                    throw error(a, "state.latency-alpha", render(a) + " (expected: a number > 0 and < 1)");
+                }
+                state.latencyAlpha(alpha);
+            }
+            if (o.containsKey("history-size")) {
+                state.historySize(intInRange(o.get("history-size"), "state.history-size", 1,
+                                             StateConfig.MAX_HISTORY_SIZE,
+                                             "an integer from 1 to " + StateConfig.MAX_HISTORY_SIZE));
+            }
+            builder.stateConfig(state.build());
+            if (o.containsKey("call-load")) {
+                final ConfigObject cl = object(o.get("call-load"), "state.call-load", CALL_LOAD_KEYS,
+                                               CALL_LOAD_KEY_LIST);
+                final CallLoadConfig.Builder callLoad = CallLoadConfig.builder();
+                if (cl.containsKey("max-calls")) {
+                    callLoad.maxCalls(intInRange(cl.get("max-calls"), "state.call-load.max-calls", 1,
+                                                 Integer.MAX_VALUE, "an integer >= 1"));
+                }
+                if (cl.containsKey("expire")) {
+                    callLoad.expire(duration(cl.get("expire"), "state.call-load.expire"));
+                }
+                if (cl.containsKey("init-expire")) {
+                    callLoad.initExpire(duration(cl.get("init-expire"), "state.call-load.init-expire"));
+                }
+                builder.callLoadConfig(callLoad.build());
+            }
+        }
+
+        /** Returns {@code v} as an object whose keys are all in {@code keys}. */
+        private ConfigObject object(ConfigValue v, String key, Set<String> keys, String keyList) {
+            if (v.valueType() != ConfigValueType.OBJECT) {
+                throw error(v, key, render(v) + " (expected: an object with " + keyList + ')');
+            }
+            final ConfigObject o = (ConfigObject) v;
+            for (Map.Entry<String, ConfigValue> e : o.entrySet()) {
+                if (!keys.contains(e.getKey())) {
+                    throw error(e.getValue(), key + '.' + e.getKey(), "unknown key (expected: one of " + keyList + ')');
+                }
+            }
+            return o;
+        }
+
+        /** An integer in {@code [min, max]}; the message says {@code expected} for any other value. */
+        private int intInRange(ConfigValue v, String key, int min, int max, String expected) {
+            final int i;
+            try {
+                i = integer(v, key);
+            } catch (DispatchConfigException e) {
+                throw error(v, key, render(v) + " (expected: " + expected + ')');
+            }
+            if (i < min || i > max) {
+                throw error(v, key, i + " (expected: " + expected + ')');
+            }
+            return i;
+        }
+
+        /** A positive duration with a unit ({@code 7200s}, {@code 2h}); a bare number is refused (milliseconds?). */
+        private Duration duration(ConfigValue v, String key) {
+            final String expected = " (expected: a duration > 0 with a unit, e.g. 7200s or 2h)";
+            if (v.valueType() != ConfigValueType.STRING) {
+                throw error(v, key, render(v) + expected);
+            }
+            final Duration d;
+            try {
+                d = ConfigFactory.empty().withValue("d", v).getDuration("d");
+            } catch (ConfigException e) {
+                throw error(v, key, render(v) + expected);
+            }
+            if (d.isNegative() || d.isZero()) {
+                throw error(v, key, render(v) + expected);
+            }
+            return d;
         }
 
         private void readSet(ConfigObject o, int id, String key, Map<Integer, Algorithm> algorithms,

@@ -335,10 +335,16 @@ public final class CallLoadTable {
 
         /** Entries tracked at most; {@code > 0}. */
         public Builder maxCalls(int maxCalls) {
-            if (maxCalls <= 0) {
-                throw new IllegalArgumentException("maxCalls: " + maxCalls + " (expected: > 0)");
-            }
-            this.maxCalls = maxCalls;
+            this.maxCalls = checkMaxCalls(maxCalls);
+            return this;
+        }
+
+        /** Applies the maximum number of calls and both lifetimes of {@code config}. */
+        public Builder config(CallLoadConfig config) {
+            requireNonNull(config, "config");
+            maxCalls = config.maxCalls();
+            expire = config.expire();
+            initExpire = config.initExpire();
             return this;
         }
 
@@ -365,7 +371,14 @@ public final class CallLoadTable {
             return new CallLoadTable(this);
         }
 
-        private static Duration positive(Duration d, String name) {
+        static int checkMaxCalls(int maxCalls) {
+            if (maxCalls <= 0) {
+                throw new IllegalArgumentException("maxCalls: " + maxCalls + " (expected: > 0)");
+            }
+            return maxCalls;
+        }
+
+        static Duration positive(Duration d, String name) {
             requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
