@@ -16,8 +16,7 @@ import io.siplb.dispatch.SelectionKey;
  * {@code hash-key}, or ({@link #defaultFor(Algorithm)}) the key each hash algorithm hashes by itself. This is the
  * one place that knows the keys. Immutable.
  *
- * <p>Key kinds (configuration text, case-insensitive except the header name's spelling, which does not matter
- * either):
+ * <p>Key kinds (configuration text, case-insensitive):
  * <ul>
  *   <li>{@code call-id}: the Call-ID</li>
  *   <li>{@code from-uri}, {@code to-uri}, {@code request-uri}: the URI as Kamailio's URI hashes (algorithms 1, 2, 3)

@@ -79,7 +79,7 @@ class RoutingRulesLoaderTest {
     }
 
     @Test
-    void theExampleOfTheBriefLoads() throws IOException {
+    void theDocumentedExampleLoads() throws IOException {
         final RoutingRules r = load(
                 "  { match { source-set = 2 },                 dispatch { set = 1, algorithm = round-robin } }",
                 "  { match { method = [REGISTER] },            dispatch { set = 3, algorithm = hash-from-uri } }",
