@@ -9,10 +9,11 @@ import com.typesafe.config.Config;
 import io.siplb.dispatch.DispatcherSettings;
 import io.siplb.dispatch.config.DispatchConfigException;
 import io.siplb.dispatch.config.DispatcherConfigLoader;
+import io.siplb.proxy.routing.RoutingRules;
 
 /**
- * A complete, validated siplb configuration: the proxy's settings and the dispatcher's destination sets, read from
- * one HOCON file (and the Kamailio-format list file it may name). Immutable.
+ * A complete, validated siplb configuration: the proxy's settings, the routing rules and the dispatcher's destination
+ * sets, read from one HOCON file (and the Kamailio-format list file it may name). Immutable.
  */
 public final class SiplbConfig {
 
@@ -20,12 +21,15 @@ public final class SiplbConfig {
     private final Config root;
     private final ProxySettings proxy;
     private final DispatcherSettings dispatcher;
+    private final RoutingRules routing;
 
-    private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher) {
+    private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
+                        RoutingRules routing) {
         this.file = file;
         this.root = root;
         this.proxy = proxy;
         this.dispatcher = dispatcher;
+        this.routing = routing;
     }
 
     /**
@@ -37,6 +41,7 @@ public final class SiplbConfig {
         requireNonNull(file, "file");
         final Config root = SiplbConfigLoader.parse(file);
         final ProxySettings proxy = SiplbConfigLoader.proxySettings(root, file);
+        final RoutingRules routing = SiplbConfigLoader.routingRules(root, file, proxy.defaultSet());
         final DispatcherSettings dispatcher;
         try {
             dispatcher = DispatcherConfigLoader.load(root, file);
@@ -45,13 +50,21 @@ public final class SiplbConfig {
         } catch (com.typesafe.config.ConfigException e) {
             throw new SiplbConfigException(e.getMessage(), e);
         }
-        return new SiplbConfig(file, root, proxy, dispatcher);
+        return new SiplbConfig(file, root, proxy, dispatcher, routing);
     }
 
-    /** Creates a configuration from settings built in code (tests, embedding). */
+    /**
+     * Creates a configuration from settings built in code (tests, embedding); the routing rules are read from
+     * {@code root} ({@code siplb.routing}, absent: the single rule dispatching to the proxy's default set).
+     *
+     * @throws SiplbConfigException when {@code root} has an invalid {@code siplb.routing}
+     */
     public static SiplbConfig of(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher) {
-        return new SiplbConfig(requireNonNull(file, "file"), requireNonNull(root, "root"),
-                               requireNonNull(proxy, "proxy"), requireNonNull(dispatcher, "dispatcher"));
+        requireNonNull(file, "file");
+        requireNonNull(root, "root");
+        requireNonNull(proxy, "proxy");
+        return new SiplbConfig(file, root, proxy, requireNonNull(dispatcher, "dispatcher"),
+                               SiplbConfigLoader.routingRules(root, file, proxy.defaultSet()));
     }
 
     /** Returns the configuration file. */
@@ -69,9 +82,9 @@ public final class SiplbConfig {
         return proxy;
     }
 
-    /** Returns the dispatcher's settings. */
-    public io.siplb.proxy.routing.RoutingRules routing() {
-        return io.siplb.proxy.routing.RoutingRules.single(proxy.defaultSet());
+    /** Returns the routing rules ({@code siplb.routing}), never empty. */
+    public RoutingRules routing() {
+        return routing;
     }
 
     /** Returns the dispatcher's settings. */

@@ -21,6 +21,8 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
 import io.netty.util.NetUtil;
+import io.siplb.proxy.routing.RoutingRules;
+import io.siplb.proxy.routing.RoutingRulesLoader;
 
 /**
  * Reads siplb's HOCON configuration: the operator's file over the defaults in {@code reference.conf}. Every error
@@ -137,6 +139,22 @@ public final class SiplbConfigLoader {
             throw new SiplbConfigException(e.getMessage(), e);
         }
         return b.build();
+    }
+
+    /**
+     * Reads the routing rules ({@code siplb.routing}); absent or empty, the single rule dispatching to
+     * {@code defaultSet}. See {@link RoutingRulesLoader#load(Config, String, int)}.
+     *
+     * @throws SiplbConfigException naming the file, line, key path, value and the expected value
+     */
+    public static RoutingRules routingRules(Config root, Path file, int defaultSet) {
+        requireNonNull(root, "root");
+        requireNonNull(file, "file");
+        try {
+            return RoutingRulesLoader.load(root, file.toString(), defaultSet);
+        } catch (ConfigException e) {
+            throw new SiplbConfigException(e.getMessage(), e);
+        }
     }
 
     /** {@code siplb.dns.servers}: IP literals with an optional port (53); {@code siplb.dns.timeout}. */

@@ -41,7 +41,7 @@ public final class ProxyContext {
 
     /** Creates a new instance with the single rule "dispatch to the default set"; call {@link #publish} next. */
     public ProxyContext(ProxySettings settings, Dispatcher dispatcher) {
-        this(settings, dispatcher, RoutingRules.single(settings.defaultSet()));
+        this(settings, dispatcher, RoutingRules.ofDefaultSet(settings.defaultSet(), "siplb.proxy.default-set"));
     }
 
     /** Creates a new instance; call {@link #publish} before the listeners read. */

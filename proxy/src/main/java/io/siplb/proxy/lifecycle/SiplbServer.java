@@ -87,7 +87,7 @@ public final class SiplbServer implements AutoCloseable {
 
     /** Starts siplb with the single rule "dispatch to the default set". */
     public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher) {
-        return start(settings, dispatcher, RoutingRules.single(settings.defaultSet()));
+        return start(settings, dispatcher, RoutingRules.ofDefaultSet(settings.defaultSet(), "siplb.proxy.default-set"));
     }
 
     /**
