@@ -219,7 +219,7 @@ public final class ProxySettings {
         private Duration shutdownTimeout = Duration.ofSeconds(3);
         private List<InetSocketAddress> dnsServers = List.of();
         private Duration dnsTimeout = Duration.ofSeconds(2);
-        private Mode mode = Mode.STATELESS;
+        private Mode mode = Mode.STATEFUL;
         private TransactionSettings transactions = TransactionSettings.defaults();
 
         private Builder() {}

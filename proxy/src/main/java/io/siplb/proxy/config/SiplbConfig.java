@@ -50,6 +50,7 @@ public final class SiplbConfig {
         } catch (com.typesafe.config.ConfigException e) {
             throw new SiplbConfigException(e.getMessage(), e);
         }
+        AlgorithmCheck.check(root, file.toString(), proxy, dispatcher, routing);
         return new SiplbConfig(file, root, proxy, dispatcher, routing);
     }
 
@@ -85,6 +86,11 @@ public final class SiplbConfig {
     /** Returns the routing rules ({@code siplb.routing}), never empty. */
     public RoutingRules routing() {
         return routing;
+    }
+
+    /** Returns whether some set's weights follow latency (relative-weight with {@code cc}), refreshed regularly. */
+    public boolean usesCongestionControl() {
+        return AlgorithmCheck.usesCongestionControl(dispatcher);
     }
 
     /** Returns the dispatcher's settings. */

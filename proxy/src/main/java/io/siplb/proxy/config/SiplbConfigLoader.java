@@ -126,6 +126,7 @@ public final class SiplbConfigLoader {
                                       retryAfter + " (expected: 0s..1d)");
             }
             readDns(root, fileName, b);
+            readTransactions(root, fileName, b);
             final Duration quiet = root.getDuration("siplb.shutdown.quiet-period");
             final Duration timeout = root.getDuration("siplb.shutdown.timeout");
             try {
@@ -154,6 +155,68 @@ public final class SiplbConfigLoader {
             return RoutingRulesLoader.load(root, file.toString(), defaultSet);
         } catch (ConfigException e) {
             throw new SiplbConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code siplb.proxy.mode} and the transaction settings: {@code siplb.proxy.timers.{t1,t2,t4,timer-c}},
+     * {@code fr-timeout}, {@code fr-inv-timeout}, {@code failover-codes}, {@code max-attempts},
+     * {@code max-transactions}.
+     */
+    private static void readTransactions(Config root, String fileName, ProxySettings.Builder b) {
+        final String mode = root.getString("siplb.proxy.mode");
+        try {
+            b.mode(ProxySettings.Mode.valueOf(mode.trim().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, "siplb.proxy.mode", fileName,
+                                  '"' + mode + "\" (expected: stateful or stateless)");
+        }
+        final TransactionSettings.Builder t = TransactionSettings.builder();
+        final Duration t1 = root.getDuration("siplb.proxy.timers.t1");
+        final Duration t2 = root.getDuration("siplb.proxy.timers.t2");
+        final Duration t4 = root.getDuration("siplb.proxy.timers.t4");
+        try {
+            t.timers(t1, t2, t4);
+        } catch (IllegalArgumentException e) {
+            final String key = e.getMessage().startsWith("t1") ? "t1" : e.getMessage().startsWith("t2") ? "t2" : "t4";
+            throw ConfigErrors.at(root, "siplb.proxy.timers." + key, fileName,
+                                  e.getMessage().substring(key.length() + 2));
+        }
+        applyDuration(root, fileName, "siplb.proxy.timers.timer-c", t::timerC);
+        applyDuration(root, fileName, "siplb.proxy.fr-timeout", t::frTimeout);
+        applyDuration(root, fileName, "siplb.proxy.fr-inv-timeout", t::frInvTimeout);
+        final List<Integer> codes = root.getIntList("siplb.proxy.failover-codes");
+        try {
+            t.failoverCodes(codes.stream().mapToInt(Integer::intValue).toArray());
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, "siplb.proxy.failover-codes", fileName,
+                                  e.getMessage().substring("failover-codes: ".length()));
+        }
+        final int maxAttempts = root.getInt("siplb.proxy.max-attempts");
+        try {
+            t.maxAttempts(maxAttempts);
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, "siplb.proxy.max-attempts", fileName,
+                                  maxAttempts + " (expected: >= 0, 0 = every destination)");
+        }
+        final int maxTransactions = root.getInt("siplb.proxy.max-transactions");
+        try {
+            t.maxTransactions(maxTransactions);
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, "siplb.proxy.max-transactions", fileName,
+                                  maxTransactions + " (expected: 1..10000000)");
+        }
+        b.transactions(t.build());
+    }
+
+    private static void applyDuration(Config root, String fileName, String key,
+                                      java.util.function.Function<Duration, ?> setter) {
+        final Duration d = root.getDuration(key);
+        try {
+            setter.apply(d);
+        } catch (IllegalArgumentException e) {
+            final String m = e.getMessage();
+            throw ConfigErrors.at(root, key, fileName, m.substring(m.indexOf(": ") + 2));
         }
     }
 

@@ -82,7 +82,14 @@ public final class SiplbServer implements AutoCloseable {
     /** Starts siplb with a loaded configuration. */
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
-        return start(config.proxy(), Dispatcher.create(config.dispatcher()), config.routing());
+        final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
+        final SiplbServer server = start(config.proxy(), dispatcher, config.routing());
+        if (config.usesCongestionControl()) {
+            // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
+            server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
+                                             TimeUnit.SECONDS);
+        }
+        return server;
     }
 
     /** Starts siplb with the single rule "dispatch to the default set". */
@@ -105,7 +112,8 @@ public final class SiplbServer implements AutoCloseable {
         final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 threads, new DefaultThreadFactory("siplb-io"), transport.ioHandlerFactory());
         final ProxyContext proxy = new ProxyContext(settings, dispatcher, rules);
-        final StatefulProxy statefulShared = new StatefulProxy(CallLoadTable.builder().build());
+        final StatefulProxy statefulShared = new StatefulProxy(
+                CallLoadTable.builder().config(dispatcher.snapshot().settings().callLoadConfig()).build());
         final SipMessageParser parser = new SipMessageParser();
         final ChannelInitializer<DatagramChannel> initializer = new ChannelInitializer<>() {
             @Override
@@ -160,6 +168,9 @@ public final class SiplbServer implements AutoCloseable {
         final SiplbServer server = new SiplbServer(settings, group, listeners, proxy, List.copyOf(forwarders.values()),
                                                    statefulShared);
         server.logDestinations(dispatcher);
+        // Calls whose BYE never came leave the call-load table after its expiry (Kamailio ds_hash_check_interval).
+        group.scheduleAtFixedRate(() -> statefulShared.onWriter(statefulShared.callLoad()::sweep), 10, 10,
+                                  TimeUnit.SECONDS);
         return server;
     }
 

@@ -79,6 +79,13 @@ public final class StatefulProxy implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on the writer thread (work that rebuilds snapshots or sweeps tables, off the loops). */
+    public void onWriter(Runnable task) {
+        if (!healthWriter.isShutdown()) {
+            healthWriter.execute(task);
+        }
+    }
+
     void transactionCreated() {
         transactionsCreated.increment();
     }

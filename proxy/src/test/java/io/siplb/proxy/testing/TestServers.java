@@ -18,8 +18,19 @@ public final class TestServers {
 
     private TestServers() {}
 
-    /** Returns a config text listening on 127.0.0.1:0 with two I/O threads, followed by {@code extra}. */
+    /**
+     * Returns a config text of a stateless siplb listening on 127.0.0.1:0 with two I/O threads, followed by
+     * {@code extra}.
+     */
     public static String config(String extra) {
+        return "siplb.proxy.mode = stateless\n" + statefulConfig(extra);
+    }
+
+    /**
+     * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads,
+     * followed by {@code extra}.
+     */
+    public static String statefulConfig(String extra) {
         return "siplb {\n" +
                "  listen = [\"udp:127.0.0.1:0\"]\n" +
                "  io.threads = 2\n" +

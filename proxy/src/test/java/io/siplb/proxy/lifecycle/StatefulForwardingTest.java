@@ -1,0 +1,341 @@
+package io.siplb.proxy.lifecycle;
+
+import static io.siplb.proxy.testing.SipText.header;
+import static io.siplb.proxy.testing.SipText.headers;
+import static io.siplb.proxy.testing.SipText.startLine;
+import static io.siplb.proxy.testing.SipText.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.siplb.dispatch.Destination;
+import io.siplb.proxy.testing.SipPeer;
+import io.siplb.proxy.testing.TestServers;
+
+/**
+ * The stateful proxy (the default mode) between a plain UDP "UAC" and "UAS" sockets whose every answer the test
+ * writes by hand, so that each RFC 3261 §16/§17 rule is seen on the wire: 100 Trying at once, retransmissions
+ * absorbed, failover on a failover code and on fr-timeout, hop-by-hop ACK of a non-2xx, CANCEL, 6xx not failed over,
+ * best response, retransmission by Timer A. Not thread-safe; confined to the test thread.
+ */
+class StatefulForwardingTest {
+
+    private static final int WAIT = 3000;
+    private static final int QUIET = 300;
+
+    @TempDir
+    Path dir;
+
+    private SipPeer uac;
+    private final List<SipPeer> backends = new ArrayList<>();
+    private SiplbServer server;
+    private InetSocketAddress siplb;
+
+    /**
+     * Starts siplb with set 1 over {@code n} backends with falling priorities, with {@code algorithm} and extra
+     * config.
+     */
+    private void start(int n, String algorithm, String extra) {
+        uac = SipPeer.bind();
+        final StringBuilder dests = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            final SipPeer p = SipPeer.bind();
+            backends.add(p);
+            // Higher priority first: backend 0 is the first choice of priority (and its failover order).
+            dests.append(i > 0 ? ", " : "").append("{ uri = \"sip:127.0.0.1:").append(p.port())
+                 .append("\", priority = ").append(n - i).append(" }");
+        }
+        server = TestServers.start(dir, TestServers.statefulConfig(
+                "siplb.proxy.fr-timeout = 500ms\n" + extra + "\n" +
+                "siplb.dispatcher.sets = [ { id = 1, algorithm = " + algorithm + ", destinations = [" + dests +
+                "] } ]"));
+        siplb = TestServers.address(server);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (uac != null) {
+            uac.close();
+        }
+        backends.forEach(SipPeer::close);
+    }
+
+    private String invite(String callId, String branch) {
+        return "INVITE sip:bob@example.com SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=" + branch + ";rport\r\n" +
+               "Max-Forwards: 70\r\n" +
+               "From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>\r\n" +
+               "Call-ID: " + callId + "\r\n" +
+               "CSeq: 1 INVITE\r\n" +
+               "Contact: <sip:alice@127.0.0.1:" + uac.port() + ">\r\n" +
+               "Content-Length: 0\r\n\r\n";
+    }
+
+    private String cancel(String callId, String branch) {
+        return "CANCEL sip:bob@example.com SIP/2.0\r\n" +
+               "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=" + branch + ";rport\r\n" +
+               "Max-Forwards: 70\r\n" +
+               "From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n" +
+               "To: <sip:bob@example.com>\r\n" +
+               "Call-ID: " + callId + "\r\n" +
+               "CSeq: 1 CANCEL\r\n" +
+               "Content-Length: 0\r\n\r\n";
+    }
+
+    /** The response a UAS sends to {@code request}: its Vias, From, To (with {@code toTag}), Call-ID, CSeq. */
+    private static String response(String request, int status, String reason, String toTag) {
+        final StringBuilder sb = new StringBuilder("SIP/2.0 ").append(status).append(' ').append(reason)
+                                                               .append("\r\n");
+        for (String v : headers(request, "Via")) {
+            sb.append("Via: ").append(v).append("\r\n");
+        }
+        sb.append("From: ").append(header(request, "From")).append("\r\n");
+        sb.append("To: ").append(header(request, "To")).append(toTag != null ? ";tag=" + toTag : "")
+          .append("\r\n");
+        sb.append("Call-ID: ").append(header(request, "Call-ID")).append("\r\n");
+        sb.append("CSeq: ").append(header(request, "CSeq")).append("\r\n");
+        if (status >= 200 && status < 300) {
+            sb.append("Contact: <sip:bob@127.0.0.1>\r\n");
+        }
+        return sb.append("Content-Length: 0\r\n\r\n").toString();
+    }
+
+    /** Receives at the UAC, skipping nothing; null on timeout. */
+    private String atUac(int timeout) {
+        return uac.receive(timeout);
+    }
+
+    private String at(int backend, int timeout) {
+        return backends.get(backend).receive(timeout);
+    }
+
+    @Test
+    void inviteGets100AtOnceAndARetransmissionIsAbsorbed() {
+        start(1, "round-robin", "");
+        final String invite = invite("c1@uac", "z9hG4bK-c1");
+        uac.send(invite, siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String fwd = at(0, WAIT);
+        assertThat(startLine(fwd)).isEqualTo("INVITE sip:bob@example.com SIP/2.0");
+        assertThat(headers(fwd, "Via").get(0)).contains(";branch=z9hG4bK-s");
+
+        // The retransmission is answered with the last response (100) and not forwarded again.
+        uac.send(invite, siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String again = at(0, QUIET);
+        // What may arrive is siplb's own Timer A retransmission (after T1 = 500 ms), not the caller's copy.
+        assertThat(again).isNull();
+
+        backends.get(0).send(response(fwd, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+        backends.get(0).send(response(fwd, 200, "OK", "b1"), siplb);
+        final String ok = atUac(WAIT);
+        assertThat(status(ok)).isEqualTo(200);
+        assertThat(headers(ok, "Via")).hasSize(1);
+        // A 2xx retransmission from the UAS is forwarded too (RFC 6026).
+        backends.get(0).send(response(fwd, 200, "OK", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+    }
+
+    @Test
+    void a503FailsOverToTheNextDestinationAndIsAckedHopByHop() {
+        start(2, "priority", "");
+        final String invite = invite("c2@uac", "z9hG4bK-c2");
+        uac.send(invite, siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String first = at(0, WAIT);
+        assertThat(first).isNotNull();
+        backends.get(0).send(response(first, 503, "Service Unavailable", "b1"), siplb);
+        // siplb ACKs the 503 itself (§17.1.1.3) ...
+        final String ack = at(0, WAIT);
+        assertThat(startLine(ack)).startsWith("ACK sip:bob@example.com");
+        assertThat(header(ack, "CSeq")).isEqualTo("1 ACK");
+        assertThat(headers(ack, "Via")).containsExactly(headers(first, "Via").get(0));
+        assertThat(header(ack, "To")).endsWith(";tag=b1");
+        // ... and tries the next destination with a new branch; the caller never sees the 503.
+        final String second = at(1, WAIT);
+        assertThat(startLine(second)).startsWith("INVITE");
+        assertThat(headers(second, "Via").get(0)).isNotEqualTo(headers(first, "Via").get(0));
+        backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+        assertThat(server.stateful().failovers()).isEqualTo(1);
+    }
+
+    @Test
+    void aSilentDestinationFailsOverAfterFrTimeout() {
+        start(2, "priority", "");
+        uac.send(invite("c3@uac", "z9hG4bK-c3"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        assertThat(at(0, WAIT)).startsWith("INVITE");
+        // No answer from the first: after fr-timeout (500 ms) the second gets the INVITE.
+        final long t0 = System.nanoTime();
+        String second;
+        do {
+            second = at(1, WAIT);
+        } while (second != null && !second.startsWith("INVITE"));
+        assertThat(second).isNotNull();
+        assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+        backends.get(1).send(response(second, 486, "Busy Here", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(486);
+        // The caller's ACK of the 486 is absorbed: siplb ACKed downstream itself.
+        uac.send(invite("c3@uac", "z9hG4bK-c3").replace("INVITE sip", "ACK sip").replace("1 INVITE", "1 ACK"),
+                 siplb);
+        String m;
+        int acks = 0;
+        while ((m = at(1, QUIET)) != null) {
+            if (m.startsWith("ACK")) {
+                acks++;
+            }
+        }
+        assertThat(acks).as("only siplb's own ACK reaches the backend").isEqualTo(1);
+    }
+
+    @Test
+    void nothingAnsweringGivesTheCallerA408AndTakesTheDestinationsOutOfRotation() {
+        start(2, "priority", "");
+        uac.send(invite("c4@uac", "z9hG4bK-c4"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        assertThat(status(atUac(WAIT))).as("both destinations silent").isEqualTo(408);
+        // Each timeout was a passive failure (failure-threshold 1): no destination is left for the next call.
+        uac.send(invite("c4b@uac", "z9hG4bK-c4b"), siplb);
+        String m = atUac(WAIT);
+        if (status(m) == 100) {
+            m = atUac(WAIT);
+        }
+        assertThat(status(m)).isEqualTo(503);
+        assertThat(header(m, "Retry-After")).isEqualTo("5");
+    }
+
+    @Test
+    void a6xxIsNeverFailedOver() {
+        start(2, "priority", "");
+        uac.send(invite("c5@uac", "z9hG4bK-c5"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        String first;
+        do {
+            first = at(0, WAIT);
+        } while (first != null && !first.contains("c5@uac"));
+        assertThat(first).isNotNull();
+        backends.get(0).send(response(first, 603, "Decline", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(603);
+        String other;
+        while ((other = at(1, QUIET)) != null) {
+            assertThat(other).doesNotContain("c5@uac");
+        }
+    }
+
+    @Test
+    void cancelIsAnswered200AndSentDownstreamAfterTheFirstProvisional() {
+        start(1, "round-robin", "");
+        uac.send(invite("c6@uac", "z9hG4bK-c6"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String fwd = at(0, WAIT);
+        backends.get(0).send(response(fwd, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+
+        uac.send(cancel("c6@uac", "z9hG4bK-c6"), siplb);
+        final String cancelOk = atUac(WAIT);
+        assertThat(status(cancelOk)).isEqualTo(200);
+        assertThat(header(cancelOk, "CSeq")).isEqualTo("1 CANCEL");
+        final String down = at(0, WAIT);
+        assertThat(startLine(down)).startsWith("CANCEL sip:bob@example.com");
+        assertThat(headers(down, "Via")).containsExactly(headers(fwd, "Via").get(0));
+        backends.get(0).send(response(down, 200, "OK", null), siplb);
+        backends.get(0).send(response(fwd, 487, "Request Terminated", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(487);
+        assertThat(startLine(at(0, WAIT))).as("siplb ACKs the 487").startsWith("ACK");
+    }
+
+    @Test
+    void everyDestinationAnswering503GivesTheCaller500AndEachIsTriedOnce() {
+        start(2, "round-robin", "");
+        uac.send(invite("c7@uac", "z9hG4bK-c7"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        for (int i = 0; i < 2; i++) {
+            final Object[] got = receiveInvite();
+            assertThat(got).isNotNull();
+            backends.get((int) got[0]).send(response((String) got[1], 503, "Service Unavailable", "b"), siplb);
+        }
+        // RFC 3261 §16.7 step 6: the best response is a 503, sent upstream as 500.
+        assertThat(status(atUac(WAIT))).isEqualTo(500);
+    }
+
+    @Test
+    void inviteIsRetransmittedByTimerAUntilAProvisional() {
+        start(1, "round-robin", "siplb.proxy.timers.t1 = 100ms\nsiplb.proxy.fr-timeout = 2s");
+        uac.send(invite("c8@uac", "z9hG4bK-c8"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        int copies = 0;
+        String fwd = null;
+        final long end = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            final String m = at(0, 100);
+            if (m != null) {
+                copies++;
+                fwd = m;
+            }
+        }
+        // T1 = 100 ms: copies at 0, 100, 300, 700 ms within the first second.
+        assertThat(copies).isBetween(3, 5);
+        backends.get(0).send(response(fwd, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+        backends.get(0).drain();
+        assertThat(at(0, 500)).as("no retransmission after a provisional").isNull();
+    }
+
+    @Test
+    void callLoadCountsRiseWithAnsweredCallsAndFallWithBye() {
+        start(2, "call-load", "");
+        final List<Destination> dests = server.proxy().dispatcher().snapshot().set(1).destinations();
+        for (int c = 0; c < 2; c++) {
+            uac.send(invite("cl" + c + "@uac", "z9hG4bK-cl" + c), siplb);
+            assertThat(status(atUac(WAIT))).isEqualTo(100);
+            final Object[] got = receiveInvite();
+            backends.get((int) got[0]).send(response((String) got[1], 200, "OK", "b" + c), siplb);
+            assertThat(status(atUac(WAIT))).isEqualTo(200);
+        }
+        // Least-loaded: one call on each.
+        assertThat(server.proxy().dispatcher().state(dests.get(0)).activeCalls()).isEqualTo(1);
+        assertThat(server.proxy().dispatcher().state(dests.get(1)).activeCalls()).isEqualTo(1);
+        assertThat(server.stateful().callLoad().isConfirmed("cl0@uac")).isTrue();
+
+        final String bye = "BYE sip:bob@127.0.0.1:" + backends.get(0).port() + " SIP/2.0\r\n" +
+                           "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-bye0\r\n" +
+                           "Max-Forwards: 70\r\n" +
+                           "From: <sip:alice@example.com>;tag=a1\r\n" +
+                           "To: <sip:bob@example.com>;tag=b0\r\n" +
+                           "Call-ID: cl0@uac\r\n" +
+                           "CSeq: 2 BYE\r\n" +
+                           "Content-Length: 0\r\n\r\n";
+        uac.send(bye, siplb);
+        final String fwdBye = at(0, WAIT);
+        assertThat(startLine(fwdBye)).startsWith("BYE");
+        assertThat(server.stateful().callLoad().isConfirmed("cl0@uac")).isFalse();
+        assertThat(server.stateful().callLoad().size()).isEqualTo(1);
+    }
+
+    /** Waits for an INVITE on any backend; returns [index, text]. */
+    private Object[] receiveInvite() {
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < backends.size(); i++) {
+                final String m = backends.get(i).receive(10);
+                if (m != null && m.startsWith("INVITE")) {
+                    return new Object[] { i, m };
+                }
+            }
+        }
+        return null;
+    }
+}
