@@ -206,16 +206,21 @@ class JainSipStatelessTest {
         uas1.mode(Mode.NEVER_ANSWER);
         uas2.mode(Mode.NEVER_ANSWER);
         final Call options = uac.send(Request.OPTIONS, siplb);
-        // Timer E: the UAC's stack retransmits after 500 ms; siplb forwards every copy to the same backend.
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (uas1.count(Request.OPTIONS, options.callId()) + uas2.count(Request.OPTIONS, options.callId()) < 2 &&
-               System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+        final Call invite = uac.invite(siplb);
+        // Timers E and A: the UAC's stack retransmits after 500 ms; siplb forwards every copy to the same backend.
+        for (Call call : List.of(options, invite)) {
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (uas1.count(call.method(), call.callId()) + uas2.count(call.method(), call.callId()) < 2 &&
+                   System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            final int at1 = uas1.count(call.method(), call.callId());
+            final int at2 = uas2.count(call.method(), call.callId());
+            assertThat(at1 + at2).as("copies of the %s", call.method()).isGreaterThanOrEqualTo(2);
+            assertThat(at1 == 0 || at2 == 0).as("all copies at one backend: %d and %d", at1, at2).isTrue();
         }
-        final int at1 = uas1.count(Request.OPTIONS, options.callId());
-        final int at2 = uas2.count(Request.OPTIONS, options.callId());
-        assertThat(at1 + at2).isGreaterThanOrEqualTo(2);
-        assertThat(at1 == 0 || at2 == 0).as("all copies at one backend: %d and %d", at1, at2).isTrue();
+        // Not even a 100 Trying: the silent backend has no INVITE server transaction.
         assertThat(options.statuses()).isEmpty();
+        assertThat(invite.statuses()).isEmpty();
     }
 }
