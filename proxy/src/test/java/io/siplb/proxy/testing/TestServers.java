@@ -40,13 +40,31 @@ public final class TestServers {
 
     /** Returns the dispatcher section with set 1 (hash-call-id) pointing at the given peers. */
     public static String set1(SipPeer... destinations) {
+        final int[] ports = new int[destinations.length];
+        for (int i = 0; i < destinations.length; i++) {
+            ports[i] = destinations[i].port();
+        }
+        return set1(ports);
+    }
+
+    /** Returns the dispatcher section with set 1 (hash-call-id) pointing at the given JAIN-SIP agents. */
+    public static String set1(JainSipAgent... destinations) {
+        final int[] ports = new int[destinations.length];
+        for (int i = 0; i < destinations.length; i++) {
+            ports[i] = destinations[i].port();
+        }
+        return set1(ports);
+    }
+
+    /** Returns the dispatcher section with set 1 (hash-call-id) pointing at the given ports of 127.0.0.1. */
+    public static String set1(int... ports) {
         final StringBuilder sb = new StringBuilder("siplb.dispatcher.sets = [ { id = 1, algorithm = hash-call-id, " +
                                                    "destinations = [");
-        for (int i = 0; i < destinations.length; i++) {
+        for (int i = 0; i < ports.length; i++) {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append("\"sip:127.0.0.1:").append(destinations[i].port()).append('"');
+            sb.append("\"sip:127.0.0.1:").append(ports[i]).append('"');
         }
         return sb.append("] } ]").toString();
     }
