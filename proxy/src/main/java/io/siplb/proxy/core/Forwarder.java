@@ -24,6 +24,12 @@ public interface Forwarder {
     /** Flushes what {@link #handle} wrote since the last flush; the transports call it after each read batch. */
     void flush();
 
+    /**
+     * A transport error towards {@code remote} (an ICMP port unreachable on a connected UDP socket, a refused or
+     * reset connection): what is pending there fails at once. Called on the forwarder's event loop.
+     */
+    default void onTransportError(InetSocketAddress remote, String reason) {}
+
     /** Returns the event loop the forwarder is confined to. */
     io.netty.channel.EventLoop eventLoop();
 

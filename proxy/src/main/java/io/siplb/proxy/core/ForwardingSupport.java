@@ -146,6 +146,63 @@ public final class ForwardingSupport {
         return to.getAddress() instanceof java.net.Inet6Address ? udp6 : udp4;
     }
 
+    /** Sockets connected to one destination each, at most {@value #MAX_CONNECTED} per event loop. */
+    private final java.util.Map<InetSocketAddress, Egress> connected = new java.util.HashMap<>();
+    private final Set<InetSocketAddress> connecting = new java.util.HashSet<>();
+    private boolean closed;
+
+    /** Connected sockets per event loop; past it, the listener sends (and ICMP errors are not seen). */
+    public static final int MAX_CONNECTED = 4096;
+
+    /**
+     * Returns the socket a transaction sends to {@code to} over {@code transport} from: over UDP one connected to
+     * {@code to} (opened on first use, so that an ICMP port unreachable reaches {@code owner} as a transport error),
+     * else as {@link #egressFor}.
+     */
+    public Egress egressTowards(Transport transport, InetSocketAddress to, Forwarder owner) {
+        final Egress listener = egressFor(transport, to);
+        if (listener == null || transport != Transport.UDP) {
+            return listener;
+        }
+        final Egress e = connected.get(to);
+        if (e != null) {
+            return e;
+        }
+        open(to, listener, owner);
+        return listener;
+    }
+
+    /**
+     * Opens the socket connected to {@code to} unless it is open or opening; requests go through the listener until
+     * it is open. Called at start-up for every destination, so that the first request already uses it.
+     */
+    public void open(InetSocketAddress to, Forwarder owner) {
+        final Egress listener = egressFor(Transport.UDP, to);
+        if (listener != null) {
+            open(to, listener, owner);
+        }
+    }
+
+    private void open(InetSocketAddress to, Egress listener, Forwarder owner) {
+        final io.siplb.proxy.transport.Connector c = ctx.connector();
+        if (c == null || connecting.contains(to) || connected.containsKey(to)
+            || connected.size() + connecting.size() >= MAX_CONNECTED) {
+            return;
+        }
+        connecting.add(to);
+        c.connect(loop, to, listener, owner, egress -> {
+            connecting.remove(to);
+            if (egress == null) {
+                return;
+            }
+            if (closed) {
+                egress.close();
+            } else {
+                connected.put(to, egress);
+            }
+        });
+    }
+
     /**
      * Writes {@code buf} to {@code to} through {@code out}, or releases it and counts
      * {@link DropReason#SEND_QUEUE_FULL} when the socket is not writable (its queue is above the high water mark).
@@ -492,6 +549,11 @@ public final class ForwardingSupport {
 
     /** Releases the messages held for lookups and closes the resolver; on the event loop. */
     public void close() {
+        closed = true;
+        for (Egress e : connected.values()) {
+            e.close();
+        }
+        connected.clear();
         for (SipMessage m : held) {
             m.release();
         }

@@ -38,6 +38,8 @@ public final class ProxyContext {
     private final SrvCache srvCache = new SrvCache();
 
     private volatile Published published;
+    /** Opens the sockets towards single destinations (ICMP errors); {@code null}: the listeners send. */
+    private volatile io.siplb.proxy.transport.Connector connector;
 
     /** Creates a new instance with the single rule "dispatch to the default set"; call {@link #publish} next. */
     public ProxyContext(ProxySettings settings, Dispatcher dispatcher) {
@@ -112,6 +114,16 @@ public final class ProxyContext {
                                               : ResolvedAddressTypes.IPV4_PREFERRED;
         return new NextHopResolver(loop, type, settings.dnsServers(), settings.dnsTimeout(), families, dnsCache,
                                    srvCache);
+    }
+
+    /** Sets what opens sockets towards single destinations; before the listeners read. */
+    public void connector(io.siplb.proxy.transport.Connector connector) {
+        this.connector = connector;
+    }
+
+    /** Returns what opens sockets towards single destinations, or {@code null}. */
+    public io.siplb.proxy.transport.Connector connector() {
+        return connector;
     }
 
     /** Returns siplb's own addresses; {@code null} before {@link #publish}. */

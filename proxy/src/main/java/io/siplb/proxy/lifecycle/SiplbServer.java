@@ -40,6 +40,7 @@ import io.siplb.proxy.stateless.StatelessForwarder;
 import io.siplb.proxy.stateful.StatefulForwarder;
 import io.siplb.proxy.stateful.StatefulProxy;
 import io.siplb.dispatch.state.CallLoadTable;
+import io.siplb.proxy.udp.UdpConnector;
 import io.siplb.proxy.udp.UdpEgress;
 import io.siplb.proxy.udp.IoTransports;
 import io.siplb.proxy.udp.UdpListeners;
@@ -135,6 +136,7 @@ public final class SiplbServer implements AutoCloseable {
                                            settings.advertisedPort()));
             }
             proxy.publish(own, egresses, transport.datagramChannelClass());
+            proxy.connector(new UdpConnector(transport.datagramChannelClass(), parser, proxy.stats()));
             final RequestRouter statelessRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, true,
                                                                     EnumSet.of(Transport.UDP));
             final RequestRouter statefulRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, false,
@@ -157,6 +159,19 @@ public final class SiplbServer implements AutoCloseable {
                 }
             }
             statefulShared.publish(stateful);
+            final List<InetSocketAddress> destinations = new ArrayList<>();
+            for (DestinationSet set : dispatcher.snapshot().sets()) {
+                for (Destination d : set.destinations()) {
+                    final InetSocketAddress a = d.address();
+                    if (d.transport() == Transport.UDP && a != null && !a.isUnresolved()
+                        && !own.isListener(a) && !destinations.contains(a)) {
+                        destinations.add(a);
+                    }
+                }
+            }
+            for (StatefulForwarder f : stateful) {
+                f.eventLoop().submit(() -> f.openDestinations(destinations)).awaitUninterruptibly(5000);
+            }
             for (UdpEgress e : egresses) {
                 UdpSipHandlers.start(e, forwarders.get(e.eventLoop()));
             }

@@ -204,7 +204,7 @@ final class ServerTransaction {
     }
 
     private boolean startBranch(Destination d, NextHop hop, RouteEdits edits) {
-        final Egress out = f.io.egressFor(hop.transport(), hop.address());
+        final Egress out = f.io.egressTowards(hop.transport(), hop.address(), f);
         if (out == null) {
             lastSkip = RejectReason.NO_LISTENER_FOR_FAMILY;
             return false;

@@ -270,6 +270,23 @@ public final class StatefulForwarder implements Forwarder {
         b.onResponse(msg);
     }
 
+    /** Opens the sockets towards the destinations of every set (see {@link ForwardingSupport#open}); on the loop. */
+    public void openDestinations(Iterable<java.net.InetSocketAddress> addresses) {
+        for (InetSocketAddress a : addresses) {
+            io.open(a, this);
+        }
+    }
+
+    @Override
+    public void onTransportError(InetSocketAddress remote, String reason) {
+        for (ClientBranch b : branches.values().toArray(new ClientBranch[0])) {
+            if (b.hop.address().equals(remote)) {
+                b.onTransportError(reason);
+            }
+        }
+        io.flush();
+    }
+
     /** Returns a new branch of this loop. */
     String newBranch() {
         return Branches.of(branchPrefix, index, ++branchSequence);

@@ -58,4 +58,7 @@ public interface Egress {
 
     /** Flushes what {@link #send} queued. */
     void flush();
+
+    /** Closes the socket when it belongs to this egress alone (a connected one); listeners stay open. */
+    default void close() {}
 }

@@ -27,6 +27,8 @@ public final class UdpEgress implements Egress {
     private final boolean ipv6;
     private final String viaSentBy;
     private final String recordRoute;
+    /** A socket connected to one destination: it writes bare buffers (the kernel knows where they go). */
+    private final boolean connected;
 
     /**
      * Creates the egress of a listener socket.
@@ -53,6 +55,7 @@ public final class UdpEgress implements Egress {
         }
         viaSentBy = "SIP/2.0/UDP " + host + ':' + port;
         recordRoute = "<sip:" + host + ':' + port + ";lr>";
+        connected = false;
     }
 
     /** Creates an egress over {@code channel} that writes the texts of {@code listener}. */
@@ -62,6 +65,7 @@ public final class UdpEgress implements Egress {
         ipv6 = listener.ipv6;
         viaSentBy = listener.viaSentBy;
         recordRoute = listener.recordRoute;
+        connected = true;
     }
 
     /** Returns the socket. */
@@ -111,7 +115,7 @@ public final class UdpEgress implements Egress {
 
     @Override
     public void send(ByteBuf buf, InetSocketAddress to, boolean flushNow, ChannelFutureListener listener) {
-        final DatagramPacket packet = new DatagramPacket(buf, to);
+        final Object packet = connected ? buf : new DatagramPacket(buf, to);
         if (flushNow || !channel.eventLoop().inEventLoop()) {
             channel.writeAndFlush(packet).addListener(listener);
         } else {
@@ -122,6 +126,13 @@ public final class UdpEgress implements Egress {
     @Override
     public void flush() {
         channel.flush();
+    }
+
+    @Override
+    public void close() {
+        if (connected) {
+            channel.close();
+        }
     }
 
     @Override

@@ -80,6 +80,13 @@ public final class UdpSipHandler extends SimpleChannelInboundHandler<DatagramPac
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.net.PortUnreachableException && forwarder != null
+            && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress) {
+            // A socket connected to one destination: the ICMP port unreachable names it.
+            forwarder.onTransportError((java.net.InetSocketAddress) ctx.channel().remoteAddress(),
+                                       "ICMP port unreachable");
+            return;
+        }
         // A UDP socket keeps serving after a failed read or an ICMP error; count it and go on.
         stats.drop(DropReason.INTERNAL_ERROR);
         warn("Error on {}", ctx.channel(), cause);

@@ -122,7 +122,8 @@ class StatefulForwardingTest {
 
     @Test
     void inviteGets100AtOnceAndARetransmissionIsAbsorbed() {
-        start(1, "round-robin", "");
+        // T1 = 2 s: no Timer A retransmission of siplb's own within the test's windows.
+        start(1, "round-robin", "siplb.proxy.timers { t1 = 2s, t2 = 4s }\nsiplb.proxy.fr-timeout = 10s");
         final String invite = invite("c1@uac", "z9hG4bK-c1");
         uac.send(invite, siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(100);
@@ -134,7 +135,6 @@ class StatefulForwardingTest {
         uac.send(invite, siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(100);
         final String again = at(0, QUIET);
-        // What may arrive is siplb's own Timer A retransmission (after T1 = 500 ms), not the caller's copy.
         assertThat(again).isNull();
 
         backends.get(0).send(response(fwd, 180, "Ringing", "b1"), siplb);
@@ -167,6 +167,23 @@ class StatefulForwardingTest {
         final String second = at(1, WAIT);
         assertThat(startLine(second)).startsWith("INVITE");
         assertThat(headers(second, "Via").get(0)).isNotEqualTo(headers(first, "Via").get(0));
+        backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+        assertThat(server.stateful().failovers()).isEqualTo(1);
+    }
+
+    @Test
+    void aClosedPortFailsOverAtOnceByIcmp() {
+        start(2, "priority", "siplb.proxy.fr-timeout = 10s");
+        // Nothing listens on backend 0's port any more: the kernel answers ICMP port unreachable.
+        backends.get(0).close();
+        final long t0 = System.nanoTime();
+        uac.send(invite("c9@uac", "z9hG4bK-c9"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String second = at(1, WAIT);
+        assertThat(second).startsWith("INVITE");
+        // Long before the 10 s fr-timeout (and T1): the transport error failed the branch over.
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(400);
         backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(200);
         assertThat(server.stateful().failovers()).isEqualTo(1);
