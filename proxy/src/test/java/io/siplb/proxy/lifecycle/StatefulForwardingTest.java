@@ -342,6 +342,100 @@ class StatefulForwardingTest {
         assertThat(server.stateful().callLoad().size()).isEqualTo(1);
     }
 
+    @Test
+    void responsesArrivingOnTheOtherEventLoopAreHandedToTheTransactionsLoop() {
+        start(1, "round-robin", "");
+        assertThat(server.channels()).hasSize(2);
+        // Answers from several source sockets: SO_REUSEPORT spreads them over both listener sockets, so some reach
+        // the event loop that does not hold the transaction.
+        final List<SipPeer> senders = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                senders.add(SipPeer.bind());
+            }
+            for (int c = 0; c < 16; c++) {
+                uac.send(invite("h" + c + "@uac", "z9hG4bK-h" + c), siplb);
+                assertThat(status(atUac(WAIT))).isEqualTo(100);
+                final String fwd = at(0, WAIT);
+                senders.get(c % senders.size()).send(response(fwd, 200, "OK", "b" + c), siplb);
+                final String ok = atUac(WAIT);
+                assertThat(status(ok)).as("call " + c).isEqualTo(200);
+                assertThat(header(ok, "Call-ID")).isEqualTo("h" + c + "@uac");
+            }
+            assertThat(server.stateful().handovers()).isGreaterThan(0);
+        } finally {
+            senders.forEach(SipPeer::close);
+        }
+    }
+
+    @Test
+    void aProvisionalWithoutFinalFailsOverAfterFrInvTimeoutWithACancel() {
+        start(2, "priority", "siplb.proxy.fr-inv-timeout = 500ms");
+        uac.send(invite("c10@uac", "z9hG4bK-c10"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String first = at(0, WAIT);
+        backends.get(0).send(response(first, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+        // No final within fr-inv-timeout: siplb cancels the branch and tries the next destination.
+        final String cancel = at(0, WAIT);
+        assertThat(startLine(cancel)).startsWith("CANCEL");
+        final String second = at(1, WAIT);
+        assertThat(startLine(second)).startsWith("INVITE");
+        backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+    }
+
+    @Test
+    void parallelForksToEveryDestinationAndCancelsTheOthersOnA2xx() {
+        start(2, "parallel", "");
+        uac.send(invite("c11@uac", "z9hG4bK-c11"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String a = at(0, WAIT);
+        final String b = at(1, WAIT);
+        assertThat(startLine(a)).startsWith("INVITE");
+        assertThat(startLine(b)).startsWith("INVITE");
+        backends.get(1).send(response(b, 180, "Ringing", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+        backends.get(0).send(response(a, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+        backends.get(0).send(response(a, 200, "OK", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+        assertThat(startLine(at(1, WAIT))).as("the other branch is cancelled").startsWith("CANCEL");
+    }
+
+    @Test
+    void challengesOfEveryBranchAreAggregated() {
+        start(2, "parallel", "");
+        uac.send(invite("c12@uac", "z9hG4bK-c12"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String a = at(0, WAIT);
+        final String b = at(1, WAIT);
+        backends.get(0).send(response(a, 407, "Proxy Authentication Required", "b1")
+                .replace("Content-Length: 0", "Proxy-Authenticate: Digest realm=\"a\", nonce=\"1\"\r\n"
+                                               + "Content-Length: 0"), siplb);
+        backends.get(1).send(response(b, 401, "Unauthorized", "b2")
+                .replace("Content-Length: 0", "WWW-Authenticate: Digest realm=\"b\", nonce=\"2\"\r\n"
+                                               + "Content-Length: 0"), siplb);
+        final String challenge = atUac(WAIT);
+        assertThat(status(challenge)).isIn(401, 407);
+        assertThat(headers(challenge, "Proxy-Authenticate")).containsExactly("Digest realm=\"a\", nonce=\"1\"");
+        assertThat(headers(challenge, "WWW-Authenticate")).containsExactly("Digest realm=\"b\", nonce=\"2\"");
+    }
+
+    @Test
+    void pastMaxTransactionsNewRequestsGet503WithRetryAfter() {
+        start(1, "round-robin", "siplb.proxy.max-transactions = 2\nsiplb.io.threads = 1");
+        for (int c = 0; c < 2; c++) {
+            uac.send(invite("m" + c + "@uac", "z9hG4bK-m" + c), siplb);
+            assertThat(status(atUac(WAIT))).isEqualTo(100);
+        }
+        uac.send(invite("m2@uac", "z9hG4bK-m2"), siplb);
+        final String full = atUac(WAIT);
+        assertThat(status(full)).isEqualTo(503);
+        assertThat(header(full, "Retry-After")).isEqualTo("5");
+        assertThat(server.stats().rejects(io.siplb.proxy.core.RejectReason.TOO_MANY_TRANSACTIONS)).isEqualTo(1);
+    }
+
     /** Waits for an INVITE on any backend; returns [index, text]. */
     private Object[] receiveInvite() {
         final long deadline = System.nanoTime() + WAIT * 1_000_000L;
