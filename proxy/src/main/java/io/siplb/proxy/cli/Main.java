@@ -36,6 +36,7 @@ public final class Main {
             "  hash --slots N VALUE [VALUE2]      Print Kamailio's dispatcher hash of VALUE (then VALUE2) and the\n" +
             "                                     slot it maps to among N, as Kamailio's dispatcher.hash RPC.\n" +
             "  select -c FILE --set ID --key KEY [--algorithm NAME] [--hash-mode consistent|kamailio]\n" +
+            "  select -c FILE --request REQFILE [--source IP:PORT]   which rule a request matches, where it goes\n" +
             "                                     Print the destination set ID's algorithm (or NAME) picks for KEY\n" +
             "                                     (e.g. a Call-ID) and the failover order, with the destinations of\n" +
             "                                     FILE (a siplb configuration, or a Kamailio dispatcher .list).\n" +

@@ -18,6 +18,7 @@ import io.siplb.proxy.config.SiplbConfigException;
  * FILE (siplb's HOCON configuration, or a Kamailio {@code dispatcher.list} when its name ends with {@code .list}) and
  * prints the one the set's algorithm picks for KEY (for the hash algorithms, KEY is what siplb hashes, e.g. the
  * Call-ID) and the failover order ({@link DispatchCommands#select}). Exit status 1 when the set picks nothing.
+ * With {@code --request REQFILE [--source IP:PORT]} it routes a whole request instead ({@link RequestSelect}).
  * Static methods only. Immutable.
  */
 final class SelectCommand {
@@ -26,8 +27,12 @@ final class SelectCommand {
 
     static int run(List<String> args, PrintStream out) {
         final Map<String, String> o = Options.parse("select", args,
-                                                    List.of("-c", "--set", "--key", "--algorithm", "--hash-mode"),
+                                                    List.of("-c", "--set", "--key", "--algorithm", "--hash-mode",
+                                                            "--request", "--source"),
                                                     List.of());
+        if (o.containsKey("--request")) {
+            return RequestSelect.run(o, out);
+        }
         if (Options.positionalCount(o) > 0) {
             throw new UsageException("select: unexpected argument '" + o.get("0") +
                                      "' (expected: select -c FILE --set ID --key KEY)");

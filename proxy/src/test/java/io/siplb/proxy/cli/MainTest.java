@@ -129,6 +129,30 @@ class MainTest {
     }
 
     @Test
+    void selectWithARequestPrintsTheMatchedRuleAndWhereItGoes() throws IOException {
+        final Path conf = write("rules.conf",
+                "siplb.dispatcher.sets = [ { id = 1, algorithm = round-robin, destinations = [\"sip:192.0.2.10:5060\"] }\n"
+                + "  { id = 2, algorithm = hash-call-id, destinations = [\"sip:192.0.2.20:5060\", \"sip:192.0.2.21:5060\"] } ]\n"
+                + "siplb.routing = [\n"
+                + "  { match { method = [MESSAGE] }, reject { code = 403, reason = \"No Messages\" } }\n"
+                + "  { match { request-uri-user = \"^bob$\" }, dispatch { set = 2 } }\n"
+                + "  { dispatch { set = 1 } }\n"
+                + "]\n");
+        final Path invite = write("invite.sip", INVITE.replace("\r\n", "\n"));
+        assertThat(run("select", "-c", conf.toString(), "--request", invite.toString())).isZero();
+        assertThat(out()).contains("rule: siplb.routing[1] (" + conf + ":")
+                         .contains("set 2, algorithm hash-call-id")
+                         .containsPattern("selected: sip:192\\.0\\.2\\.2[01]:5060")
+                         .contains("failover:");
+        outBytes.reset();
+        final Path message = write("message.sip", INVITE.replace("INVITE", "MESSAGE"));
+        assertThat(run("select", "-c", conf.toString(), "--request", message.toString(), "--source",
+                       "192.0.2.99:5070")).isEqualTo(1);
+        assertThat(out()).contains("from 192.0.2.99:5070").contains("answer: 403 No Messages")
+                         .contains("rule: siplb.routing[0]");
+    }
+
+    @Test
     void hashPrintsKamailiosHashAndSlot() {
         assertThat(run("hash", "--slots", "4", "call-1@192.0.2.1")).isZero();
         final int hash = KamailioHash.hash("call-1@192.0.2.1");
