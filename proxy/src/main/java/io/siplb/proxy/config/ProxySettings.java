@@ -85,8 +85,10 @@ public final class ProxySettings {
     private final Duration dnsTimeout;
     private final Mode mode;
     private final TransactionSettings transactions;
+    private final ProbeSettings probing;
 
     private ProxySettings(Builder b) {
+        probing = b.probing;
         mode = b.mode;
         transactions = b.transactions;
         listen = List.copyOf(b.listen);
@@ -195,6 +197,11 @@ public final class ProxySettings {
         return transactions;
     }
 
+    /** Returns the keepalive probing settings ({@code siplb.dispatcher.probing}). */
+    public ProbeSettings probing() {
+        return probing;
+    }
+
     @Override
     public String toString() {
         return "ProxySettings{mode=" + mode + ", listen=" + listen + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport +
@@ -221,6 +228,13 @@ public final class ProxySettings {
         private Duration dnsTimeout = Duration.ofSeconds(2);
         private Mode mode = Mode.STATEFUL;
         private TransactionSettings transactions = TransactionSettings.defaults();
+        private ProbeSettings probing = ProbeSettings.defaults();
+
+        /** Sets the keepalive probing settings. */
+        public Builder probing(ProbeSettings probing) {
+            this.probing = requireNonNull(probing, "probing");
+            return this;
+        }
 
         private Builder() {}
 

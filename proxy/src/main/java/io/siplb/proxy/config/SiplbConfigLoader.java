@@ -127,6 +127,7 @@ public final class SiplbConfigLoader {
             }
             readDns(root, fileName, b);
             readTransactions(root, fileName, b);
+            readProbing(root, fileName, b);
             final Duration quiet = root.getDuration("siplb.shutdown.quiet-period");
             final Duration timeout = root.getDuration("siplb.shutdown.timeout");
             try {
@@ -207,6 +208,33 @@ public final class SiplbConfigLoader {
                                   maxTransactions + " (expected: 1..10000000)");
         }
         b.transactions(t.build());
+    }
+
+    /** {@code siplb.dispatcher.probing}: keepalive probing (see {@link ProbeSettings}). */
+    private static void readProbing(Config root, String fileName, ProxySettings.Builder b) {
+        final String base = "siplb.dispatcher.probing";
+        final Config p = root.getConfig(base);
+        for (String k : p.root().keySet()) {
+            if (!java.util.Set.of("interval", "mode", "method", "from", "timeout", "reply-codes").contains(k)) {
+                throw ConfigErrors.at(root, base + '.' + k, fileName, "unknown key (expected: one of interval, "
+                                      + "mode, method, from, timeout, reply-codes)");
+            }
+        }
+        final String mode = p.getString("mode");
+        final ProbeSettings.Mode m;
+        try {
+            m = ProbeSettings.Mode.valueOf(mode.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ConfigErrors.at(root, base + ".mode", fileName, '"' + mode + "\" (expected: all, inactive or flagged)");
+        }
+        try {
+            b.probing(new ProbeSettings(p.getDuration("interval"), m, p.getString("method"), p.getString("from"),
+                                        p.getDuration("timeout"), p.getString("reply-codes")));
+        } catch (IllegalArgumentException e) {
+            final String msg = e.getMessage();
+            final String key = msg.substring(0, msg.indexOf(':'));
+            throw ConfigErrors.at(root, base + '.' + key, fileName, msg.substring(key.length() + 2));
+        }
     }
 
     private static void applyDuration(Config root, String fileName, String key,

@@ -172,6 +172,10 @@ public final class SiplbServer implements AutoCloseable {
             for (StatefulForwarder f : stateful) {
                 f.eventLoop().submit(() -> f.openDestinations(destinations)).awaitUninterruptibly(5000);
             }
+            if (!stateful.isEmpty()) {
+                final StatefulForwarder prober = stateful.get(0);
+                prober.eventLoop().execute(prober::startProbing);
+            }
             for (UdpEgress e : egresses) {
                 UdpSipHandlers.start(e, forwarders.get(e.eventLoop()));
             }

@@ -75,6 +75,8 @@ public final class StatefulForwarder implements Forwarder {
     private final Map<String, ClientBranch> branches = new HashMap<>();
     private long branchSequence;
     private boolean closed;
+    /** Keepalive probing; only the forwarder of loop 0 probes. */
+    private Prober prober;
 
     /**
      * Creates the forwarder of one event loop.
@@ -256,6 +258,9 @@ public final class StatefulForwarder implements Forwarder {
         if (closed) {
             return;
         }
+        if (prober != null && prober.onResponse(msg)) {
+            return;
+        }
         final ClientBranch b = branches.get(msg.topVia().branch());
         if (b == null) {
             // RFC 3261 §16.7 last paragraph: a response matching no transaction is forwarded statelessly.
@@ -270,6 +275,12 @@ public final class StatefulForwarder implements Forwarder {
         b.onResponse(msg);
     }
 
+    /** Starts keepalive probing from this loop (one loop of siplb probes); on the loop. */
+    public void startProbing() {
+        prober = new Prober(this, ctx.settings().probing());
+        prober.start();
+    }
+
     /** Opens the sockets towards the destinations of every set (see {@link ForwardingSupport#open}); on the loop. */
     public void openDestinations(Iterable<java.net.InetSocketAddress> addresses) {
         for (InetSocketAddress a : addresses) {
@@ -279,6 +290,9 @@ public final class StatefulForwarder implements Forwarder {
 
     @Override
     public void onTransportError(InetSocketAddress remote, String reason) {
+        if (prober != null) {
+            prober.onTransportError(remote);
+        }
         for (ClientBranch b : branches.values().toArray(new ClientBranch[0])) {
             if (b.hop.address().equals(remote)) {
                 b.onTransportError(reason);

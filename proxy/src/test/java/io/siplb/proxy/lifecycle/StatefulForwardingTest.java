@@ -436,6 +436,34 @@ class StatefulForwardingTest {
         assertThat(server.stats().rejects(io.siplb.proxy.core.RejectReason.TOO_MANY_TRANSACTIONS)).isEqualTo(1);
     }
 
+    @Test
+    void aDestinationTakenOutByAFailureComesBackWhenItAnswersProbes() throws InterruptedException {
+        start(2, "priority", "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms }");
+        final Destination first = server.proxy().dispatcher().snapshot().set(1).destinations().stream()
+                .filter(d -> d.address().getPort() == backends.get(0).port()).findFirst().orElseThrow();
+        uac.send(invite("p1@uac", "z9hG4bK-p1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String fwd = at(0, WAIT);
+        backends.get(0).send(response(fwd, 503, "Service Unavailable", "b1"), siplb);
+        final String second = receiveInvite()[1].toString();
+        backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+        assertThat(server.proxy().dispatcher().state(first).isActive()).isFalse();
+        // Out of rotation, the destination is probed; its 200 to the OPTIONS brings it back.
+        String options = null;
+        final long end = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < end && !server.proxy().dispatcher().state(first).isActive()) {
+            final String m = at(0, 100);
+            if (m != null && m.startsWith("OPTIONS ")) {
+                options = m;
+                assertThat(header(m, "From")).startsWith("<sip:siplb@localhost>;tag=");
+                backends.get(0).send(response(m, 200, "OK", "p"), siplb);
+            }
+        }
+        assertThat(options).as("an OPTIONS probe").isNotNull();
+        assertThat(server.proxy().dispatcher().state(first).isActive()).isTrue();
+    }
+
     /** Waits for an INVITE on any backend; returns [index, text]. */
     private Object[] receiveInvite() {
         final long deadline = System.nanoTime() + WAIT * 1_000_000L;

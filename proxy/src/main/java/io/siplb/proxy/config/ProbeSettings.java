@@ -1,0 +1,152 @@
+package io.siplb.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Keepalive probing of destinations, read from {@code siplb.dispatcher.probing} (Kamailio's {@code ds_ping_*}
+ * parameters). Immutable.
+ *
+ * <table>
+ * <caption>Keys</caption>
+ * <tr><th>Key</th><th>Type</th><th>Default</th><th>Meaning</th></tr>
+ * <tr><td>{@code interval}</td><td>duration</td><td>{@code 10s}</td><td>each eligible destination is probed once
+ *     per interval, spread over it ({@code 0s}: no probing); Kamailio {@code ds_ping_interval}</td></tr>
+ * <tr><td>{@code mode}</td><td>{@code all}, {@code inactive}, {@code flagged}</td><td>{@code inactive}</td>
+ *     <td>which destinations: every one not disabled; those out of rotation (inactive, probing, trying); those out
+ *     of rotation or with flag 8 (probing); Kamailio {@code ds_probing_mode}</td></tr>
+ * <tr><td>{@code method}</td><td>token</td><td>{@code OPTIONS}</td><td>{@code ds_ping_method}</td></tr>
+ * <tr><td>{@code from}</td><td>SIP URI</td><td>{@code sip:siplb@localhost}</td><td>{@code ds_ping_from}; a
+ *     destination's {@code ping_from} attribute wins</td></tr>
+ * <tr><td>{@code timeout}</td><td>duration</td><td>{@code 2s}</td><td>no final response in this time is a
+ *     failure</td></tr>
+ * <tr><td>{@code reply-codes}</td><td>string</td><td>{@code class=2}</td><td>final responses that count as
+ *     success besides 200: {@code class=N} and {@code code=NNN} joined by {@code ;}; {@code ds_ping_reply_codes}</td></tr>
+ * </table>
+ */
+public final class ProbeSettings {
+
+    /** Which destinations are probed. */
+    public enum Mode {
+        /** Every destination that is not disabled and has no no-ping flag (32). */
+        ALL,
+        /** Destinations out of rotation: inactive, probing or trying. */
+        INACTIVE,
+        /** Destinations out of rotation, and those with the probing flag (8). */
+        FLAGGED
+    }
+
+    private static final ProbeSettings DEFAULTS =
+            new ProbeSettings(Duration.ofSeconds(10), Mode.INACTIVE, "OPTIONS", "sip:siplb@localhost",
+                              Duration.ofSeconds(2), "class=2");
+
+    private final Duration interval;
+    private final Mode mode;
+    private final String method;
+    private final String from;
+    private final Duration timeout;
+    private final String replyCodesText;
+    private final boolean[] replyCodes = new boolean[700];
+
+    /**
+     * Creates the settings.
+     *
+     * @throws IllegalArgumentException naming the value and the expectation
+     */
+    public ProbeSettings(Duration interval, Mode mode, String method, String from, Duration timeout,
+                         String replyCodes) {
+        this.interval = requireNonNull(interval, "interval");
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("interval: " + interval + " (expected: >= 0s, 0s = no probing)");
+        }
+        this.mode = requireNonNull(mode, "mode");
+        this.method = requireNonNull(method, "method");
+        if (method.isEmpty() || !method.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ':' && c != '"')) {
+            throw new IllegalArgumentException("method: \"" + method + "\" (expected: a SIP method token)");
+        }
+        this.from = requireNonNull(from, "from");
+        if (!from.regionMatches(true, 0, "sip:", 0, 4) && !from.regionMatches(true, 0, "sips:", 0, 5)
+            || from.chars().anyMatch(c -> c < 0x21 || c == '<' || c == '>')) {
+            throw new IllegalArgumentException("from: \"" + from + "\" (expected: a SIP URI, e.g. sip:siplb@example.com)");
+        }
+        this.timeout = requireNonNull(timeout, "timeout");
+        if (timeout.toMillis() < 10 || timeout.getSeconds() > 300) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: 10ms..5min)");
+        }
+        replyCodesText = requireNonNull(replyCodes, "replyCodes");
+        this.replyCodes[200] = true;
+        for (String part : replyCodes.split(";")) {
+            final String p = part.trim().toLowerCase(Locale.ROOT);
+            if (p.isEmpty()) {
+                continue;
+            }
+            try {
+                if (p.startsWith("class=")) {
+                    final int c = Integer.parseInt(p.substring(6).trim());
+                    if (c < 1 || c > 6) {
+                        throw new NumberFormatException();
+                    }
+                    for (int s = c * 100; s < c * 100 + 100; s++) {
+                        this.replyCodes[s] = true;
+                    }
+                    continue;
+                }
+                if (p.startsWith("code=")) {
+                    final int s = Integer.parseInt(p.substring(5).trim());
+                    if (s < 100 || s > 699) {
+                        throw new NumberFormatException();
+                    }
+                    this.replyCodes[s] = true;
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error
+            }
+            throw new IllegalArgumentException("reply-codes: \"" + replyCodes + "\" (expected: class=N and code=NNN"
+                                               + " joined by ';', e.g. \"class=2;code=403;code=404\")");
+        }
+    }
+
+    /** Returns the defaults. */
+    public static ProbeSettings defaults() {
+        return DEFAULTS;
+    }
+
+    /** Returns the interval; zero means no probing. */
+    public Duration interval() {
+        return interval;
+    }
+
+    /** Returns which destinations are probed. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Returns the probe method. */
+    public String method() {
+        return method;
+    }
+
+    /** Returns the From URI of probes. */
+    public String from() {
+        return from;
+    }
+
+    /** Returns how long a probe may wait for its final response. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Returns whether a final response with {@code status} counts as success. */
+    public boolean isSuccess(int status) {
+        return status >= 0 && status < replyCodes.length && replyCodes[status];
+    }
+
+    @Override
+    public String toString() {
+        return "ProbeSettings{interval=" + interval + ", mode=" + mode + ", method=" + method + ", from=" + from +
+               ", timeout=" + timeout + ", replyCodes=" + replyCodesText + '}';
+    }
+}
