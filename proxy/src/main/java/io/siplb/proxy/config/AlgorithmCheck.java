@@ -34,6 +34,7 @@ final class AlgorithmCheck {
                                       set.algorithm().configName() + ": " + problem);
             }
         }
+        final boolean shorthand = root.getList("siplb.routing").isEmpty();
         for (RoutingRule rule : rules.rules()) {
             if (!(rule.action() instanceof RuleAction.Dispatch)) {
                 continue;
@@ -49,6 +50,11 @@ final class AlgorithmCheck {
             if (problem == null && algorithm == Algorithm.HASH_KEY && d.key() == null) {
                 problem = "hash-key hashes the key a routing rule names, and this rule names none (expected: "
                           + "a rule with algorithm = hash-key and key = \"header:NAME\" or another key)";
+            }
+            if (problem != null && shorthand) {
+                throw ConfigErrors.at(root, "siplb.dispatcher", fileName, "set " + d.setId() + ": algorithm "
+                                      + algorithm.configName() + ": siplb.proxy.default-set sends every initial "
+                                      + "request to this set, and " + problem.replace("this rule", "it"));
             }
             if (problem != null) {
                 throw new SiplbConfigException(rule.origin() + ": " + rule.key() + ": dispatch to set "

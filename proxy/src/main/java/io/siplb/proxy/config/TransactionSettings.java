@@ -184,12 +184,12 @@ public final class TransactionSettings {
             return this;
         }
 
-        /** Sets the failover codes (each 300..699, 6xx excepted: a global failure is never failed over). */
+        /** Sets the failover codes (each 300..699; a 6xx is never failed over, listed or not). */
         public Builder failoverCodes(int... codes) {
             final int[] sorted = requireNonNull(codes, "codes").clone();
             for (int c : sorted) {
-                if (c < 300 || c > 599) {
-                    throw new IllegalArgumentException("failover-codes: " + c + " (expected: 300..599)");
+                if (c < 300 || c > 699) {
+                    throw new IllegalArgumentException("failover-codes: " + c + " (expected: 300..699)");
                 }
             }
             Arrays.sort(sorted);

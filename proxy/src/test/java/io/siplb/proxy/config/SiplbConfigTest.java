@@ -219,4 +219,76 @@ class SiplbConfigTest {
         final SiplbConfig config = SiplbConfig.load(file);
         assertThat(config.dispatcher().set(2).destinations()).hasSize(2);
     }
+    @Test
+    void transactionAndProbingKeysAreRead() throws IOException {
+        final Path file = write("txn.conf",
+                "siplb.proxy { mode = stateful, timers { t1 = 250ms, t2 = 2s, t4 = 3s, timer-c = 200s },\n" +
+                "  fr-timeout = 1s, fr-inv-timeout = 30s, failover-codes = [503, 408], max-attempts = 2,\n" +
+                "  max-transactions = 5000 }\n" +
+                "siplb.dispatcher.probing { interval = 5s, mode = all, method = INFO, from = \"sip:lb@example.com\",\n" +
+                "  timeout = 1s, reply-codes = \"class=2;code=404\" }\n");
+        final ProxySettings p = SiplbConfig.load(file).proxy();
+        final TransactionSettings t = p.transactions();
+        assertThat(p.mode()).isEqualTo(ProxySettings.Mode.STATEFUL);
+        assertThat(t.t1()).isEqualTo(Duration.ofMillis(250));
+        assertThat(t.t2()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(t.t4()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(t.timerC()).isEqualTo(Duration.ofSeconds(200));
+        assertThat(t.frTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(t.frInvTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(t.failoverCodes()).containsExactly(408, 503);
+        assertThat(t.isFailoverCode(503)).isTrue();
+        assertThat(t.isFailoverCode(500)).isFalse();
+        assertThat(t.maxAttempts()).isEqualTo(2);
+        assertThat(t.maxTransactions()).isEqualTo(5000);
+        final ProbeSettings probing = p.probing();
+        assertThat(probing.interval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(probing.mode()).isEqualTo(ProbeSettings.Mode.ALL);
+        assertThat(probing.method()).isEqualTo("INFO");
+        assertThat(probing.from()).isEqualTo("sip:lb@example.com");
+        assertThat(probing.isSuccess(202)).isTrue();
+        assertThat(probing.isSuccess(404)).isTrue();
+        assertThat(probing.isSuccess(403)).isFalse();
+        assertThat(SiplbConfig.load(write("default.conf", "")).proxy().mode())
+                .isEqualTo(ProxySettings.Mode.STATEFUL);
+    }
+
+    @Test
+    void badTransactionAndProbingValuesNameFileLineKeyAndExpectation() throws IOException {
+        assertError("siplb.proxy.mode = statefull", "bad1.conf:1: siplb.proxy.mode: \"statefull\" (expected: stateful or stateless)");
+        assertError("siplb.proxy.timers.t1 = 20s", "bad2.conf:1: siplb.proxy.timers.t1: PT20S (expected: PT0.001S..PT10S)");
+        assertError("siplb.proxy.timers { t1 = 2s, t2 = 1s }", "bad3.conf:1: siplb.proxy.timers.t2: PT1S (expected: PT2S..PT1M)");
+        assertError("siplb.proxy.fr-timeout = 1ms", "bad4.conf:1: siplb.proxy.fr-timeout: PT0.001S (expected: PT0.01S..PT5M)");
+        assertError("siplb.proxy.failover-codes = [200]", "bad5.conf:1: siplb.proxy.failover-codes: 200 (expected: 300..699)");
+        assertError("siplb.proxy.max-attempts = -1", "bad6.conf:1: siplb.proxy.max-attempts: -1 (expected: >= 0, 0 = every destination)");
+        assertError("siplb.proxy.max-transactions = 0", "bad7.conf:1: siplb.proxy.max-transactions: 0 (expected: 1..10000000)");
+        assertError("siplb.dispatcher.probing.mode = some", "bad8.conf:1: siplb.dispatcher.probing.mode: \"some\" (expected: all, inactive or flagged)");
+        assertError("siplb.dispatcher.probing.reply-codes = \"class=9\"", "bad9.conf:1: siplb.dispatcher.probing.reply-codes: \"class=9\" (expected: class=N and code=NNN");
+        assertError("siplb.dispatcher.probing.intervall = 1s", "bad10.conf:1: siplb.dispatcher.probing.intervall: unknown key");
+    }
+
+    @Test
+    void algorithmsTheModeDoesNotFeedAreRefusedWithTheReason() throws IOException {
+        final String sets = "siplb.dispatcher.sets = [ { id = 1, algorithm = %s, destinations = [\"sip:192.0.2.1:5060\"] } ]\n";
+        assertError("siplb.proxy.mode = stateless\n" + String.format(sets, "call-load"),
+                    "set 1: algorithm call-load: call-load counts the calls of each destination, which only a "
+                    + "stateful siplb sees end (expected: siplb.proxy.mode = stateful");
+        assertError("siplb.proxy.mode = stateless\n" + String.format(sets, "parallel"),
+                    "set 1: algorithm parallel: parallel forking needs a transaction per branch");
+        assertError(String.format(sets, "round-robin-overload-control"),
+                    "siplb reads no RFC 7339 overload-control feedback yet");
+        assertError(String.format(sets, "hash-key"),
+                    "siplb.dispatcher: set 1: algorithm hash-key: siplb.proxy.default-set sends every initial request to this set, and hash-key hashes the key a routing rule names, and it names none");
+        // Stateless mode takes round-robin (hashed over the Call-ID), stateful mode call-load.
+        SiplbConfig.load(write("rr.conf", "siplb.proxy.mode = stateless\n" + String.format(sets, "round-robin")));
+        SiplbConfig.load(write("cl.conf", String.format(sets, "call-load")));
+    }
+
+    private void assertError(String text, String expected) throws IOException {
+        final String name = "bad" + Integer.toHexString(text.hashCode()) + ".conf";
+        final Path file = write(expected.startsWith("bad") ? expected.substring(0, expected.indexOf(':')) : name, text);
+        assertThatThrownBy(() -> SiplbConfig.load(file)).isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(expected.startsWith("bad") ? file.toString() + expected.substring(expected.indexOf(':'))
+                                                                 : expected);
+    }
 }
