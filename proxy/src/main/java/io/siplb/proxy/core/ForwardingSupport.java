@@ -310,7 +310,7 @@ public final class ForwardingSupport {
         if (reject.status() == 420) {
             return responses.badExtension(alloc, msg, sender, reject.unsupported());
         }
-        if (reject.status() == 503 && reject.reasonPhrase() == null) {
+        if (reject.status() == 503 && reject.reasonPhrase() == null && reject.reason() != null) {
             return responses.serviceUnavailable(alloc, msg, sender, retryAfterSeconds);
         }
         return responses.response(alloc, msg, sender, reject.status(), reject.reasonPhrase(), null);

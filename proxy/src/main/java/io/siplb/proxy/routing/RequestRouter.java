@@ -34,7 +34,8 @@ import io.siplb.proxy.routing.RoutingDecision.RouteEdits;
 
 /**
  * Decides where a well-formed request goes, apart from any socket: the checks of RFC 3261 §16.3 (416 for an unknown
- * Request-URI scheme, 483 for Max-Forwards 0, 420 for a Proxy-Require, 482 for a loop through siplb), route
+ * Request-URI scheme, 483 for Max-Forwards 0, 420 for a Proxy-Require, 482 for a loop through siplb; 481 for a
+ * CANCEL or an in-dialog request that cannot be routed, 503 with Retry-After for other requests), route
  * information preprocessing (§16.4: a Request-URI naming siplb is replaced by the last Route; siplb's own values on
  * top of the Route set, one or two after double record-routing, are removed), then the next hop: the next Route,
  * else inside a dialog the Request-URI, else the routing rules and the dispatch engine. Both the stateless and the
@@ -104,6 +105,30 @@ public final class RequestRouter {
      * @param msg a decoded request; neither retained nor released
      */
     public RoutingDecision route(SipMessage msg, InetSocketAddress sender) {
+        return unroutableInDialog(msg, decide(msg, sender));
+    }
+
+    /**
+     * A CANCEL or an in-dialog request (To tag) that cannot be routed refers to a transaction or dialog siplb cannot
+     * reach: answered 481 (Call/Transaction Does Not Exist) rather than 503, so the caller does not retry it
+     * elsewhere; the reason stays counted.
+     */
+    private static RoutingDecision unroutableInDialog(SipMessage msg, RoutingDecision d) {
+        if (d instanceof Reject && ((Reject) d).status() == 503 && ((Reject) d).reasonPhrase() == null
+            && !isTransient(((Reject) d).reason())
+            && (msg.method() == SipMethod.CANCEL || hasToTag(msg)) && msg.method() != SipMethod.ACK) {
+            return new Reject(481, ((Reject) d).reason(), null, null);
+        }
+        return d;
+    }
+
+    /** Reasons that pass (siplb's own limits): the request may be routable a moment later, so 503 stays. */
+    private static boolean isTransient(RejectReason reason) {
+        return reason == RejectReason.TOO_MANY_LOOKUPS || reason == RejectReason.TOO_MANY_TRANSACTIONS
+               || reason == RejectReason.NO_LISTENER_FOR_FAMILY;
+    }
+
+    private RoutingDecision decide(SipMessage msg, InetSocketAddress sender) {
         final boolean ack = msg.method() == SipMethod.ACK;
         final OwnAddresses own = this.own.own();
 
@@ -182,10 +207,10 @@ public final class RequestRouter {
     public RoutingDecision afterLookup(Lookup lookup, InetSocketAddress address, SipMessage msg,
                                        InetSocketAddress sender) {
         if (address == null) {
-            return lookup.orToTheSet() ? dispatch(msg, sender, lookup.edits())
-                                       : Reject.unavailable(RejectReason.UNRESOLVABLE_NEXT_HOP);
+            return unroutableInDialog(msg, lookup.orToTheSet() ? dispatch(msg, sender, lookup.edits())
+                                                               : Reject.unavailable(RejectReason.UNRESOLVABLE_NEXT_HOP));
         }
-        return toHop(new NextHop(address, lookup.transport()), msg, sender, lookup.edits());
+        return unroutableInDialog(msg, toHop(new NextHop(address, lookup.transport()), msg, sender, lookup.edits()));
     }
 
     private RoutingDecision toHop(NextHop hop, SipMessage msg, InetSocketAddress sender, RouteEdits edits) {
