@@ -2,6 +2,7 @@ package io.siplb.loadtests.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,10 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -26,31 +30,34 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * sipp interop suite: a sipp UAC calls through siplb to two sipp UAS backends over UDP on loopback.
+ * sipp interop suite: a sipp UAC calls through siplb to sipp UAS backends over UDP on loopback.
  *
  * <p>Run it (after {@code mvn -o -pl sip-codec,dispatch-engine,proxy install -DskipTests}, or with {@code -am}):
  * <pre>{@code
  * mvn -B -pl load-tests -Pinterop verify    (from the repository root)
  * }</pre>
  *
- * <p>What runs, all as child processes on free loopback ports, each stopped by its own pid when the test ends
+ * <p>Each test starts, as child processes on free loopback ports, each stopped by its own pid when the test ends
  * (also on failure, with bounded waits):
  * <ol>
- *   <li>two sipp UAS ({@code sipp/uas.xml}): answer INVITE with a 200 OK that copies the INVITE's Record-Route,
- *       then answer the BYE;</li>
+ *   <li>sipp UAS backends: {@code sipp/uas.xml} (answer INVITE with a 200 OK that copies the INVITE's
+ *       Record-Route, then answer the BYE) or {@code sipp/uas_503.xml} (answer every INVITE 503 and wait for the
+ *       ACK); a "closed" destination is a free port where nothing listens;</li>
  *   <li>siplb, a separate JVM started from the shaded jar ({@code proxy/target/siplb.jar}, or
- *       {@code -Dsiplb.jar}) with a generated configuration that listens on UDP, record-routes and dispatches
- *       by Call-ID hash ({@code hash-call-id}) to the two backends (Kamailio-format list file);</li>
- *   <li>one sipp UAC ({@code sipp/uac.xml}): {@value #DEFAULT_CALLS} calls at {@value #DEFAULT_RATE} calls/s
- *       ({@code -Dinterop.calls}, {@code -Dinterop.rate}); the 200 OK is received with {@code rrs="true"} and
- *       must carry a loose-routing Record-Route; ACK and BYE go to {@code [next_url]} with {@code [routes]}.</li>
+ *       {@code -Dsiplb.jar}) with a generated configuration: UDP listener, record-route, the test's mode
+ *       (stateful, siplb's default), algorithm, fr-timeout, and the backends as set 1 (Kamailio-format list
+ *       file);</li>
+ *   <li>one sipp UAC ({@code sipp/uac.xml}) with a bounded call count and rate; the 200 OK is received with
+ *       {@code rrs="true"} and must carry a loose-routing Record-Route; ACK and BYE go to {@code [next_url]} with
+ *       {@code [routes]}, back through siplb.</li>
  * </ol>
  *
- * <p>It passes when sipp's UAC exits with 0 having made every call successfully and none failed, each backend
- * received at least 20% of the calls (sipp's {@code -trace_stat} counters and its message log agree), the backends
- * together completed every call (so ACK and BYE reached the backend that answered the INVITE), and siplb is still
- * running with no Netty leak report in its log. sipp's statistics, message logs and screens, siplb's log and
- * configuration are kept in {@code load-tests/target/interop/}; a failure prints where.
+ * <p>The tests: hash-call-id, round-robin, weighted (weights 1 and 3) and call-load through a stateful siplb, every
+ * call successful and both backends taking calls in the expected shares; failover, with a 503 backend and a closed
+ * port before one healthy backend, still without a failed call; and a backend killed halfway through a run, after
+ * which every new call completes and only calls whose dialog was already on the killed backend may fail. sipp's
+ * statistics, message logs and screens, siplb's log and configuration are kept in
+ * {@code load-tests/target/interop/<test>/}; a failure prints where.
  *
  * <p>A missing sipp is a failure, not a skip: install Debian's {@code sip-tester} package.
  */
@@ -59,8 +66,14 @@ class SippInteropIT {
     static final int DEFAULT_CALLS = 2000;
     static final int DEFAULT_RATE = 200;
 
-    /** Each backend must receive at least this share of the calls. */
+    /** Each backend must receive at least this share of the calls (hash, round-robin, call-load). */
     private static final double MIN_BACKEND_SHARE = 0.20;
+    /** How far the weighted shares may be from the weights' shares. */
+    private static final double WEIGHT_SHARE_TOLERANCE = 0.05;
+    /** fr-timeout of the failover tests: a destination that does not answer is left after this long. Not shorter: on a
+     * loaded 2-core machine a healthy sipp backend answered late (about 580 ms) once, and that one timeout marks
+     * the only healthy destination down for good (passive health signal, no prober), failing every later call. */
+    private static final String SHORT_FR_TIMEOUT = "1s";
     /** How long siplb gets to answer its first probe. */
     private static final Duration SIPLB_STARTUP_TIMEOUT = Duration.ofSeconds(30);
     /** How long a UAS gets to write its final statistics after SIGUSR1 (sipp's graceful quit). */
@@ -81,36 +94,298 @@ class SippInteropIT {
         started.clear();
     }
 
+    /** A backend of set 1: a sipp UAS running {@code scenario}, or, with {@code scenario == null}, a closed port. */
+    record Backend(String name, String scenario, String attrs) {
+        static Backend uas(String name) {
+            return new Backend(name, "sipp/uas.xml", "");
+        }
+
+        static Backend weighted(String name, int weight) {
+            return new Backend(name, "sipp/uas.xml", "weight=" + weight);
+        }
+
+        static Backend answering503(String name) {
+            return new Backend(name, "sipp/uas_503.xml", "");
+        }
+
+        static Backend closedPort(String name) {
+            return new Backend(name, null, "");
+        }
+    }
+
+    /** One run: siplb's mode and algorithm, set 1, the UAC's calls and rate, an optional backend to kill midway. */
+    record Setup(String name, String mode, String algorithm, String frTimeout, List<Backend> backends, int calls,
+                 int rate, String killHalfway) {}
+
+    /** The outcome of one run, read from sipp's files. */
+    record Outcome(Setup setup, Path dir, int uacExit, double seconds, SippStatistics uac,
+                   Map<String, Integer> ports, Map<String, SippStatistics> uas, Map<String, Set<String>> invites,
+                   double uacStartEpoch, double killEpoch, double killedEpoch, String summary) {
+        SippStatistics uas(String name) {
+            return uas.get(name);
+        }
+
+        long invitesAt(String name) {
+            return uas.get(name).incomingCalls();
+        }
+    }
+
     @Test
-    void everyCallThroughSiplbSucceedsAndBothBackendsTakeCalls() throws Exception {
-        final int calls = Integer.getInteger("interop.calls", DEFAULT_CALLS);
-        final int rate = Integer.getInteger("interop.rate", DEFAULT_RATE);
+    void hashCallIdEveryCallSucceedsAndBothBackendsTakeCalls() throws Exception {
+        final Outcome o = run(new Setup("hash-call-id", "stateful", "hash-call-id", null,
+                                        List.of(Backend.uas("uas1"), Backend.uas("uas2")), calls(), rate(), null));
+        assertEveryCallSucceeded(o);
+        assertBackendsShare(o, "uas1", "uas2");
+    }
+
+    @Test
+    void roundRobinEveryCallSucceedsAndBothBackendsTakeCalls() throws Exception {
+        final Outcome o = run(new Setup("round-robin", "stateful", "round-robin", null,
+                                        List.of(Backend.uas("uas1"), Backend.uas("uas2")), calls() / 2, rate(),
+                                        null));
+        assertEveryCallSucceeded(o);
+        assertBackendsShare(o, "uas1", "uas2");
+    }
+
+    @Test
+    void weightedEveryCallSucceedsAndSharesFollowTheWeights() throws Exception {
+        final Outcome o = run(new Setup("weighted", "stateful", "weighted", null,
+                                        List.of(Backend.weighted("uas1", 1), Backend.weighted("uas2", 3)),
+                                        calls() / 2, rate(), null));
+        assertEveryCallSucceeded(o);
+        final long total = o.setup().calls();
+        final double share1 = (double) o.invitesAt("uas1") / total;
+        final double share2 = (double) o.invitesAt("uas2") / total;
+        assertThat(share1).as("share of backend 1 (weight 1 of 4); %s", o.summary())
+                          .isCloseTo(0.25, within(WEIGHT_SHARE_TOLERANCE));
+        assertThat(share2).as("share of backend 2 (weight 3 of 4); %s", o.summary())
+                          .isCloseTo(0.75, within(WEIGHT_SHARE_TOLERANCE));
+        assertNoCallOnTwoBackends(o);
+    }
+
+    @Test
+    void callLoadEveryCallSucceedsAndBothBackendsTakeCalls() throws Exception {
+        final Outcome o = run(new Setup("call-load", "stateful", "call-load", null,
+                                        List.of(Backend.uas("uas1"), Backend.uas("uas2")), calls() / 2, rate(),
+                                        null));
+        assertEveryCallSucceeded(o);
+        assertBackendsShare(o, "uas1", "uas2");
+    }
+
+    /**
+     * Round-robin over a backend answering 503 to every INVITE, a port where nothing listens, and one healthy
+     * backend: siplb fails over on the 503 (and ACKs it itself) and on the fr-timeout of the closed port, so the
+     * caller sees no failed call, and the healthy backend takes every call.
+     */
+    @Test
+    void failoverPast503AndAClosedPortLosesNoCall() throws Exception {
+        final Outcome o = run(new Setup("failover", "stateful", "round-robin", SHORT_FR_TIMEOUT,
+                                        List.of(Backend.answering503("uas503"), Backend.closedPort("closed"),
+                                                Backend.uas("uas")),
+                                        calls() / 2, rate(), null));
+        assertUacClean(o);
+        final long calls = o.setup().calls();
+        assertThat(o.invitesAt("uas")).as("INVITEs at the healthy backend; %s", o.summary()).isEqualTo(calls);
+        assertThat(o.uas("uas").successfulCalls()).as("calls completed at the healthy backend; %s", o.summary())
+                                                 .isEqualTo(calls);
+        assertThat(o.uas("uas").failedCalls()).as("failed calls at the healthy backend; %s", o.summary()).isZero();
+        assertThat(o.invitesAt("uas503")).as("INVITEs answered 503 (the 503 backend was tried); %s", o.summary())
+                                        .isPositive();
+        assertThat(o.uas("uas503").successfulCalls())
+                .as("503s ACKed by siplb (a 503 call without ACK fails at that backend); %s", o.summary())
+                .isEqualTo(o.invitesAt("uas503"));
+        assertThat(o.uas("uas503").failedCalls()).as("503 calls without ACK; %s", o.summary()).isZero();
+        // The passive health signal took both bad destinations out of the set (no prober: they stay out).
+        final String siplbLog = Files.readString(o.dir().resolve("siplb.out"), StandardCharsets.ISO_8859_1);
+        for (String bad : List.of("uas503", "closed")) {
+            assertThat(siplbLog).as("siplb's log: %s marked down; %s", bad, o.summary())
+                                .contains("Destination 1/sip:127.0.0.1:" + o.ports().get(bad) + " is now INACTIVE");
+        }
+    }
+
+    /**
+     * Two backends (round-robin, fr-timeout 1 s); backend 2 is killed (SIGKILL, by its pid) halfway through the
+     * run. Every call whose INVITE was sent after the kill must complete; the calls that may fail are those whose
+     * dialog was on backend 2 and not finished at the kill (their ACK and BYE go to a dead backend). The UAC's
+     * message log tells them apart: the Request-URI of a call's ACK is the Contact of the backend that answered.
+     */
+    @Test
+    void backendKilledMidRunOnlyItsOpenDialogsFail() throws Exception {
+        final Outcome o = run(new Setup("backend-killed", "stateful", "round-robin", SHORT_FR_TIMEOUT,
+                                        List.of(Backend.uas("uas1"), Backend.uas("uas2")), calls(), rate(),
+                                        "uas2"));
+        final int calls = o.setup().calls();
+        // The kill spans [kill, killed]: from just before SIGKILL to the moment the process was seen gone.
+        final double kill = o.killEpoch();
+        final double killed = o.killedEpoch();
+        assertThat(kill).as("uas2 was killed during the run; %s", o.summary()).isGreaterThan(0);
+        final String killedUri = "sip:127.0.0.1:" + o.ports().get("uas2") + ";transport=UDP";
+        final Map<String, SippMessageLog.UacCall> uacCalls = SippMessageLog.uacCalls(o.dir().resolve(
+                "uac_messages.log"));
+        final List<String> openOnKilled = new ArrayList<>();
+        final List<String> failedAfterKill = new ArrayList<>();
+        final List<String> failed = new ArrayList<>();
+        int startedAfterKill = 0;
+        int onKilledBefore = 0;
+        int onKilledAfter = 0;
+        for (SippMessageLog.UacCall c : uacCalls.values()) {
+            final boolean onKilled = killedUri.equals(c.ackUri());
+            if (onKilled && c.inviteSent() < killed) {
+                onKilledBefore++;
+                // Its dialog was on backend 2 and its BYE not answered before the kill: it may fail.
+                if (!(c.completed() && c.byeAnswered() < kill)) {
+                    openOnKilled.add(c.callId());
+                }
+            } else if (onKilled) {
+                onKilledAfter++;
+            }
+            if (!c.completed()) {
+                failed.add(c.callId());
+            }
+            if (c.inviteSent() > killed) {
+                startedAfterKill++;
+                if (!c.completed()) {
+                    failedAfterKill.add(c.callId());
+                }
+            }
+        }
+        final String report = String.format(
+                "backend 2 killed %.3f s into the run (gone %.0f ms later): %d calls started after the kill, %d " +
+                "of them failed %s; %d calls had their dialog on backend 2 before the kill, %d of them still " +
+                "open at the kill (these may fail: their ACK and BYE go to a dead backend); %d calls failed at " +
+                "the UAC (sipp FailedCall %d): %s",
+                kill - o.uacStartEpoch(), (killed - kill) * 1000, startedAfterKill, failedAfterKill.size(),
+                abbreviate(failedAfterKill), onKilledBefore, openOnKilled.size(), failed.size(),
+                o.uac().failedCalls(), abbreviate(failed));
+        System.out.println("sipp interop [backend-killed]: " + report);
+        Files.writeString(o.dir().resolve("summary.txt"), report + System.lineSeparator(),
+                          StandardOpenOption.APPEND);
+        final String context = report + "; " + o.summary();
+
+        assertThat(o.uacExit()).as("sipp UAC exit code (0 or 1: some call failed); %s", context).isIn(0, 1);
+        assertThat(uacCalls).as("calls in the UAC's message log; %s", context).hasSize(calls);
+        assertThat(o.uac().outgoingCalls()).as("calls the UAC made; %s", context).isEqualTo(calls);
+        assertThat(startedAfterKill).as("calls started after the kill; %s", context).isPositive();
+        assertThat(failedAfterKill).as("calls started after the kill that did not complete; %s", context).isEmpty();
+        assertThat(onKilledAfter).as("calls answered by backend 2 after it was killed; %s", context).isZero();
+        assertThat((long) failed.size()).as("failed calls in the UAC's log = sipp's FailedCall; %s", context)
+                                        .isEqualTo(o.uac().failedCalls());
+        assertThat(openOnKilled).as("failed calls are among the dialogs open on backend 2 at the kill; %s", context)
+                                .containsAll(failed);
+        assertThat(o.uac().failedCalls()).as("failed calls (sipp) <= dialogs open on backend 2 at the kill; %s",
+                                             context)
+                                         .isLessThanOrEqualTo(openOnKilled.size());
+        assertThat(o.uac().successfulCalls() + o.uac().failedCalls()).as("calls ended; %s", context)
+                                                                     .isEqualTo(calls);
+        // Every INVITE backend 1 received completed. Its failed "calls" are BYEs without a dialog there: when a
+        // call's BYE gets siplb's 408 (backend 2 gone), sipp aborts the call and sends a BYE of its own to its
+        // remote address (sip:service@siplb, no Route), which siplb dispatches to the set, now only backend 1.
+        assertThat(o.uas("uas1").successfulCalls()).as("calls completed at backend 1 = its INVITEs; %s", context)
+                                                  .isEqualTo(o.invites().get("uas1").size());
+        assertThat(o.uas("uas1").failedCalls()).as("stray BYEs at backend 1 <= failed calls; %s", context)
+                                              .isLessThanOrEqualTo(failed.size());
+    }
+
+    private static int calls() {
+        return Integer.getInteger("interop.calls", DEFAULT_CALLS);
+    }
+
+    private static int rate() {
+        return Integer.getInteger("interop.rate", DEFAULT_RATE);
+    }
+
+    private static String abbreviate(List<String> ids) {
+        return ids.size() <= 20 ? ids.toString() : ids.subList(0, 20) + " and " + (ids.size() - 20) + " more";
+    }
+
+    /** The UAC made every call, all successful, none failed, exit code 0; siplb alive, no leak. */
+    private static void assertUacClean(Outcome o) throws IOException {
+        final String summary = o.summary();
+        final int calls = o.setup().calls();
+        assertThat(o.uacExit()).as("sipp UAC exit code (0: every call succeeded; 1: a call failed; 97: internal " +
+                                   "command or global timeout; 99: no call processed; 255: fatal error); %s; " +
+                                   "errors: %s", summary, o.dir().resolve("uac_errors.log"))
+                               .isZero();
+        assertThat(o.uac().outgoingCalls()).as("calls the UAC made; %s", summary).isEqualTo(calls);
+        assertThat(o.uac().successfulCalls()).as("successful calls at the UAC; %s", summary).isEqualTo(calls);
+        assertThat(o.uac().failedCalls()).as("failed calls at the UAC; %s", summary).isZero();
+    }
+
+    /** {@link #assertUacClean}, and the backends together received and completed every call, none failed. */
+    private static void assertEveryCallSucceeded(Outcome o) throws IOException {
+        assertUacClean(o);
+        final String summary = o.summary();
+        final long calls = o.setup().calls();
+        long invites = 0;
+        long completed = 0;
+        long failed = 0;
+        for (Map.Entry<String, SippStatistics> e : o.uas().entrySet()) {
+            invites += e.getValue().incomingCalls();
+            completed += e.getValue().successfulCalls();
+            failed += e.getValue().failedCalls();
+            assertThat((long) o.invites().get(e.getKey()).size())
+                    .as("INVITE Call-IDs in %s's message log; %s", e.getKey(), summary)
+                    .isEqualTo(e.getValue().incomingCalls());
+        }
+        assertThat(invites).as("INVITEs received by the backends together; %s", summary).isEqualTo(calls);
+        assertThat(completed).as("calls completed (ACK and BYE received) by the backends together; %s", summary)
+                             .isEqualTo(calls);
+        assertThat(failed).as("failed calls at the backends; %s", summary).isZero();
+        assertNoCallOnTwoBackends(o);
+    }
+
+    private static void assertNoCallOnTwoBackends(Outcome o) {
+        final List<String> names = new ArrayList<>(o.invites().keySet());
+        for (int i = 0; i < names.size(); i++) {
+            for (int j = i + 1; j < names.size(); j++) {
+                assertThat(o.invites().get(names.get(i)))
+                        .as("calls that reached both %s and %s; %s", names.get(i), names.get(j), o.summary())
+                        .doesNotContainAnyElementsOf(o.invites().get(names.get(j)));
+            }
+        }
+    }
+
+    private static void assertBackendsShare(Outcome o, String... names) {
+        final long min = (long) Math.ceil(o.setup().calls() * MIN_BACKEND_SHARE);
+        for (String name : names) {
+            assertThat(o.invitesAt(name)).as("INVITEs received by %s (at least %d); %s", name, min, o.summary())
+                                         .isGreaterThanOrEqualTo(min);
+        }
+    }
+
+    private Outcome run(Setup setup) throws Exception {
         final Path sipp = sippExecutable();
         final Path siplbJar = siplbJar();
-        final Path dir = freshRunDirectory();
+        final Path dir = freshRunDirectory(setup.name());
         try {
-            run(sipp, siplbJar, dir, calls, rate);
+            return runIn(setup, sipp, siplbJar, dir);
         } catch (Throwable t) {
-            System.err.println("sipp interop suite failed; sipp statistics, message logs and screens, siplb's log " +
-                               "and configuration are in " + dir + ":");
+            System.err.println("sipp interop [" + setup.name() + "] failed; sipp statistics, message logs and " +
+                               "screens, siplb's log and configuration are in " + dir + ":");
             listFiles(dir).forEach(f -> System.err.println("  " + f));
             throw t;
         }
     }
 
-    private void run(Path sipp, Path siplbJar, Path dir, int calls, int rate) throws Exception {
+    private Outcome runIn(Setup setup, Path sipp, Path siplbJar, Path dir) throws Exception {
+        final int calls = setup.calls();
+        final int rate = setup.rate();
         final Path uacScenario = copyResource("sipp/uac.xml", dir);
-        final Path uasScenario = copyResource("sipp/uas.xml", dir);
-        final int[] ports = freeUdpPorts(4);
-        final int uas1Port = ports[0];
-        final int uas2Port = ports[1];
-        final int siplbPort = ports[2];
-        final int uacPort = ports[3];
+        final List<Backend> backends = setup.backends();
+        final int[] free = freeUdpPorts(backends.size() + 2);
+        final int siplbPort = free[backends.size()];
+        final int uacPort = free[backends.size() + 1];
+        final Map<String, Integer> ports = new LinkedHashMap<>();
+        final Map<String, ChildProcess> uas = new LinkedHashMap<>();
+        for (int i = 0; i < backends.size(); i++) {
+            final Backend b = backends.get(i);
+            ports.put(b.name(), free[i]);
+            if (b.scenario() != null) {
+                uas.put(b.name(), startUas(sipp, copyResource(b.scenario(), dir), dir, b.name(), free[i]));
+            }
+        }
 
-        final ChildProcess uas1 = startUas(sipp, uasScenario, dir, "uas1", uas1Port);
-        final ChildProcess uas2 = startUas(sipp, uasScenario, dir, "uas2", uas2Port);
-
-        final Path config = writeSiplbConfig(dir, siplbPort, uas1Port, uas2Port);
+        final Path config = writeSiplbConfig(dir, siplbPort, setup, ports);
         final ChildProcess siplb = start("siplb", List.of(
                 javaExecutable().toString(), "-Xms256m", "-Xmx512m",
                 "-Dio.netty.leakDetection.level=advanced",
@@ -122,11 +397,13 @@ class SippInteropIT {
                  SIPLB_STARTUP_TIMEOUT.toSeconds() + " s (" + (siplb.isAlive() ? "still running" : "exited") +
                  "); its log " + siplb.log() + " ends with:\n" + tail(siplb.log(), 30));
         }
-        assertThat(uas1.isAlive()).as("sipp UAS 1 running; its output: %s", uas1.log()).isTrue();
-        assertThat(uas2.isAlive()).as("sipp UAS 2 running; its output: %s", uas2.log()).isTrue();
+        for (ChildProcess p : uas.values()) {
+            assertThat(p.isAlive()).as("sipp %s running; its output: %s", p.name(), p.log()).isTrue();
+        }
 
         final Duration uacTimeout = Duration.ofSeconds(calls / Math.max(1, rate)).plus(UAC_SLACK);
         final long startNanos = System.nanoTime();
+        final double uacStartEpoch = System.currentTimeMillis() / 1000.0;
         final ChildProcess uac = start("uac", List.of(
                 sipp.toString(), "127.0.0.1:" + siplbPort,
                 "-sf", uacScenario.toString(),
@@ -139,6 +416,20 @@ class SippInteropIT {
                 "-trace_shortmsg", "-shortmessage_file", dir.resolve("uac_messages.log").toString(),
                 "-trace_err", "-error_file", dir.resolve("uac_errors.log").toString(),
                 "-trace_screen", "-screen_file", dir.resolve("uac_screen.log").toString()), dir);
+        double killEpoch = 0;
+        double killedEpoch = 0;
+        if (setup.killHalfway() != null) {
+            // Halfway through the calls (calls / rate / 2), bounded: the UAC's exit ends the wait early.
+            final ChildProcess victim = uas.get(setup.killHalfway());
+            final long halfMillis = calls * 1000L / Math.max(1, rate) / 2;
+            final Integer early = uac.waitFor(Duration.ofMillis(halfMillis));
+            assertThat(early).as("sipp UAC still running halfway (exit: %s); output: %s", early, uac.log()).isNull();
+            killEpoch = System.currentTimeMillis() / 1000.0;
+            victim.signal("KILL");
+            assertThat(victim.waitFor(Duration.ofSeconds(5))).as("%s exited after SIGKILL", victim.name())
+                                                             .isNotNull();
+            killedEpoch = System.currentTimeMillis() / 1000.0;
+        }
         final Integer uacExit = uac.waitFor(uacTimeout.plusSeconds(30));
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
         assertThat(uacExit).as("sipp UAC still running after %s s (its -timeout is %s s); output: %s",
@@ -146,63 +437,58 @@ class SippInteropIT {
                            .isNotNull();
 
         // SIGUSR1 is sipp's graceful quit: it finishes and writes its final statistics row.
-        uas1.signal("USR1");
-        uas2.signal("USR1");
-        uas1.waitFor(UAS_QUIT_TIMEOUT);
-        uas2.waitFor(UAS_QUIT_TIMEOUT);
+        for (ChildProcess p : uas.values()) {
+            p.signal("USR1");
+        }
+        for (ChildProcess p : uas.values()) {
+            p.waitFor(UAS_QUIT_TIMEOUT);
+        }
 
         final SippStatistics uacStats = SippStatistics.read(dir.resolve("uac_stats.csv"));
-        final SippStatistics uas1Stats = SippStatistics.read(dir.resolve("uas1_stats.csv"));
-        final SippStatistics uas2Stats = SippStatistics.read(dir.resolve("uas2_stats.csv"));
-        final Set<String> uas1Invites = SippMessageLog.receivedRequestCallIds(dir.resolve("uas1_messages.log"),
-                                                                              "INVITE");
-        final Set<String> uas2Invites = SippMessageLog.receivedRequestCallIds(dir.resolve("uas2_messages.log"),
-                                                                              "INVITE");
+        final Map<String, SippStatistics> uasStats = new LinkedHashMap<>();
+        final Map<String, Set<String>> invites = new LinkedHashMap<>();
+        final StringBuilder backendsText = new StringBuilder();
+        for (String name : uas.keySet()) {
+            final SippStatistics st = SippStatistics.read(dir.resolve(name + "_stats.csv"));
+            final Set<String> ids = SippMessageLog.receivedRequestCallIds(dir.resolve(name + "_messages.log"),
+                                                                          "INVITE");
+            uasStats.put(name, st);
+            invites.put(name, ids);
+            backendsText.append(String.format("; %s (udp:127.0.0.1:%d, %s) INVITEs %d (%d logged), completed %d, " +
+                                              "failed %d", name, ports.get(name), scenarioOf(backends, name),
+                                              st.incomingCalls(), ids.size(), st.successfulCalls(),
+                                              st.failedCalls()));
+        }
+        for (Backend b : backends) {
+            if (b.scenario() == null) {
+                backendsText.append(String.format("; %s (udp:127.0.0.1:%d): closed port", b.name(),
+                                                  ports.get(b.name())));
+            }
+        }
         final String summary = String.format(
-                "sipp interop: %d calls at %d calls/s in %.1f s: UAC exit %d, successful %d, failed %d, " +
-                "retransmissions %d, INVITE->200 mean %d ms; " +
-                "backend 1 (udp:127.0.0.1:%d) INVITEs %d (%d logged), completed %d, failed %d; " +
-                "backend 2 (udp:127.0.0.1:%d) INVITEs %d (%d logged), completed %d, failed %d; files in %s",
-                calls, rate, seconds, uacExit, uacStats.successfulCalls(), uacStats.failedCalls(),
-                uacStats.counter(SippStatistics.RETRANSMISSIONS),
-                uacStats.duration(SippStatistics.RESPONSE_TIME).toMillis(),
-                uas1Port, uas1Stats.incomingCalls(), uas1Invites.size(), uas1Stats.successfulCalls(),
-                uas1Stats.failedCalls(),
-                uas2Port, uas2Stats.incomingCalls(), uas2Invites.size(), uas2Stats.successfulCalls(),
-                uas2Stats.failedCalls(), dir);
+                "sipp interop [%s]: siplb %s, %s%s: %d calls at %d calls/s in %.1f s: UAC exit %d, successful %d, " +
+                "failed %d, retransmissions %d, INVITE->200 mean %d ms%s; files in %s",
+                setup.name(), setup.mode(), setup.algorithm(),
+                setup.frTimeout() != null ? ", fr-timeout " + setup.frTimeout() : "", calls, rate, seconds, uacExit,
+                uacStats.successfulCalls(), uacStats.failedCalls(), uacStats.counter(SippStatistics.RETRANSMISSIONS),
+                uacStats.duration(SippStatistics.RESPONSE_TIME).toMillis(), backendsText, dir);
         System.out.println(summary);
         Files.writeString(dir.resolve("summary.txt"), summary + System.lineSeparator());
-
-        assertThat(uacExit).as("sipp UAC exit code (0: every call succeeded; 1: a call failed; 97: internal " +
-                               "command or global timeout; 99: no call processed; 255: fatal error); %s; " +
-                               "errors: %s", summary, dir.resolve("uac_errors.log"))
-                           .isZero();
-        assertThat(uacStats.outgoingCalls()).as("calls the UAC made; %s", summary).isEqualTo(calls);
-        assertThat(uacStats.successfulCalls()).as("successful calls at the UAC; %s", summary).isEqualTo(calls);
-        assertThat(uacStats.failedCalls()).as("failed calls at the UAC; %s", summary).isZero();
-
-        final long minPerBackend = (long) Math.ceil(calls * MIN_BACKEND_SHARE);
-        assertThat(uas1Stats.incomingCalls()).as("INVITEs received by backend 1; %s", summary)
-                                             .isGreaterThanOrEqualTo(minPerBackend);
-        assertThat(uas2Stats.incomingCalls()).as("INVITEs received by backend 2; %s", summary)
-                                             .isGreaterThanOrEqualTo(minPerBackend);
-        assertThat((long) uas1Invites.size()).as("INVITE Call-IDs in backend 1's message log; %s", summary)
-                                             .isEqualTo(uas1Stats.incomingCalls());
-        assertThat((long) uas2Invites.size()).as("INVITE Call-IDs in backend 2's message log; %s", summary)
-                                             .isEqualTo(uas2Stats.incomingCalls());
-        assertThat(uas1Invites).as("calls that reached both backends; %s", summary).doesNotContainAnyElementsOf(
-                uas2Invites);
-        assertThat(uas1Stats.incomingCalls() + uas2Stats.incomingCalls())
-                .as("INVITEs received by the backends together; %s", summary).isEqualTo(calls);
-        assertThat(uas1Stats.successfulCalls() + uas2Stats.successfulCalls())
-                .as("calls completed (ACK and BYE received) by the backends together; %s", summary)
-                .isEqualTo(calls);
-        assertThat(uas1Stats.failedCalls() + uas2Stats.failedCalls())
-                .as("failed calls at the backends; %s", summary).isZero();
 
         assertThat(siplb.isAlive()).as("siplb still running after the calls; its log: %s", siplb.log()).isTrue();
         final String siplbLog = Files.readString(siplb.log(), StandardCharsets.ISO_8859_1);
         assertThat(siplbLog).as("Netty leak reports in siplb's log %s", siplb.log()).doesNotContain("LEAK:");
+        return new Outcome(setup, dir, uacExit, seconds, uacStats, ports, uasStats, invites, uacStartEpoch,
+                           killEpoch, killedEpoch, summary);
+    }
+
+    private static String scenarioOf(List<Backend> backends, String name) {
+        for (Backend b : backends) {
+            if (b.name().equals(name)) {
+                return Paths.get(b.scenario()).getFileName() + (b.attrs().isEmpty() ? "" : ", " + b.attrs());
+            }
+        }
+        return "?";
     }
 
     private ChildProcess startUas(Path sipp, Path scenario, Path dir, String name, int port) throws IOException {
@@ -228,25 +514,31 @@ class SippInteropIT {
     }
 
     /**
-     * Writes siplb's configuration and its Kamailio-format destination list (set 1: both backends) into
-     * {@code dir}.
+     * Writes siplb's configuration and its Kamailio-format destination list (set 1: the backends, in order, with
+     * their attributes) into {@code dir}.
      */
-    private static Path writeSiplbConfig(Path dir, int siplbPort, int uas1Port, int uas2Port) throws IOException {
-        final Path list = dir.resolve("dispatcher.list");
-        Files.writeString(list,
-                          "# setid uri flags priority attrs\n" +
-                          "1 sip:127.0.0.1:" + uas1Port + " 0 0\n" +
-                          "1 sip:127.0.0.1:" + uas2Port + " 0 0\n");
+    private static Path writeSiplbConfig(Path dir, int siplbPort, Setup setup, Map<String, Integer> ports)
+            throws IOException {
+        final StringBuilder list = new StringBuilder("# setid uri flags priority attrs\n");
+        for (Backend b : setup.backends()) {
+            list.append("1 sip:127.0.0.1:").append(ports.get(b.name())).append(" 0 0");
+            if (!b.attrs().isEmpty()) {
+                list.append(' ').append(b.attrs());
+            }
+            list.append("  # ").append(b.name()).append('\n');
+        }
+        Files.writeString(dir.resolve("dispatcher.list"), list.toString());
         final Path config = dir.resolve("siplb.conf");
         Files.writeString(config,
                           "siplb {\n" +
                           "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"]\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
-                          "    # Stateless forwarding: every request of a call must hash to the same backend.\n" +
-                          "    default-algorithm = hash-call-id\n" +
+                          "    default-algorithm = " + setup.algorithm() + "\n" +
                           "  }\n" +
                           "  proxy {\n" +
+                          "    mode = " + setup.mode() + "\n" +
+                          (setup.frTimeout() != null ? "    fr-timeout = " + setup.frTimeout() + "\n" : "") +
                           "    record-route = true\n" +
                           "  }\n" +
                           "}\n");
@@ -272,8 +564,9 @@ class SippInteropIT {
         return Paths.get(System.getProperty("java.home"), "bin", "java");
     }
 
-    private static Path freshRunDirectory() throws IOException {
-        final Path dir = Paths.get(System.getProperty("interop.dir", "target/interop")).toAbsolutePath();
+    private static Path freshRunDirectory(String name) throws IOException {
+        final Path dir = Paths.get(System.getProperty("interop.dir", "target/interop")).resolve(name)
+                              .toAbsolutePath();
         if (Files.isDirectory(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> {
