@@ -352,7 +352,8 @@ final class DefaultSipMessage implements SipMessage {
         if (i < 0) {
             return null;
         }
-        return NameAddr.parse(chars(), headerValueStart(i), headerValueEnd(i), i, 0, false, false, true);
+        // Read as the decoder checks it: leniently where a proxy does not look (display name, parameter octets).
+        return NameAddr.parse(chars(), headerValueStart(i), headerValueEnd(i), i, 0, false, false, true, true);
     }
 
     @Override

@@ -46,6 +46,18 @@ public final class NameAddr {
      */
     static NameAddr parse(CharSequence s, int start, int end, int headerIndex, int bufferOffset,
                           boolean requireBrackets, boolean allowWildcard, boolean build) {
+        return parse(s, start, end, headerIndex, bufferOffset, requireBrackets, allowWildcard, false, build);
+    }
+
+    /**
+     * As {@link #parse(CharSequence, int, int, int, int, boolean, boolean, boolean)}; with {@code lenient}, the
+     * parts a proxy does not read are not held to the grammar (the From/To reading of the decoder): an unquoted
+     * display name may hold any octet but {@code "} and {@code <}, and a parameter value not starting with a
+     * quote runs to the next {@code ;} whatever its octets ({@code tag=abc"def}). The URI and the parameter
+     * structure ({@code ;} name {@code [=} value{@code ]}, names tokens) are checked as without it.
+     */
+    static NameAddr parse(CharSequence s, int start, int end, int headerIndex, int bufferOffset,
+                          boolean requireBrackets, boolean allowWildcard, boolean lenient, boolean build) {
         int p = SipChars.skipWs(s, start, end);
         start = p;
         end = SipChars.trimEnd(s, p, end);
@@ -73,8 +85,14 @@ public final class NameAddr {
         } else if (s.charAt(p) != '<') {
             // display-name = *(token LWS); a name directly followed by "<" is accepted (RFC 4475 §3.1.1.6).
             int q = p;
-            while (q < end && (SipChars.isToken(s.charAt(q)) || SipChars.isWs(s.charAt(q)))) {
-                q++;
+            if (lenient) {
+                while (q < end && s.charAt(q) != '<' && s.charAt(q) != '"') {
+                    q++;
+                }
+            } else {
+                while (q < end && (SipChars.isToken(s.charAt(q)) || SipChars.isWs(s.charAt(q)))) {
+                    q++;
+                }
             }
             if (q < end && s.charAt(q) == '<') {
                 displayStart = p;
@@ -122,7 +140,7 @@ public final class NameAddr {
         if (uri == null) {
             return null;
         }
-        final int[] params = SipChars.parseParams(s, p, end, build);
+        final int[] params = SipChars.parseParams(s, p, end, lenient, build);
         if (params == null) {
             return null;
         }
@@ -208,6 +226,16 @@ public final class NameAddr {
     public boolean hasParam(String name) {
         requireNonNull(name, "name");
         return SipChars.findParam(text, params, name) >= 0;
+    }
+
+    /** Returns the name of header parameter {@code k} (0-based, in order), as written. */
+    String paramName(int k) {
+        return text.substring(params[4 * k], params[4 * k + 1]);
+    }
+
+    /** Returns the value of header parameter {@code k} as {@link #param(String)} does. */
+    String paramValue(int k) {
+        return SipChars.paramValue(text, params, 4 * k);
     }
 
     /** Returns the number of header parameters. */

@@ -154,6 +154,15 @@ final class SipChars {
      * token, a quoted string, a bracketed IPv6 reference or a raw IPv6 address.
      */
     static int[] parseParams(CharSequence s, int p, int end, boolean build) {
+        return parseParams(s, p, end, false, build);
+    }
+
+    /**
+     * As {@link #parseParams(CharSequence, int, int, boolean)}; with {@code lenient}, a value that is not a
+     * well-formed quoted string, bracketed IPv6 reference or token runs to the next {@code ;} (trailing whitespace
+     * excluded) whatever its octets: only an empty value is malformed.
+     */
+    static int[] parseParams(CharSequence s, int p, int end, boolean lenient, boolean build) {
         int[] out = EMPTY;
         int n = 0;
         for (;;) {
@@ -177,7 +186,13 @@ final class SipChars {
             if (q < end && s.charAt(q) == '=') {
                 int v = skipWs(s, q + 1, end);
                 valueStart = v;
-                if (v < end && s.charAt(v) == '"') {
+                final int raw = lenient ? rawValueEnd(s, v, end) : -1;
+                if (raw >= 0) {
+                    if (raw == v) {
+                        return null;
+                    }
+                    v = raw;
+                } else if (v < end && s.charAt(v) == '"') {
                     v = skipQuoted(s, v, end);
                     if (v < 0) {
                         return null;
@@ -215,6 +230,33 @@ final class SipChars {
     }
 
     private static final int[] EMPTY = new int[0];
+
+    /**
+     * For a lenient parameter value at {@code v}: returns -1 when the value is a well-formed quoted string or a
+     * token (then the strict rules read it), else the index after its last non-whitespace octet before the next
+     * {@code ;} or {@code end}.
+     */
+    private static int rawValueEnd(CharSequence s, int v, int end) {
+        if (v < end && s.charAt(v) == '"') {
+            final int q = skipQuoted(s, v, end);
+            if (q >= 0 && skipWs(s, q, end) == end || q >= 0 && s.charAt(skipWs(s, q, end)) == ';') {
+                return -1;
+            }
+        } else {
+            int t = v;
+            while (t < end && (isToken(s.charAt(t)) || s.charAt(t) == ':')) {
+                t++;
+            }
+            if (t > v && (skipWs(s, t, end) == end || s.charAt(skipWs(s, t, end)) == ';')) {
+                return -1;
+            }
+        }
+        int e = v;
+        while (e < end && s.charAt(e) != ';') {
+            e++;
+        }
+        return trimEnd(s, v, e);
+    }
 
     /** Returns the index of the parameter named {@code name} (case-insensitive) in {@code params}, or -1. */
     static int findParam(String s, int[] params, String name) {

@@ -44,10 +44,10 @@ public enum SipDecodeError {
     INVALID_CSEQ(400, "Malformed CSeq"),
     /** Max-Forwards is not a number in 0..255 (RFC 3261 §20.22). */
     INVALID_MAX_FORWARDS(400, "Malformed Max-Forwards"),
-    /** A Contact value is malformed (RFC 3261 §20.10). */
-    INVALID_CONTACT(400, "Malformed Contact"),
-    /** A Route or Record-Route value is malformed (RFC 3261 §20.30, §20.34). */
-    INVALID_ROUTE(400, "Malformed Route or Record-Route"),
+    /** A Route value is malformed (RFC 3261 §20.34). */
+    INVALID_ROUTE(400, "Malformed Route"),
+    /** A Proxy-Require value is not a list of option-tags (RFC 3261 §20.29). */
+    INVALID_PROXY_REQUIRE(400, "Malformed Proxy-Require"),
     /** The CSeq method differs from the request method (RFC 3261 §8.1.1.5). */
     CSEQ_METHOD_MISMATCH(400, "CSeq method does not match the request method"),
     /** An unknown request method whose CSeq method differs; 501 is preferred (RFC 4475 §3.1.2.18). */

@@ -20,10 +20,14 @@ import io.netty.buffer.Unpooled;
  * method (§8.1.1.5) and its number fits 32 bits; Content-Length values agree and, in a datagram, octets after the
  * body are dropped while a missing Content-Length means the rest of the datagram (§18.3).
  *
- * <p>Every Via, From, To, Contact, Route and Record-Route value and the Request-URI are syntax-checked at decode
- * time. {@link SipSyntax} decides the common shapes in one pass over the bytes without building objects; only a
- * value it leaves undecided goes through the full grammar of {@link Via}, {@link NameAddr} and {@link SipUri},
- * which alone rejects. Typed objects are built by the message's accessors, on first use.
+ * <p>What is checked at decode time is what the proxy reads (RFC 3261 §16.3): the start line and Request-URI,
+ * every Via (responses are routed by them, §16.7), From and To as far as their URI and tag (the display name and
+ * the octets of parameter values are not held to the grammar), Call-ID, CSeq, Max-Forwards, Content-Length, Route
+ * and Proxy-Require (a list of option-tags). Contact, Record-Route and every other header are indexed and
+ * forwarded as received, well-formed or not; {@link SipStrictValidator} holds them to the RFC 3261 grammar.
+ * {@link SipSyntax} decides the common shapes in one pass over the bytes without building objects; only a value it
+ * leaves undecided goes through the full grammar of {@link Via}, {@link NameAddr} and {@link SipUri}, which alone
+ * rejects. Typed objects are built by the message's accessors, on first use.
  *
  * <p>How the octets are read: the scanners work on a {@code byte[]} ({@link ByteBufChars#forScan}): a heap buffer's
  * own backing array, or, for a direct or composite buffer, one bulk copy into the calling thread's reusable scratch
@@ -412,9 +416,8 @@ public final class SipMessageParser {
         int firstCl = -1;
         int singles = 0;
         boolean viasValid = true;
-        boolean contactsValid = true;
         boolean routesValid = true;
-        boolean recordRoutesValid = true;
+        int proxyRequire = -1;
         final int[] idx = m.index;
         final byte[] types = m.types;
         final int count = m.headerCount;
@@ -443,17 +446,14 @@ public final class SipMessageParser {
                 mf = mf < 0 ? i : mf;
             } else if (t == CONTENT_LENGTH) {
                 firstCl = firstCl < 0 ? i : firstCl;
-            } else if (t == CONTACT) {
-                contactsValid = contactsValid && SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
-                                                                     idx[o + DefaultSipMessage.VALUE_END], true);
             } else if (t == ROUTE) {
                 routesValid = routesValid && SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
                                                                  idx[o + DefaultSipMessage.VALUE_END], true);
-            } else if (t == RECORD_ROUTE) {
-                recordRoutesValid = recordRoutesValid &&
-                                    SipSyntax.nameAddrs(s, idx[o + DefaultSipMessage.VALUE_START],
-                                                        idx[o + DefaultSipMessage.VALUE_END], true);
+            } else if (t == PROXY_REQUIRE) {
+                proxyRequire = proxyRequire < 0 ? i : proxyRequire;
             }
+            // Contact, Record-Route and every other header: not read by the proxy, forwarded as received
+            // (RFC 3261 §16.3); SipStrictValidator holds them to the grammar.
         }
 
         // Framing first: Content-Length (RFC 3261 §20.14, §18.3).
@@ -555,14 +555,17 @@ public final class SipMessageParser {
                 m.maxForwards = (int) v;
             }
         }
-        if (!contactsValid) {
-            checkNameAddrs(s, m, SipHeader.CONTACT, false, true, SipDecodeError.INVALID_CONTACT);
-        }
         if (!routesValid) {
-            checkNameAddrs(s, m, SipHeader.ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
+            checkRoutes(s, m);
         }
-        if (!recordRoutesValid) {
-            checkNameAddrs(s, m, SipHeader.RECORD_ROUTE, true, false, SipDecodeError.INVALID_ROUTE);
+        for (int i = proxyRequire; i >= 0; i = m.nextHeader(SipHeader.PROXY_REQUIRE, i)) {
+            final int vs = m.headerValueStart(i);
+            final int ve = m.headerValueEnd(i);
+            if (!isTokenList(s, vs, ve)) {
+                m.fail(SipDecodeError.INVALID_PROXY_REQUIRE, "Proxy-Require: " + excerpt(s, vs, ve) +
+                                                             " (expected: option-tag *(\",\" option-tag))");
+                break;
+            }
         }
 
         m.answerable = m.request && m.methodEnd > 0 && topViaUsable && nonEmpty(m, from) && nonEmpty(m, to) &&
@@ -576,13 +579,11 @@ public final class SipMessageParser {
     private static final int CSEQ = SipHeader.CSEQ.ordinal();
     private static final int MAX_FORWARDS = SipHeader.MAX_FORWARDS.ordinal();
     private static final int CONTENT_LENGTH = SipHeader.CONTENT_LENGTH.ordinal();
-    private static final int CONTACT = SipHeader.CONTACT.ordinal();
     private static final int ROUTE = SipHeader.ROUTE.ordinal();
-    private static final int RECORD_ROUTE = SipHeader.RECORD_ROUTE.ordinal();
+    private static final int PROXY_REQUIRE = SipHeader.PROXY_REQUIRE.ordinal();
 
     private static final int VIA_CHECK = 0;
     private static final int ROUTE_CHECK = 1;
-    private static final int CONTACT_CHECK = 2;
 
     /**
      * Checks every comma-separated value of {@code [start, end)} with the grammar {@code kind}; false when one is
@@ -599,18 +600,8 @@ public final class SipMessageParser {
             if (a == b) {
                 return false;
             }
-            final boolean ok;
-            switch (kind) {
-                case VIA_CHECK:
-                    ok = Via.parse(s, a, b, headerIndex, 0, false) != null;
-                    break;
-                case ROUTE_CHECK:
-                    ok = NameAddr.parse(s, a, b, headerIndex, 0, true, false, false) != null;
-                    break;
-                default:
-                    ok = NameAddr.parse(s, a, b, headerIndex, 0, false, true, false) != null;
-                    break;
-            }
+            final boolean ok = kind == VIA_CHECK ? Via.parse(s, a, b, headerIndex, 0, false) != null
+                                                 : NameAddr.parse(s, a, b, headerIndex, 0, true, false, false) != null;
             if (!ok) {
                 return false;
             }
@@ -636,29 +627,50 @@ public final class SipMessageParser {
         }
     }
 
+    /**
+     * From or To: the URI and the parameters (where the tag is) must be found; the display name and the octets of
+     * parameter values are read leniently ({@link NameAddr#parse(CharSequence, int, int, int, int, boolean,
+     * boolean, boolean, boolean)}), as the proxy reads only the URI and the tag, and forwards the field as received.
+     */
     private static void checkNameAddr(ByteBufChars s, DefaultSipMessage m, int i, SipDecodeError reason,
                                       String name) {
         final int vs = m.headerValueStart(i);
         final int ve = m.headerValueEnd(i);
-        if (!SipSyntax.nameAddrs(s, vs, ve, false) && NameAddr.parse(s, vs, ve, i, 0, false, false, false) == null) {
+        if (!SipSyntax.nameAddrs(s, vs, ve, false) &&
+            NameAddr.parse(s, vs, ve, i, 0, false, false, true, false) == null) {
             m.fail(reason, name + ": " + excerpt(s, vs, ve) + " (expected: [display-name] <URI> or URI, then " +
                            "*(;param))");
         }
     }
 
-    private static void checkNameAddrs(ByteBufChars s, DefaultSipMessage m, SipHeader type,
-                                       boolean requireBrackets, boolean allowWildcard, SipDecodeError reason) {
-        for (int i = m.firstHeader(type); i >= 0; i = m.nextHeader(type, i)) {
+    private static void checkRoutes(ByteBufChars s, DefaultSipMessage m) {
+        for (int i = m.firstHeader(SipHeader.ROUTE); i >= 0; i = m.nextHeader(SipHeader.ROUTE, i)) {
             final int vs = m.headerValueStart(i);
             final int ve = m.headerValueEnd(i);
-            if (!SipSyntax.nameAddrs(s, vs, ve, true) &&
-                !eachValue(s, vs, ve, i, requireBrackets ? ROUTE_CHECK : CONTACT_CHECK)) {
-                m.fail(reason, type.headerName() + ": " + excerpt(s, vs, ve) +
-                               (requireBrackets ? " (expected: <URI> *(;param), comma-separated)"
-                                                : " (expected: [display-name] <URI> or URI, then *(;param), " +
-                                                  "comma-separated)"));
+            if (!SipSyntax.nameAddrs(s, vs, ve, true) && !eachValue(s, vs, ve, i, ROUTE_CHECK)) {
+                m.fail(SipDecodeError.INVALID_ROUTE, "Route: " + excerpt(s, vs, ve) +
+                                                     " (expected: <URI> *(;param), comma-separated)");
                 return;
             }
+        }
+    }
+
+    /** {@code token *(COMMA token)} (option-tag lists, RFC 3261 §20.29); false when empty. */
+    static boolean isTokenList(CharSequence s, int start, int end) {
+        int p = SipChars.skipWs(s, start, end);
+        for (;;) {
+            final int t = SipChars.skipToken(s, p, end);
+            if (t == p) {
+                return false;
+            }
+            p = SipChars.skipWs(s, t, end);
+            if (p == end) {
+                return true;
+            }
+            if (s.charAt(p) != ',') {
+                return false;
+            }
+            p = SipChars.skipWs(s, p + 1, end);
         }
     }
 
@@ -668,21 +680,26 @@ public final class SipMessageParser {
         final int ve = m.headerValueEnd(i);
         final byte[] a = s.scanArray();
         final int base = s.scanBase();
+        if (!isCallId(a, base + vs, base + ve)) {
+            m.fail(SipDecodeError.INVALID_CALL_ID, "Call-ID: " + excerpt(s, vs, ve) +
+                                                   " (expected: word [\"@\" word])");
+        }
+    }
+
+    /** callid = word [ "@" word ] over {@code a[start, end)}. */
+    static boolean isCallId(byte[] a, int start, int end) {
         int at = -1;
-        boolean ok = ve > vs;
-        for (int p = base + vs, end = base + ve; ok && p < end; p++) {
+        boolean ok = end > start;
+        for (int p = start; ok && p < end; p++) {
             final byte c = a[p];
             if (c == '@') {
-                ok = at < 0 && p > base + vs && p + 1 < end;
+                ok = at < 0 && p > start && p + 1 < end;
                 at = p;
             } else {
                 ok = SipChars.WORD[c & 0xFF];
             }
         }
-        if (!ok) {
-            m.fail(SipDecodeError.INVALID_CALL_ID, "Call-ID: " + excerpt(s, vs, ve) +
-                                                   " (expected: word [\"@\" word])");
-        }
+        return ok;
     }
 
     /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the method must equal the request method (§8.1.1.5). */

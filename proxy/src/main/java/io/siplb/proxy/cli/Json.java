@@ -47,6 +47,20 @@ final class Json {
         return this;
     }
 
+    /** Adds {@code "name": [...]} with already built objects. */
+    Json add(String name, java.util.List<Json> objects) {
+        key(name);
+        sb.append('[');
+        for (int i = 0; i < objects.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(objects.get(i));
+        }
+        sb.append(']');
+        return this;
+    }
+
     private void key(String name) {
         if (!first) {
             sb.append(',');

@@ -31,8 +31,11 @@ public final class Main {
             "  run [-c FILE]                      Start the proxy (the default command). FILE is a HOCON\n" +
             "                                     configuration; default $SIPLB_HOME/conf/siplb.conf when\n" +
             "                                     SIPLB_HOME is set, else conf/siplb.conf. Stops on SIGTERM/SIGINT.\n" +
-            "  parse FILE...                      Parse one SIP message per file and print one JSON object per\n" +
-            "                                     file (one line each). Exit status 0 when every file parses.\n" +
+            "  parse [--strict] FILE...           Parse one SIP message per file as the proxy does and print one\n" +
+            "                                     JSON object per file (one line each); \"valid\": true means the\n" +
+            "                                     proxy would forward it. Exit status 0 when every file is valid.\n" +
+            "                                     --strict also applies the full RFC 3261 grammar: \"strict\" and\n" +
+            "                                     \"problems\" (every one found); exit status 0 when none has one.\n" +
             "  hash --slots N VALUE [VALUE2]      Print Kamailio's dispatcher hash of VALUE (then VALUE2) and the\n" +
             "                                     slot it maps to among N, as Kamailio's dispatcher.hash RPC.\n" +
             "  select -c FILE --set ID --key KEY [--algorithm NAME] [--hash-mode consistent|kamailio]\n" +
@@ -81,7 +84,7 @@ public final class Main {
                 case "run":
                     return RunCommand.run(runConfigFile(list, siplbHome), err);
                 case "parse":
-                    return ParseCommand.run(parseFiles(list), out, err);
+                    return ParseCommand.run(parseArgs(list), out, err);
                 case "hash":
                     return HashCommand.run(list, out);
                 case "select":
@@ -121,25 +124,27 @@ public final class Main {
         return Paths.get("conf", "siplb.conf");
     }
 
-    private static List<Path> parseFiles(List<String> args) {
-        if (args.isEmpty()) {
-            throw new UsageException("parse: no FILE given (expected: siplb parse FILE...)");
-        }
+    private static ParseCommand.Request parseArgs(List<String> args) {
         final List<Path> files = new ArrayList<>();
+        boolean strict = false;
         boolean endOfOptions = false;
         for (String a : args) {
             if (!endOfOptions && "--".equals(a)) {
                 endOfOptions = true;
                 continue;
             }
+            if (!endOfOptions && "--strict".equals(a)) {
+                strict = true;
+                continue;
+            }
             if (!endOfOptions && a.startsWith("-") && a.length() > 1) {
-                throw new UsageException("parse: unknown option '" + a + "' (expected: FILE...)");
+                throw new UsageException("parse: unknown option '" + a + "' (expected: [--strict] FILE...)");
             }
             files.add(Paths.get(a));
         }
         if (files.isEmpty()) {
-            throw new UsageException("parse: no FILE given (expected: siplb parse FILE...)");
+            throw new UsageException("parse: no FILE given (expected: siplb parse [--strict] FILE...)");
         }
-        return files;
+        return new ParseCommand.Request(files, strict);
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.netty.buffer.ByteBuf;
@@ -12,46 +13,73 @@ import io.siplb.codec.CSeq;
 import io.siplb.codec.NameAddr;
 import io.siplb.codec.SipMessage;
 import io.siplb.codec.SipMessageParser;
+import io.siplb.codec.SipProblem;
+import io.siplb.codec.SipStrictValidator;
 import io.siplb.codec.Via;
 
 /**
- * {@code siplb parse FILE...}: parses each file as one SIP message (framed like a datagram) and prints one JSON
- * object per file on one line: {@code file}, {@code valid}, {@code error} (when invalid), {@code method} or
+ * {@code siplb parse [--strict] FILE...}: parses each file as one SIP message (framed like a datagram) with the
+ * proxy's decoder and prints one JSON object per file on one line: {@code file}, {@code valid} (the decoder's
+ * verdict: the proxy would forward it), {@code error} and {@code errorReason} (when not valid), {@code method} or
  * {@code status}, {@code callId}, {@code cseq}, {@code from}/{@code to} (URI and tag), {@code topVia} (transport,
- * host, port, branch) and {@code headerCount}. Exit status 0 when every file parses, 1 otherwise.
- * Static methods only. Immutable.
+ * host, port, branch) and {@code headerCount}. With {@code --strict}, also {@code strict} (no problem against the
+ * full RFC 3261 grammar, {@link SipStrictValidator}) and {@code problems}, every one found as
+ * {@code {"header", "value", "expected"}}. Exit status 0 when every file is valid (with {@code --strict}: has no
+ * problem), 1 otherwise. Static methods only. Immutable.
  */
 final class ParseCommand {
 
+    /**
+     * What to parse.
+     *
+     * @param files the files, one message each
+     * @param strict whether to apply the full RFC 3261 grammar too
+     */
+    record Request(List<Path> files, boolean strict) {}
+
     private ParseCommand() {}
 
-    static int run(List<Path> files, PrintStream out, PrintStream err) {
+    static int run(Request request, PrintStream out, PrintStream err) {
         final SipMessageParser parser = new SipMessageParser();
-        boolean allValid = true;
-        for (Path file : files) {
+        boolean allPass = true;
+        for (Path file : request.files()) {
             final Json json = new Json().add("file", file.toString());
             final byte[] bytes;
             try {
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
                 json.add("valid", false).add("error", "cannot read: " + e);
+                if (request.strict()) {
+                    json.add("strict", false).add("problems", List.of());
+                }
                 out.println(json);
-                allValid = false;
+                allPass = false;
                 continue;
             }
             final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
             final SipMessage msg = parser.parse(buf);
             try {
                 final boolean valid = msg.decoderResult().isSuccess();
-                allValid &= valid;
                 describe(msg, valid, json);
+                if (request.strict()) {
+                    final List<SipProblem> problems = SipStrictValidator.validate(msg);
+                    final List<Json> list = new ArrayList<>(problems.size());
+                    for (SipProblem p : problems) {
+                        list.add(new Json().add("header", p.header()).add("value", p.value())
+                                           .add("expected", p.expected()));
+                    }
+                    json.add("strict", problems.isEmpty()).add("problems", list);
+                    allPass &= problems.isEmpty();
+                } else {
+                    allPass &= valid;
+                }
             } finally {
                 msg.release();
                 buf.release();
             }
             out.println(json);
         }
-        return allValid ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return allPass ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 
     private static void describe(SipMessage msg, boolean valid, Json json) {

@@ -62,7 +62,7 @@ class MainTest {
     @Test
     void helpListsEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(out()).contains("run [-c FILE]", "parse FILE...", "hash --slots N VALUE [VALUE2]",
+        assertThat(out()).contains("run [-c FILE]", "parse [--strict] FILE...", "hash --slots N VALUE [VALUE2]",
                                    "select -c FILE --set ID --key KEY", "help, --help, -h");
         assertThat(err()).isEmpty();
         outBytes.reset();
@@ -87,7 +87,7 @@ class MainTest {
         assertThat(err()).startsWith("siplb: parse: no FILE given");
         errBytes.reset();
         assertThat(run("parse", "--verbose", "x.sip")).isEqualTo(2);
-        assertThat(err()).startsWith("siplb: parse: unknown option '--verbose'");
+        assertThat(err()).startsWith("siplb: parse: unknown option '--verbose' (expected: [--strict] FILE...)");
         assertThat(out()).isEmpty();
     }
 
@@ -150,6 +150,32 @@ class MainTest {
                        "192.0.2.99:5070")).isEqualTo(1);
         assertThat(out()).contains("from 192.0.2.99:5070").contains("answer: 403 No Messages")
                          .contains("rule: siplb.routing[0]");
+    }
+
+    @Test
+    void parseStrictListsEveryProblemAndExitsOneWhenAnyFileHasOne() throws IOException {
+        final Path good = write("good.sip", INVITE);
+        final Path phone = write("phone.sip", INVITE.replace(";tag=a1", ";tag=a\"1")
+                                                    .replace("CSeq: 7 INVITE", "CSeq: 7 INVITE\r\nExpires: soon"));
+        assertThat(run("parse", "--strict", good.toString())).isZero();
+        assertThat(out()).contains("\"valid\":true", "\"strict\":true,\"problems\":[]");
+        outBytes.reset();
+        assertThat(run("parse", "--strict", good.toString(), phone.toString())).isEqualTo(1);
+        final String[] lines = out().split(System.lineSeparator());
+        assertThat(lines).hasSize(2);
+        // The proxy forwards the phone's message (valid) although the grammar names two problems.
+        assertThat(lines[1]).startsWith("{\"file\":\"" + phone + "\",\"valid\":true,")
+                            .contains("\"tag\":\"a\\\"1\"")
+                            .endsWith(",\"strict\":false,\"problems\":[" +
+                                      "{\"header\":\"From\",\"value\":\"tag=a\\\"1\",\"expected\":\"tag=token\"}," +
+                                      "{\"header\":\"Expires\",\"value\":\"soon\"," +
+                                      "\"expected\":\"delta-seconds (1*DIGIT)\"}]}");
+        // Without --strict the same file is valid and the exit status 0.
+        outBytes.reset();
+        assertThat(run("parse", phone.toString())).isZero();
+        assertThat(out()).contains("\"valid\":true").doesNotContain("strict", "problems");
+        assertThat(run("parse", "--strict")).isEqualTo(2);
+        assertThat(err()).contains("parse: no FILE given (expected: siplb parse [--strict] FILE...)");
     }
 
     @Test

@@ -51,7 +51,7 @@ class SiplbJarIT {
     void helpAndUsageErrors() throws IOException, InterruptedException {
         final Result help = java("--help");
         assertThat(help.status).isZero();
-        assertThat(help.out).contains("run [-c FILE]", "parse FILE...", "hash --slots N", "select -c FILE");
+        assertThat(help.out).contains("run [-c FILE]", "parse [--strict] FILE...", "hash --slots N", "select -c FILE");
         final Result bad = java("--no-such-option");
         assertThat(bad.status).isEqualTo(2);
         assertThat(bad.out).contains("unknown option '--no-such-option'");

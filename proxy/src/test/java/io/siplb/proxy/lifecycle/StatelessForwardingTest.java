@@ -415,6 +415,86 @@ class StatelessForwardingTest {
         assertThat(server.stats().drops(DropReason.ACK_NOT_ROUTABLE)).isEqualTo(1);
     }
 
+    /** Header lines a real phone may send that RFC 3261's grammar rejects but the proxy never reads. */
+    private static final String[] PHONE_LINES = {
+            "From: J\u00fcrgen M\u00fcller <sip:juergen@example.com>;tag=abc\"def",
+            "Contact: <sip:juergen@192.0.2.7;transport=udp>;+sip.instance=\"<urn:uuid:0c8b8a3e-3f1a-4c9e-9a7b-" +
+            "1f2e3d4c5b6a>\";expires=soon",
+            "Contact: <sip:broken@192.0.2.7;transport=udp",
+            "X-Vendor-Odd: ;;,,\"<unterminated",
+            "Expires: in an hour",
+            "Record-Route: sip:not-bracketed.example.com;lr",
+    };
+
+    @Test
+    void aPhonesOddHeadersThatTheProxyDoesNotReadAreForwardedAsReceived() {
+        final StringBuilder invite = new StringBuilder(
+                "INVITE sip:bob@example.com SIP/2.0\r\n" +
+                "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-phone-1;rport\r\n" +
+                "Max-Forwards: 70\r\n" +
+                "To: <sip:bob@example.com>\r\n" +
+                "Call-ID: phone-1@uac\r\n" +
+                "CSeq: 1 INVITE\r\n");
+        for (String line : PHONE_LINES) {
+            invite.append(line).append("\r\n");
+        }
+        invite.append("Content-Length: 0\r\n\r\n");
+        uac.send(invite.toString(), siplb);
+        final Object[] got = receiveAtEitherUas(WAIT);
+        assertThat(got).as("INVITE with odd headers forwarded").isNotNull();
+        final String fwd = (String) got[1];
+        // Each odd line reaches the backend byte for byte (the text is the UTF-8 decoding of the datagram).
+        for (String line : PHONE_LINES) {
+            assertThat(fwd).contains("\r\n" + line + "\r\n");
+        }
+        assertThat(server.stats().requestsForwarded()).isEqualTo(1);
+
+        // The backend's answer carries a To tag with a non-token octet; it reaches the phone unchanged.
+        final SipPeer uas = uas((int) got[0]);
+        final String toLine = "To: <sip:bob@example.com>;tag=ab\u00e9";
+        final StringBuilder ok = new StringBuilder("SIP/2.0 200 OK\r\n");
+        for (String via : headers(fwd, "Via")) {
+            ok.append("Via: ").append(via).append("\r\n");
+        }
+        ok.append(PHONE_LINES[0]).append("\r\n").append(toLine).append("\r\n")
+          .append("Call-ID: phone-1@uac\r\nCSeq: 1 INVITE\r\n")
+          .append("Contact: <sip:bob@127.0.0.1:").append(uas.port()).append(">\r\n")
+          .append("Content-Length: 0\r\n\r\n");
+        uas.send(ok.toString(), siplb);
+        final String response = uac.receive(WAIT);
+        assertThat(response).isNotNull();
+        assertThat(status(response)).isEqualTo(200);
+        assertThat(response).contains("\r\n" + PHONE_LINES[0] + "\r\n", "\r\n" + toLine + "\r\n");
+    }
+
+    @Test
+    void whatTheProxyReadsIsStillCheckedAndAnswered400() {
+        final String[][] cases = {
+                {"From: <sip:alice@example.com;tag=a1", "From"},
+                {"Route: sip:not-bracketed.example.com;lr", "Route"},
+                {"Proxy-Require: foo bar", "Proxy-Require"},
+                {"Max-Forwards: many", "Max-Forwards"},
+        };
+        int n = 0;
+        for (String[] c : cases) {
+            final String header = c[1];
+            String bad = request("OPTIONS", "sip:bob@example.com", "checked-" + n + "@uac", "z9hG4bK-chk-" + n, 1,
+                                 null, header.equals("From") || header.equals("Max-Forwards") ? "" : c[0] + "\r\n");
+            if (header.equals("From")) {
+                bad = bad.replace("From: <sip:alice@example.com>;tag=a1", c[0]);
+            } else if (header.equals("Max-Forwards")) {
+                bad = bad.replace("Max-Forwards: 70", c[0]);
+            }
+            uac.send(bad, siplb);
+            final String response = uac.receive(WAIT);
+            assertThat(response).as(header).isNotNull();
+            assertThat(status(response)).as(header).isEqualTo(400);
+            assertThat(header(response, "Warning")).as(header).contains(header);
+            n++;
+        }
+        assertThat(receiveAtEitherUas(QUIET)).isNull();
+    }
+
     @Test
     void malformedRequestIsAnswered400NamingTheProblemAndBadVersion505() {
         final String bad = request("INVITE", "sip:bob@example.com", "bad-cseq@uac", "z9hG4bK-bad", 1, null, "")
