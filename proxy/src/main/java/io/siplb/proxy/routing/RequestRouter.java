@@ -45,7 +45,8 @@ import io.siplb.proxy.routing.RoutingDecision.RouteEdits;
  * first copy reached, without state. An algorithm whose choice is not a function of the request (round-robin,
  * weighted, random) is therefore replaced by {@link Algorithm#HASH_CALL_ID} over the same set: consistent hashing
  * weighs the destinations by their {@code weight} attribute, so {@code weighted} keeps its shares. Algorithms that
- * depend on live state (call-load, latency, relative-weight, priority-weight, overload control, parallel) are refused
+ * depend on live state (call-load, latency, relative-weight, priority-weight, overload control, parallel), and
+ * hash-auth-username (a CANCEL carries no credentials), are refused
  * in stateless mode when the configuration is loaded ({@link #statelessProblem}).
  *
  * <p>Thread-safe (lock-free): the router holds only immutable settings and reads the dispatcher's snapshot and the
@@ -286,13 +287,10 @@ public final class RequestRouter {
     /**
      * Returns the algorithm a stateless siplb uses for {@code algorithm}: the same when it chooses the same destination
      * for every copy of a request (the hash algorithms, priority), else the Call-ID hash (round-robin, weighted,
-     * random, round-robin-or-serial when it is round-robin, hash-auth-username without a username).
+     * random, round-robin-or-serial when it is round-robin).
      */
     static Algorithm statelessAlgorithm(Algorithm algorithm, DestinationSet set, SelectionKey key) {
         switch (algorithm) {
-            case HASH_AUTH_USERNAME:
-                // Without a username the engine would fall back to round-robin.
-                return key.isPresent() ? algorithm : Algorithm.HASH_CALL_ID;
             case ROUND_ROBIN_OR_SERIAL:
                 return isRoundRobin(set) ? Algorithm.HASH_CALL_ID : Algorithm.PRIORITY;
             case ROUND_ROBIN:
@@ -337,6 +335,10 @@ public final class RequestRouter {
                        + " different destinations";
             case PARALLEL:
                 return "parallel forking needs a transaction per branch";
+            case HASH_AUTH_USERNAME:
+                return "hash-auth-username hashes the credentials' username, which a CANCEL and the ACK of a non-2xx"
+                       + " response do not carry (RFC 3261 §22.1), so they would reach another destination than"
+                       + " their INVITE";
             default:
                 return null;
         }

@@ -490,7 +490,7 @@ final class ServerTransaction {
         if (response == null) {
             return;
         }
-        final ByteBuf copy = Unpooled.directBuffer(response.readableBytes());
+        final ByteBuf copy = Unpooled.buffer(response.readableBytes());
         copy.writeBytes(response);
         response.release();
         if (lastResponse != null) {
