@@ -81,7 +81,8 @@ final class ClientBranch {
             interval = st.f.t1;
             retransmit = st.f.schedule(this::retransmit, interval);
         }
-        deadline = st.f.schedule(this::timeout, frTimeout);
+        // Timer B / F (64*T1) bound the wait for a first response when fr-timeout is longer.
+        deadline = st.f.schedule(this::timeout, Math.min(frTimeout, 64 * st.f.t1));
     }
 
     /** Timer A (INVITE) or E (non-INVITE). */

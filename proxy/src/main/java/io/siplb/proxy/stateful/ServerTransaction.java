@@ -277,13 +277,11 @@ final class ServerTransaction {
             sendUpstream(buildUpstream(response), response.statusCode(), false);
             if (first) {
                 state = ACCEPTED;
-                recordDuration();
                 cancelOthers(null);
                 cancelTimers();
                 timer = f.schedule(this::terminate, 64 * f.t1);
             }
         } else if (state == PROCEEDING) {
-            recordDuration();
             cancelOthers(null);
             sendFinal(buildUpstream(response), response.statusCode());
         }
@@ -456,7 +454,6 @@ final class ServerTransaction {
             terminate();
             return;
         }
-        recordDuration();
         sendUpstream(response, status, status < 200 || status >= 300);
         state = COMPLETED;
         cancelTimers();
@@ -505,10 +502,6 @@ final class ServerTransaction {
                 f.stats.responseForwarded();
             }
         }
-    }
-
-    private void recordDuration() {
-        // Measured by the metrics of issue 9; the start is the transaction's creation.
     }
 
     private void cancelTimers() {
