@@ -194,6 +194,14 @@ public final class SiplbServer implements AutoCloseable {
     }
 
     private void logDestinations(Dispatcher dispatcher) {
+        if (settings.mode() == ProxySettings.Mode.STATEFUL) {
+            final io.siplb.proxy.config.TransactionSettings t = settings.transactions();
+            logger.info("Forwarding statefully: fr-timeout {}, fr-inv-timeout {}, failover on {}, at most {} "
+                        + "transactions; probing {}", t.frTimeout(), t.frInvTimeout(),
+                        java.util.Arrays.toString(t.failoverCodes()), t.maxTransactions(), settings.probing());
+        } else {
+            logger.info("Forwarding statelessly (no failover)");
+        }
         final List<DestinationSet> sets = dispatcher.snapshot().sets();
         if (sets.isEmpty()) {
             logger.warn("No destination set is configured: every initial request is answered 503");
