@@ -149,6 +149,9 @@ public final class ForwardingSupport {
     /** Sockets connected to one destination each, at most {@value #MAX_CONNECTED} per event loop. */
     private final java.util.Map<InetSocketAddress, Egress> connected = new java.util.HashMap<>();
     private final Set<InetSocketAddress> connecting = new java.util.HashSet<>();
+    /** When opening a socket towards a destination last failed, so that it is not retried on every request. */
+    private final java.util.Map<InetSocketAddress, Long> failed = new java.util.HashMap<>();
+    private static final long RETRY_CONNECT_NANOS = 5_000_000_000L;
     private boolean closed;
 
     /** Connected sockets per event loop; past it, the listener sends (and ICMP errors are not seen). */
@@ -189,17 +192,29 @@ public final class ForwardingSupport {
             || connected.size() + connecting.size() >= MAX_CONNECTED) {
             return;
         }
+        final Long failedAt = failed.get(to);
+        if (failedAt != null && System.nanoTime() - failedAt < RETRY_CONNECT_NANOS) {
+            return;
+        }
         connecting.add(to);
         c.connect(loop, to, listener, owner, egress -> {
             connecting.remove(to);
             if (egress == null) {
+                failed.put(to, System.nanoTime());
                 return;
             }
+            failed.remove(to);
             if (closed) {
                 egress.close();
-            } else {
-                connected.put(to, egress);
+                return;
             }
+            connected.put(to, egress);
+            // A socket the transport closed (a read error) is forgotten: the next request opens another.
+            egress.closeFuture().addListener(f -> {
+                if (!loop.isShuttingDown()) {
+                    loop.execute(() -> connected.remove(to, egress));
+                }
+            });
         });
     }
 

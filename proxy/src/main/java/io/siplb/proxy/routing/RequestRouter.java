@@ -182,10 +182,11 @@ public final class RequestRouter {
             }
             return Reject.unavailable((RejectReason) hop);
         }
-        if (hasToTag(msg) && target != null && !(ack && routes.isEmpty())) {
+        if (hasToTag(msg) && target != null && !(stateless && ack && routes.isEmpty())) {
             // Inside a dialog with no further Route: the Request-URI (a URI siplb cannot resolve goes to the set).
-            // An ACK without any Route is the ACK of a non-2xx response (RFC 3261 §17.1.1.3): it carries the
-            // INVITE's Request-URI and Route set and goes where the INVITE went, so it is dispatched like the INVITE.
+            // Statelessly, an ACK without any Route is the ACK of a non-2xx response (RFC 3261 §17.1.1.3): it
+            // carries the INVITE's Request-URI and Route set and goes where the INVITE went, so it is dispatched
+            // like the INVITE. A stateful siplb absorbs those ACKs: one that reaches the router is a 2xx's.
             final Object hop = Addresses.nextHop(target);
             if (hop instanceof NextHop) {
                 return toHop((NextHop) hop, msg, sender, edits);

@@ -46,6 +46,7 @@ final class ClientBranch {
     private final boolean reliable;
     private int state = CALLING;
     private long sentNanos;
+    private long cancelSentNanos;
     private boolean answered;
     private boolean cancelWanted;
     private ByteBuf cancel;
@@ -146,6 +147,11 @@ final class ClientBranch {
     }
 
     private void onProvisional(SipMessage response, int status) {
+        if (state == ABANDONED && invite) {
+            // Failed over before any provisional: the late ringing is cancelled (§9.1), never forwarded.
+            sendCancel();
+            return;
+        }
         if (state == CALLING || state == PROCEEDING) {
             final boolean first = state == CALLING;
             state = PROCEEDING;
@@ -236,6 +242,7 @@ final class ClientBranch {
         } finally {
             sent.release();
         }
+        cancelSentNanos = System.nanoTime();
         st.f.io.send(out, cancel.retainedDuplicate(), hop.address());
         if (!reliable) {
             cancelInterval = st.f.t1;
@@ -248,7 +255,7 @@ final class ClientBranch {
         if (cancel == null || cancelAnswered || state == TERMINATED || state == COMPLETED || state == ACCEPTED) {
             return;
         }
-        if (System.nanoTime() - sentNanos > 64 * st.f.t1) {
+        if (System.nanoTime() - cancelSentNanos > 64 * st.f.t1) {
             return;
         }
         st.f.io.send(out, cancel.retainedDuplicate(), hop.address());

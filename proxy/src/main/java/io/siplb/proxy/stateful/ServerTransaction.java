@@ -61,6 +61,7 @@ final class ServerTransaction {
     private int lastStatus;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> timerH;
+    private ScheduledFuture<?> lifetime;
     private long timerGInterval;
     private boolean cancelled;
     private final List<ClientBranch> live = new ArrayList<>(2);
@@ -94,12 +95,19 @@ final class ServerTransaction {
         return state == TERMINATED;
     }
 
+    /** Whether the transaction still waits for a final response to send (not answered, not cancelled). */
+    boolean isProceeding() {
+        return state == PROCEEDING && !cancelled;
+    }
+
     /** Whether an ACK matching this transaction is the hop-by-hop ACK of a non-2xx final siplb sent. */
     boolean absorbsAck() {
         return invite && (state == COMPLETED || state == CONFIRMED);
     }
 
     void start() {
+        // Whatever happens to the branches, the transaction ends: Timer C (INVITE) or 64*T1, and 64*T1 more.
+        lifetime = f.schedule(this::expire, (invite ? f.settings.timerC().toNanos() : 0) + 128 * f.t1);
         if (invite) {
             // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
             sendUpstream(f.io.localResponse(request, inbound, sender, 100), 100, true);
@@ -142,13 +150,14 @@ final class ServerTransaction {
     }
 
     void onDecision(RoutingDecision decision) {
+        if (request.method() == SipMethod.BYE && callId != null) {
+            // The call ends whichever way its BYE goes.
+            f.shared.callLoad().release(callId);
+        }
         if (decision instanceof Reject) {
             reject((Reject) decision);
         } else if (decision instanceof Forward) {
             final Forward fw = (Forward) decision;
-            if (request.method() == SipMethod.BYE) {
-                f.shared.callLoad().release(callId);
-            }
             maxAttempts = 1;
             if (!startBranch(null, fw.hop(), fw.edits())) {
                 reject(Reject.unavailable(lastSkip != null ? lastSkip : RejectReason.NO_LISTENER_FOR_FAMILY));
@@ -210,16 +219,16 @@ final class ServerTransaction {
             return false;
         }
         final DestinationState ds = d != null ? f.ctx.dispatcher().state(d) : null;
+        final String branch = f.newBranch();
+        final ByteBuf built = f.io.buildRequest(request, sender, edits, inbound, out, branch);
         if (invite && ds != null && plan != null && callId != null) {
             if (!callTracked) {
                 callTracked = f.shared.callLoad().add(callId, ds, d.attributes().maxload()).isAdded();
-            } else {
+            } else if (!plan.selection().isParallel()) {
                 f.shared.callLoad().moveTo(callId, ds);
             }
         }
         attempts++;
-        final String branch = f.newBranch();
-        final ByteBuf built = f.io.buildRequest(request, sender, edits, inbound, out, branch);
         final ClientBranch b = new ClientBranch(this, branch, ds, hop, out, built, invite, frTimeout(),
                                                 frInvTimeout());
         live.add(b);
@@ -263,7 +272,7 @@ final class ServerTransaction {
 
     /** A 2xx of a branch: forwarded at once, every retransmission too (§16.7 step 5, RFC 6026). */
     void onSuccess(ClientBranch b, SipMessage response) {
-        if (state == TERMINATED) {
+        if (state != PROCEEDING && state != ACCEPTED) {
             f.io.sendResponse(response, responseTarget, inbound);
             return;
         }
@@ -271,7 +280,12 @@ final class ServerTransaction {
         f.shared.passiveSuccess(b.destination, "2xx");
         if (invite) {
             if (callTracked) {
+                // The call now lives on the destination that answered, until its BYE (or the table's expiry).
+                if (b.destination != null) {
+                    f.shared.callLoad().moveTo(callId, b.destination);
+                }
                 f.shared.callLoad().confirm(callId);
+                callTracked = false;
             }
             final boolean first = state == PROCEEDING;
             sendUpstream(buildUpstream(response), response.statusCode(), false);
@@ -283,7 +297,7 @@ final class ServerTransaction {
             }
         } else if (state == PROCEEDING) {
             cancelOthers(null);
-            sendFinal(buildUpstream(response), response.statusCode());
+            sendFinal(buildUpstream(response), response.statusCode(), false);
         }
     }
 
@@ -361,6 +375,12 @@ final class ServerTransaction {
         if (best == null) {
             if (cancelled) {
                 respondLocal(487);
+            } else if (localFailure == 408 && !invite) {
+                // RFC 4320 §4.1: no 408 to a non-INVITE; the caller's own Timer F ends it. Its retransmissions
+                // are absorbed meanwhile.
+                state = COMPLETED;
+                cancelTimers();
+                timer = f.schedule(this::terminate, 64 * f.t1);
             } else if (localFailure != 0) {
                 if (localFailure == 503) {
                     f.stats.reject(RejectReason.ALL_DESTINATIONS_FAILED);
@@ -381,11 +401,11 @@ final class ServerTransaction {
             return;
         }
         if ((status == 401 || status == 407) && finals.size() > 1) {
-            final ByteBuf merged = TransactionMessages.withChallenges(Unpooled.buffer().alloc(), best, finals);
+            final ByteBuf merged = TransactionMessages.withChallenges(inbound.alloc(), best, finals);
             try {
                 final SipMessage m = f.parse(merged);
                 try {
-                    sendFinal(buildUpstream(m), status);
+                    sendFinal(buildUpstream(m), status, false);
                 } finally {
                     m.release();
                 }
@@ -394,7 +414,7 @@ final class ServerTransaction {
             }
             return;
         }
-        sendFinal(buildUpstream(best), status);
+        sendFinal(buildUpstream(best), status, false);
     }
 
     /** 6xx first; else the lowest class, 401/407 first in class 4, else the first received of that class. */
@@ -441,8 +461,13 @@ final class ServerTransaction {
         return f.io.rewriter().rewrite(response).removeTopVia().build(inbound.alloc());
     }
 
-    /** Sends a final response upstream and enters COMPLETED (Timer G and H, or Timer J). */
+    /** Sends a final response siplb built upstream and enters COMPLETED (Timer G and H, or Timer J). */
     private void sendFinal(ByteBuf response, int status) {
+        sendFinal(response, status, true);
+    }
+
+    /** Sends a final response upstream ({@code local}: built by siplb) and enters COMPLETED. */
+    private void sendFinal(ByteBuf response, int status, boolean local) {
         if (state != PROCEEDING) {
             if (response != null) {
                 response.release();
@@ -454,7 +479,7 @@ final class ServerTransaction {
             terminate();
             return;
         }
-        sendUpstream(response, status, status < 200 || status >= 300);
+        sendUpstream(response, status, local);
         state = COMPLETED;
         cancelTimers();
         cancelOthers(null);
@@ -515,6 +540,33 @@ final class ServerTransaction {
         }
     }
 
+    /** The lifetime ran out (a branch misbehaved or an error stopped the transaction): answer if still due, end. */
+    private void expire() {
+        lifetime = null;
+        if (state == PROCEEDING) {
+            for (ClientBranch b : live.toArray(new ClientBranch[0])) {
+                b.terminate();
+            }
+            live.clear();
+            if (invite) {
+                respondLocal(cancelled ? 487 : 408);
+            }
+        }
+        terminate();
+    }
+
+    /** An unexpected error while handling the transaction: 500 when no final was sent, then the end. */
+    void fail() {
+        if (state == PROCEEDING) {
+            try {
+                respondLocal(500);
+            } catch (RuntimeException e) {
+                // The transaction ends regardless.
+            }
+        }
+        terminate();
+    }
+
     /** Ends the transaction and releases what it holds. */
     void terminate() {
         if (state == TERMINATED) {
@@ -522,6 +574,10 @@ final class ServerTransaction {
         }
         state = TERMINATED;
         cancelTimers();
+        if (lifetime != null) {
+            lifetime.cancel(false);
+            lifetime = null;
+        }
         if (callTracked) {
             f.shared.callLoad().release(callId);
             callTracked = false;

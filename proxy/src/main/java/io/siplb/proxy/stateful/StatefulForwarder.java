@@ -168,7 +168,12 @@ public final class StatefulForwarder implements Forwarder {
         final ServerTransaction st = new ServerTransaction(this, key, copy, inbound, sender);
         servers.put(key, st);
         shared.transactionCreated();
-        st.start();
+        try {
+            st.start();
+        } catch (RuntimeException e) {
+            st.fail();
+            throw e;
+        }
     }
 
     /** Routes the transaction's request and acts on the decision. */
@@ -177,7 +182,8 @@ public final class StatefulForwarder implements Forwarder {
     }
 
     void act(ServerTransaction st, RoutingDecision decision) {
-        if (st.isTerminated()) {
+        if (!st.isProceeding()) {
+            // Answered or CANCELled meanwhile (a lookup took time): nothing more goes downstream.
             return;
         }
         if (decision instanceof RoutingDecision.Lookup) {
@@ -237,16 +243,20 @@ public final class StatefulForwarder implements Forwarder {
             }
             shared.handover();
             msg.retain();
-            other.loop.execute(() -> {
-                try {
-                    other.onOwnResponse(msg);
-                } catch (RuntimeException e) {
-                    other.io.internalError("another event loop", e);
-                } finally {
-                    msg.release();
-                    other.flush();
-                }
-            });
+            try {
+                other.loop.execute(() -> {
+                    try {
+                        other.onOwnResponse(msg);
+                    } catch (RuntimeException e) {
+                        other.io.internalError("another event loop", e);
+                    } finally {
+                        msg.release();
+                        other.flush();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                msg.release(); // siplb is stopping
+            }
             return;
         }
         onOwnResponse(msg);

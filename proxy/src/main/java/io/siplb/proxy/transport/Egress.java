@@ -61,4 +61,7 @@ public interface Egress {
 
     /** Closes the socket when it belongs to this egress alone (a connected one); listeners stay open. */
     default void close() {}
+
+    /** Returns a future completed when the socket closes. */
+    io.netty.util.concurrent.Future<?> closeFuture();
 }

@@ -59,6 +59,12 @@ public final class UdpConnector implements Connector {
                 .localAddress(new InetSocketAddress(listener.localAddress().getAddress(), 0))
                 .connect(remote);
         f.addListener((ChannelFuture done) -> {
+            if (!loop.inEventLoop()) {
+                // A channel that could not even be created completes on Netty's global executor.
+                loop.execute(() -> then.accept(null));
+                done.channel().close();
+                return;
+            }
             if (!done.isSuccess()) {
                 logger.debug("cannot open a UDP socket towards {}: {}", remote, done.cause());
                 done.channel().close();

@@ -129,6 +129,11 @@ public final class UdpEgress implements Egress {
     }
 
     @Override
+    public io.netty.util.concurrent.Future<?> closeFuture() {
+        return channel.closeFuture();
+    }
+
+    @Override
     public void close() {
         if (connected) {
             channel.close();

@@ -312,8 +312,9 @@ class StatefulForwardingTest {
     }
 
     @Test
-    void callLoadCountsRiseWithAnsweredCallsAndFallWithBye() {
-        start(2, "call-load", "");
+    void callLoadCountsRiseWithAnsweredCallsAndFallWithBye() throws InterruptedException {
+        // T1 = 20 ms: the INVITE transactions end (64*T1 after their 2xx) long before the test does.
+        start(2, "call-load", "siplb.proxy.timers.t1 = 20ms");
         final List<Destination> dests = server.proxy().dispatcher().snapshot().set(1).destinations();
         for (int c = 0; c < 2; c++) {
             uac.send(invite("cl" + c + "@uac", "z9hG4bK-cl" + c), siplb);
@@ -322,7 +323,9 @@ class StatefulForwardingTest {
             backends.get((int) got[0]).send(response((String) got[1], 200, "OK", "b" + c), siplb);
             assertThat(status(atUac(WAIT))).isEqualTo(200);
         }
-        // Least-loaded: one call on each.
+        // Least-loaded: one call on each; the calls outlive their INVITE transactions.
+        Thread.sleep(64 * 20 + 500);
+        assertThat(server.stateful().activeTransactions()).isZero();
         assertThat(server.proxy().dispatcher().state(dests.get(0)).activeCalls()).isEqualTo(1);
         assertThat(server.proxy().dispatcher().state(dests.get(1)).activeCalls()).isEqualTo(1);
         assertThat(server.stateful().callLoad().isConfirmed("cl0@uac")).isTrue();
