@@ -22,6 +22,7 @@ public final class ProxyStats {
     private final LongAdder responsesReceived = new LongAdder();
     private final LongAdder requestsForwarded = new LongAdder();
     private final LongAdder responsesForwarded = new LongAdder();
+    private final LongAdder retransmissionsAbsorbed = new LongAdder();
     private final LongAdder[] localResponses = newAdders(700);
     private final LongAdder[] drops = newAdders(DROP_REASONS.length);
     private final LongAdder[] decodeErrors = newAdders(DECODE_ERRORS.length);
@@ -49,6 +50,16 @@ public final class ProxyStats {
 
     public void responseForwarded() {
         responsesForwarded.increment();
+    }
+
+    /** Counts a retransmitted request a server transaction absorbed (answered with its last response, or not). */
+    public void retransmissionAbsorbed() {
+        retransmissionsAbsorbed.increment();
+    }
+
+    /** Returns the number of retransmitted requests absorbed by server transactions. */
+    public long retransmissionsAbsorbed() {
+        return retransmissionsAbsorbed.sum();
     }
 
     public void localResponse(int status) {
@@ -121,7 +132,7 @@ public final class ProxyStats {
 
     /**
      * Returns every non-zero counter by name ({@code requests.received}, {@code requests.forwarded},
-     * {@code responses.received}, {@code responses.forwarded}, {@code local-responses.483}, {@code dropped.<reason>},
+     * {@code responses.received}, {@code responses.forwarded}, {@code requests.absorbed}, {@code local-responses.483}, {@code dropped.<reason>},
      * {@code unroutable.<reason>}, {@code malformed.<decode reason>}), sorted by name. The counters are read one by
      * one, not atomically.
      */
@@ -131,6 +142,7 @@ public final class ProxyStats {
         put(m, "requests.forwarded", requestsForwarded.sum());
         put(m, "responses.received", responsesReceived.sum());
         put(m, "responses.forwarded", responsesForwarded.sum());
+        put(m, "requests.absorbed", retransmissionsAbsorbed.sum());
         for (int s = 100; s < 700; s++) {
             put(m, "local-responses." + s, localResponses[s].sum());
         }

@@ -134,6 +134,7 @@ public final class StatefulForwarder implements Forwarder {
             final ServerTransaction st = servers.get(TransactionMessages.serverKey(msg, false));
             if (st != null && st.absorbsAck()) {
                 stats.requestReceived();
+                stats.retransmissionAbsorbed();
                 st.onAck();
                 return;
             }
@@ -157,6 +158,7 @@ public final class StatefulForwarder implements Forwarder {
         final String key = TransactionMessages.serverKey(msg, false);
         final ServerTransaction existing = servers.get(key);
         if (existing != null) {
+            stats.retransmissionAbsorbed();
             existing.onRetransmission();
             return;
         }
