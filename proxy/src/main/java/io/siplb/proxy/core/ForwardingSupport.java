@@ -115,11 +115,6 @@ public final class ForwardingSupport {
         };
     }
 
-    /** Returns the shared context. */
-    public ProxyContext context() {
-        return ctx;
-    }
-
     /** Returns the event loop. */
     public EventLoop eventLoop() {
         return loop;

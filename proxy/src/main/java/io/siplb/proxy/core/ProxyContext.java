@@ -31,7 +31,7 @@ public final class ProxyContext {
     private final ProxyStats stats = new ProxyStats();
     private final long retryAfterSeconds;
     private final SipResponses responses = SipResponses.ofDefaults();
-    private volatile RoutingRules rules;
+    private final RoutingRules rules;
 
     /** Host name lookups of every event loop share these caches (thread-safe). */
     private final DnsCache dnsCache = new DefaultDnsCache(0, 86_400, (int) SrvCache.NEGATIVE_TTL_SECONDS);
@@ -81,11 +81,6 @@ public final class ProxyContext {
     /** Returns the routing rules in force. */
     public RoutingRules rules() {
         return rules;
-    }
-
-    /** Replaces the routing rules (a reload); requests routed from now on use them. */
-    public void rules(RoutingRules rules) {
-        this.rules = requireNonNull(rules, "rules");
     }
 
     /** Returns the counters. */

@@ -92,6 +92,11 @@ public sealed interface RuleAction permits RuleAction.Dispatch, RuleAction.Rejec
             return failoverCodes != null ? failoverCodes.clone() : null;
         }
 
+        /** Returns whether the rule gives its own failover codes (else the proxy's default apply). */
+        public boolean hasFailoverCodes() {
+            return failoverCodes != null;
+        }
+
         /** Returns {@code true} when failover codes are configured and {@code status} is one of them. */
         public boolean isFailoverCode(int status) {
             if (failoverCodes == null) {

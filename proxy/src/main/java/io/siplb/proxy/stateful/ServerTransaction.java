@@ -58,7 +58,6 @@ final class ServerTransaction {
     private int state = PROCEEDING;
     /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
     private ByteBuf lastResponse;
-    private int lastStatus;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> timerH;
     private ScheduledFuture<?> lifetime;
@@ -250,16 +249,8 @@ final class ServerTransaction {
     }
 
     private boolean isFailoverCode(int status) {
-        final int[] codes = plan != null ? plan.action().failoverCodes() : null;
-        if (codes == null) {
-            return f.settings.isFailoverCode(status);
-        }
-        for (int c : codes) {
-            if (c == status) {
-                return true;
-            }
-        }
-        return false;
+        return plan != null && plan.action().hasFailoverCodes() ? plan.action().isFailoverCode(status)
+                                                                 : f.settings.isFailoverCode(status);
     }
 
     /** A provisional response (101-199) of a branch: forwarded upstream (RFC 3261 §16.7 step 5). */
@@ -519,7 +510,6 @@ final class ServerTransaction {
             lastResponse.release();
         }
         lastResponse = copy;
-        lastStatus = status;
         if (f.io.send(inbound, copy.retainedDuplicate(), responseTarget)) {
             if (local && status != 100) {
                 f.stats.localResponse(status);
@@ -594,10 +584,5 @@ final class ServerTransaction {
             finals = null;
         }
         request.release();
-    }
-
-    /** Returns the last status sent upstream (0 before any). */
-    int lastStatus() {
-        return lastStatus;
     }
 }

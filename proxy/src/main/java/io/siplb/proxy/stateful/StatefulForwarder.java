@@ -105,7 +105,7 @@ public final class StatefulForwarder implements Forwarder {
         t4 = settings.t4().toNanos();
         maxTransactions = Math.max(1, settings.maxTransactions() / Math.max(1, loops));
         branchPrefix = Branches.prefix(shared.instanceTag());
-        stateless = new StatelessForwarder(ctx, loop, statelessRouter);
+        stateless = new StatelessForwarder(io, statelessRouter);
     }
 
     /** Returns the server transactions alive on this loop. */
@@ -354,7 +354,6 @@ public final class StatefulForwarder implements Forwarder {
     @Override
     public void flush() {
         io.flush();
-        stateless.flush();
     }
 
     @Override
@@ -369,6 +368,5 @@ public final class StatefulForwarder implements Forwarder {
         servers.clear();
         branches.clear();
         io.close();
-        stateless.close();
     }
 }

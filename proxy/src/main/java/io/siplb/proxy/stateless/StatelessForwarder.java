@@ -56,9 +56,17 @@ public final class StatelessForwarder implements Forwarder {
      * @param router the router (stateless)
      */
     public StatelessForwarder(ProxyContext ctx, EventLoop loop, RequestRouter router) {
-        io = new ForwardingSupport(requireNonNull(ctx, "ctx"), loop);
+        this(new ForwardingSupport(requireNonNull(ctx, "ctx"), loop), router);
+    }
+
+    /**
+     * Creates a stateless forwarder over the forwarding support of another forwarder of the same event loop (the
+     * stateful one, for the requests it forwards without a transaction); that forwarder flushes and closes it.
+     */
+    public StatelessForwarder(ForwardingSupport io, RequestRouter router) {
+        this.io = requireNonNull(io, "io");
         this.router = requireNonNull(router, "router");
-        stats = ctx.stats();
+        stats = io.stats();
     }
 
     @Override
