@@ -45,6 +45,7 @@ public final class Destination {
     private final boolean explicitPort;
     private final boolean secure;
     private final Transport transport;
+    private final boolean explicitTransport;
     private final InetSocketAddress address;
     private final int flags;
     private final int priority;
@@ -61,6 +62,7 @@ public final class Destination {
         this.explicitPort = explicitPort;
         this.secure = secure;
         this.transport = transport;
+        explicitTransport = uri.toLowerCase(java.util.Locale.ROOT).contains(";transport=");
         this.address = address;
         this.flags = flags;
         this.priority = priority;
@@ -226,6 +228,11 @@ public final class Destination {
     /** Returns {@code true} for a {@code sips:} URI. */
     public boolean isSecure() {
         return secure;
+    }
+
+    /** Returns whether the URI names its transport ({@code ;transport=}); {@code sips:} alone does not. */
+    public boolean hasExplicitTransport() {
+        return explicitTransport;
     }
 
     /** Returns the transport. */

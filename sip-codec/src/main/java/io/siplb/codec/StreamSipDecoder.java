@@ -61,6 +61,34 @@ public final class StreamSipDecoder extends ByteToMessageDecoder {
         maxMessageSize = config.maxMessageSize();
     }
 
+    /**
+     * Returns whether a framing failure stopped decoding: every further byte is discarded and the connection
+     * should be closed once the failed message was answered.
+     */
+    public boolean isBroken() {
+        return state == State.BAD_MESSAGE;
+    }
+
+    /**
+     * Returns whether part of a message is buffered: a start line began and the message has not ended (CRLF
+     * keep-alives between messages do not count).
+     */
+    public boolean hasPartialMessage() {
+        return state == State.READ_BODY || state == State.READ_HEADERS && actualReadableBytes() > 0
+               || state == State.SKIP_LEADING_CRLF && actualReadableBytes() > 0 && !onlyCrlf();
+    }
+
+    private boolean onlyCrlf() {
+        final io.netty.buffer.ByteBuf in = internalBuffer();
+        for (int i = in.readerIndex(); i < in.writerIndex(); i++) {
+            final byte b = in.getByte(i);
+            if (b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     @SuppressWarnings("fallthrough")
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {

@@ -11,7 +11,8 @@ import io.netty.util.NetUtil;
 
 /**
  * One {@code siplb.listen} entry: a transport and the local address to bind, written
- * {@code udp:127.0.0.1:5060} or {@code udp:[::1]:5060}. Port {@code 0} binds an ephemeral port. Immutable.
+ * {@code udp:127.0.0.1:5060}, {@code tcp:[::1]:5060}, {@code tls:127.0.0.1:5061}, {@code ws:127.0.0.1:8080} or
+ * {@code wss:127.0.0.1:8443}. Port {@code 0} binds an ephemeral port. Immutable.
  */
 public final class ListenAddress {
 
@@ -19,10 +20,25 @@ public final class ListenAddress {
     public enum Protocol {
         /** UDP datagrams. */
         UDP,
-        /** TCP streams (not yet supported by the listeners). */
+        /** TCP streams (RFC 3261 §18). */
         TCP,
-        /** TLS over TCP (not yet supported by the listeners). */
-        TLS
+        /** TLS over TCP (RFC 3261 §26.2). */
+        TLS,
+        /** WebSocket over TCP, subprotocol {@code sip} (RFC 7118). */
+        WS,
+        /** WebSocket over TLS (RFC 7118). */
+        WSS;
+
+        /** Returns the SIP transport of this listener kind. */
+        public io.siplb.dispatch.Transport transport() {
+            switch (this) {
+                case UDP: return io.siplb.dispatch.Transport.UDP;
+                case TCP: return io.siplb.dispatch.Transport.TCP;
+                case TLS: return io.siplb.dispatch.Transport.TLS;
+                case WS: return io.siplb.dispatch.Transport.WS;
+                default: return io.siplb.dispatch.Transport.WSS;
+            }
+        }
     }
 
     private final Protocol protocol;
@@ -38,6 +54,11 @@ public final class ListenAddress {
         return new ListenAddress(Protocol.UDP, requireNonNull(address, "address"));
     }
 
+    /** Creates a listen address of {@code protocol}. */
+    public static ListenAddress of(Protocol protocol, InetSocketAddress address) {
+        return new ListenAddress(requireNonNull(protocol, "protocol"), requireNonNull(address, "address"));
+    }
+
     /**
      * Parses {@code PROTOCOL:HOST:PORT}, where HOST is an IPv4 literal, a bracketed IPv6 literal or a host name
      * resolved now.
@@ -46,7 +67,8 @@ public final class ListenAddress {
      */
     public static ListenAddress parse(String text) {
         requireNonNull(text, "text");
-        final String expected = " (expected: udp:HOST:PORT, e.g. udp:127.0.0.1:5060 or udp:[::1]:5060)";
+        final String expected = " (expected: udp|tcp|tls|ws|wss:HOST:PORT, e.g. udp:127.0.0.1:5060 or "
+                                + "tls:[::1]:5061)";
         final int colon = text.indexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException('"' + text + '"' + expected);
@@ -62,6 +84,12 @@ public final class ListenAddress {
                 break;
             case "tls":
                 protocol = Protocol.TLS;
+                break;
+            case "ws":
+                protocol = Protocol.WS;
+                break;
+            case "wss":
+                protocol = Protocol.WSS;
                 break;
             default:
                 throw new IllegalArgumentException('"' + text + "\": unknown transport '" + scheme + '\'' + expected);

@@ -86,9 +86,11 @@ public final class ProxySettings {
     private final Mode mode;
     private final TransactionSettings transactions;
     private final ProbeSettings probing;
+    private final ConnectionSettings connections;
 
     private ProxySettings(Builder b) {
         probing = b.probing;
+        connections = b.connections;
         mode = b.mode;
         transactions = b.transactions;
         listen = List.copyOf(b.listen);
@@ -197,6 +199,11 @@ public final class ProxySettings {
         return transactions;
     }
 
+    /** Returns the stream connection settings ({@code siplb.connections}, {@code siplb.websocket}). */
+    public ConnectionSettings connections() {
+        return connections;
+    }
+
     /** Returns the keepalive probing settings ({@code siplb.dispatcher.probing}). */
     public ProbeSettings probing() {
         return probing;
@@ -229,6 +236,13 @@ public final class ProxySettings {
         private Mode mode = Mode.STATEFUL;
         private TransactionSettings transactions = TransactionSettings.defaults();
         private ProbeSettings probing = ProbeSettings.defaults();
+        private ConnectionSettings connections = ConnectionSettings.defaults();
+
+        /** Sets the stream connection settings. */
+        public Builder connections(ConnectionSettings connections) {
+            this.connections = requireNonNull(connections, "connections");
+            return this;
+        }
 
         /** Sets the keepalive probing settings. */
         public Builder probing(ProbeSettings probing) {
@@ -253,10 +267,6 @@ public final class ProxySettings {
         /** Adds a listener. */
         public Builder addListen(ListenAddress address) {
             requireNonNull(address, "address");
-            if (address.protocol() != ListenAddress.Protocol.UDP) {
-                throw new IllegalArgumentException(
-                        "listen: " + address + " (expected: udp; tcp and tls listeners are not supported yet)");
-            }
             listen.add(address);
             return this;
         }

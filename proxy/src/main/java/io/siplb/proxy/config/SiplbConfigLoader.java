@@ -128,6 +128,7 @@ public final class SiplbConfigLoader {
             readDns(root, fileName, b);
             readTransactions(root, fileName, b);
             readProbing(root, fileName, b);
+            readConnections(root, fileName, b);
             final Duration quiet = root.getDuration("siplb.shutdown.quiet-period");
             final Duration timeout = root.getDuration("siplb.shutdown.timeout");
             try {
@@ -208,6 +209,41 @@ public final class SiplbConfigLoader {
                                   maxTransactions + " (expected: 1..10000000)");
         }
         b.transactions(t.build());
+    }
+
+    /** {@code siplb.connections} and {@code siplb.websocket} (see {@link ConnectionSettings}). */
+    private static void readConnections(Config root, String fileName, ProxySettings.Builder b) {
+        final String base = "siplb.connections";
+        final Config c = root.getConfig(base);
+        final java.util.Set<String> keys = java.util.Set.of("connect-timeout", "idle-timeout", "message-timeout",
+                                                            "max", "max-per-ip", "write-buffer-low",
+                                                            "write-buffer-high", "write-timeout", "max-outbound");
+        for (String k : c.root().keySet()) {
+            if (!keys.contains(k)) {
+                throw ConfigErrors.at(root, base + '.' + k, fileName, "unknown key (expected: one of "
+                                      + new java.util.TreeSet<>(keys) + ')');
+            }
+        }
+        final Config w = root.getConfig("siplb.websocket");
+        for (String k : w.root().keySet()) {
+            if (!k.equals("path") && !k.equals("origins")) {
+                throw ConfigErrors.at(root, "siplb.websocket." + k, fileName,
+                                      "unknown key (expected: path or origins)");
+            }
+        }
+        try {
+            b.connections(new ConnectionSettings(
+                    c.getDuration("connect-timeout"), c.getDuration("idle-timeout"), c.getDuration("message-timeout"),
+                    c.getInt("max"), c.getInt("max-per-ip"), (int) Math.min(Integer.MAX_VALUE, c.getBytes(
+                            "write-buffer-low")), (int) Math.min(Integer.MAX_VALUE, c.getBytes("write-buffer-high")),
+                    c.getDuration("write-timeout"), c.getInt("max-outbound"), w.getString("path").trim(),
+                    w.getStringList("origins")));
+        } catch (IllegalArgumentException e) {
+            final String msg = e.getMessage();
+            final String key = msg.substring(0, msg.indexOf(':'));
+            throw ConfigErrors.at(root, (key.equals("path") ? "siplb.websocket." : base + '.') + key, fileName,
+                                  msg.substring(key.length() + 2));
+        }
     }
 
     /** {@code siplb.dispatcher.probing}: keepalive probing (see {@link ProbeSettings}). */
@@ -345,11 +381,9 @@ public final class SiplbConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw ConfigErrors.at(v, elementKey, fileName, e.getMessage());
             }
-            if (address.protocol() != ListenAddress.Protocol.UDP) {
-                throw ConfigErrors.at(v, elementKey, fileName,
-                                      '"' + text + "\" (expected: udp:HOST:PORT; " +
-                                      address.protocol().name().toLowerCase(Locale.ROOT) +
-                                      " listeners are not supported yet)");
+            if (b.listenSoFar().contains(address)) {
+                throw ConfigErrors.at(v, elementKey, fileName, '"' + text + "\" is listed twice (expected: each "
+                                      + "transport and address once)");
             }
             b.addListen(address);
         }

@@ -40,7 +40,8 @@ public final class Addresses {
         if (!isUnicast(ip)) {
             return RejectReason.UNRESOLVABLE_NEXT_HOP;
         }
-        return new NextHop(new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : defaultPort), transport);
+        return new NextHop(new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : defaultPort), transport, host,
+                           uri.transport() != null || uri.scheme() == SipUri.Scheme.SIPS, null);
     }
 
     /**

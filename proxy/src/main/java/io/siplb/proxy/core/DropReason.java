@@ -43,6 +43,8 @@ public enum DropReason {
      */
     SEND_QUEUE_FULL,
     /** An unexpected error while handling the message (a bug); the message was dropped and siplb carried on. */
+    /** A response for a WebSocket or stream client whose connection has closed and cannot be opened again. */
+    RESPONSE_NO_CONNECTION,
     INTERNAL_ERROR;
 
     private final String metricName = name().toLowerCase(Locale.ROOT).replace('_', '-');

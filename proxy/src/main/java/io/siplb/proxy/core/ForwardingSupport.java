@@ -2,6 +2,7 @@ package io.siplb.proxy.core;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -29,6 +30,8 @@ import io.siplb.dispatch.Transport;
 import io.siplb.proxy.routing.RequestRouter;
 import io.siplb.proxy.routing.RoutingDecision.Reject;
 import io.siplb.proxy.routing.RoutingDecision.RouteEdits;
+import io.siplb.proxy.stream.StreamConnection;
+import io.siplb.proxy.stream.StreamTransports;
 import io.siplb.proxy.transport.Egress;
 
 /**
@@ -131,14 +134,60 @@ public final class ForwardingSupport {
     }
 
     /**
-     * Returns the socket to send to {@code to} over {@code transport} from: one of this event loop when there is one,
-     * of the address's family; {@code null} when siplb has none.
+     * Returns the socket or connection to send to {@code to} over {@code transport} from: over UDP a socket of this
+     * event loop when there is one, of the address's family; over a stream an open connection to {@code to}, else a
+     * new one (see {@link StreamTransports#connection}); {@code null} when siplb has none.
      */
     public Egress egressFor(Transport transport, InetSocketAddress to) {
-        if (transport != Transport.UDP) {
-            return null;
+        if (transport == Transport.UDP) {
+            return to.getAddress() instanceof java.net.Inet6Address ? udp6 : udp4;
         }
-        return to.getAddress() instanceof java.net.Inet6Address ? udp6 : udp4;
+        final StreamTransports st = ctx.streams();
+        return st != null ? st.connection(transport, to, null, loop) : null;
+    }
+
+    /**
+     * Returns the socket or connection to send to {@code hop} from: its flow when it names one (the connection
+     * when it is still open, else {@code null}), else as {@link #egressFor(Transport, InetSocketAddress)} with the
+     * host name a TLS certificate must match.
+     */
+    public Egress egressFor(NextHop hop) {
+        if (hop.connection() != null) {
+            return isOpen(hop.connection()) ? hop.connection() : null;
+        }
+        if (hop.transport() == Transport.UDP) {
+            return egressFor(Transport.UDP, hop.address());
+        }
+        final StreamTransports st = ctx.streams();
+        return st != null ? st.connection(hop.transport(), hop.address(), hop.host(), loop) : null;
+    }
+
+    private static boolean isOpen(Egress e) {
+        return !(e instanceof StreamConnection) || ((StreamConnection) e).isOpen();
+    }
+
+    /** The size above which a request goes over TCP instead of UDP (RFC 3261 §18.1.1: 1300 octets). */
+    public static final int MAX_UDP_REQUEST = 1300;
+
+    /**
+     * Returns {@code hop}, or the same over TCP when the request siplb builds from {@code msg} would be larger
+     * than {@value #MAX_UDP_REQUEST} octets, the next hop's URI did not ask for UDP explicitly and siplb listens on
+     * TCP (RFC 3261 §18.1.1).
+     */
+    public NextHop sized(NextHop hop, SipMessage msg, Egress inbound) {
+        if (hop.transport() != Transport.UDP || hop.explicitTransport() || hop.connection() != null) {
+            return hop;
+        }
+        final StreamTransports st = ctx.streams();
+        if (st == null || !st.transports().contains(Transport.TCP)) {
+            return hop;
+        }
+        // What siplb adds: its Via (with branch and received/rport on the next) and up to two Record-Routes.
+        final int added = 2 * inbound.recordRoute().length() + inbound.viaSentBy().length() + 120;
+        if (msg.content().readableBytes() + added <= MAX_UDP_REQUEST) {
+            return hop;
+        }
+        return hop.withTransport(Transport.TCP);
     }
 
     /** Sockets connected to one destination each, at most {@value #MAX_CONNECTED} per event loop. */
@@ -158,8 +207,15 @@ public final class ForwardingSupport {
      * else as {@link #egressFor}.
      */
     public Egress egressTowards(Transport transport, InetSocketAddress to, Forwarder owner) {
-        final Egress listener = egressFor(transport, to);
-        if (listener == null || transport != Transport.UDP) {
+        return egressTowards(new NextHop(to, transport), owner);
+    }
+
+    /** As {@link #egressTowards(Transport, InetSocketAddress, Forwarder)}, for {@code hop} (see {@link #egressFor(NextHop)}). */
+    public Egress egressTowards(NextHop hop, Forwarder owner) {
+        final Transport transport = hop.transport();
+        final InetSocketAddress to = hop.address();
+        final Egress listener = egressFor(hop);
+        if (listener == null || transport != Transport.UDP || hop.connection() != null) {
             return listener;
         }
         final Egress e = connected.get(to);
@@ -220,6 +276,14 @@ public final class ForwardingSupport {
      * @return whether the message was queued
      */
     public boolean send(Egress out, ByteBuf buf, InetSocketAddress to) {
+        if (out instanceof StreamConnection && !((StreamConnection) out).isOpen()) {
+            out = reopen((StreamConnection) out);
+            if (out == null) {
+                buf.release();
+                stats.drop(DropReason.RESPONSE_NO_CONNECTION);
+                return false;
+            }
+        }
         if (!out.isWritable()) {
             buf.release();
             stats.drop(DropReason.SEND_QUEUE_FULL);
@@ -232,6 +296,30 @@ public final class ForwardingSupport {
             out.send(buf, to, true, sendListener);
         }
         return true;
+    }
+
+    /**
+     * Returns a connection to use instead of {@code closed}: another open one to the same peer, else a new one to
+     * a client's Via sent-by (RFC 3261 §18.2.2; TCP and TLS: a WebSocket client cannot be reached) or to the
+     * destination siplb had connected to; {@code null} when there is none.
+     */
+    private Egress reopen(StreamConnection closed) {
+        final StreamTransports st = ctx.streams();
+        if (st == null) {
+            return null;
+        }
+        final StreamConnection other = st.table().find(closed.transport(), closed.remoteAddress());
+        if (other != null) {
+            return other;
+        }
+        if (!closed.isInbound()) {
+            return st.connection(closed.transport(), closed.remoteAddress(), null, loop);
+        }
+        final InetSocketAddress reply = closed.replyAddress();
+        if (reply == null || closed.transport() == Transport.WS || closed.transport() == Transport.WSS) {
+            return null;
+        }
+        return st.connection(closed.transport(), reply, null, loop);
     }
 
     private void markPending(Egress out) {
@@ -455,8 +543,13 @@ public final class ForwardingSupport {
             return;
         }
         final Via next = vias.get(1);
-        if (!"UDP".equalsIgnoreCase(next.transport())) {
+        final Transport transport = Transport.fromViaName(next.transport());
+        if (transport == null || transport == Transport.SCTP) {
             stats.drop(DropReason.RESPONSE_UNSUPPORTED_TRANSPORT);
+            return;
+        }
+        if (transport != Transport.UDP) {
+            forwardResponseOverStream(msg, next, transport);
             return;
         }
         final InetSocketAddress to = Addresses.responseTarget(next);
@@ -477,6 +570,35 @@ public final class ForwardingSupport {
             return;
         }
         sendResponse(msg, to, null);
+    }
+
+    /**
+     * Sends a response whose next Via names a stream transport: over the connection the request came in on (found
+     * by the {@code received}/{@code rport} siplb wrote, or an RFC 5923 alias), else, over TCP and TLS, over a new
+     * connection to the {@code received} address and the sent-by port (RFC 3261 §18.2.2).
+     */
+    private void forwardResponseOverStream(SipMessage msg, Via next, Transport transport) {
+        final StreamTransports st = ctx.streams();
+        if (st == null || !st.transports().contains(transport)) {
+            stats.drop(DropReason.RESPONSE_UNSUPPORTED_TRANSPORT);
+            return;
+        }
+        final InetSocketAddress at = Addresses.responseTarget(next);
+        StreamConnection c = at != null ? st.table().find(transport, at) : null;
+        if (c == null && (transport == Transport.TCP || transport == Transport.TLS)) {
+            final InetAddress ip = next.received() != null ? OwnAddresses.parseIp(next.received())
+                                                           : OwnAddresses.parseIp(next.host());
+            if (ip != null) {
+                final int port = next.port() > 0 ? next.port() : transport == Transport.TLS ? 5061 : 5060;
+                c = st.connection(transport, new InetSocketAddress(ip, port), null, loop);
+            }
+        }
+        if (c == null) {
+            stats.drop(DropReason.RESPONSE_NO_CONNECTION);
+            debug("dropped a response for a {} client whose connection is gone: {}", transport, next);
+            return;
+        }
+        sendResponse(msg, c.remoteAddress(), c);
     }
 
     /**

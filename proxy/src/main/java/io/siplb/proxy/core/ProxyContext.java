@@ -111,6 +111,19 @@ public final class ProxyContext {
                                    srvCache);
     }
 
+    /** The TCP, TLS and WebSocket transports, or {@code null} when siplb has none. */
+    private volatile io.siplb.proxy.stream.StreamTransports streams;
+
+    /** Sets the stream transports; before the listeners read. */
+    public void streams(io.siplb.proxy.stream.StreamTransports streams) {
+        this.streams = streams;
+    }
+
+    /** Returns the stream transports, or {@code null}. */
+    public io.siplb.proxy.stream.StreamTransports streams() {
+        return streams;
+    }
+
     /** Sets what opens sockets towards single destinations; before the listeners read. */
     public void connector(io.siplb.proxy.transport.Connector connector) {
         this.connector = connector;

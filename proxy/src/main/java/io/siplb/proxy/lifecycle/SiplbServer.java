@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,6 +42,8 @@ import io.siplb.proxy.stateful.StatefulForwarder;
 import io.siplb.proxy.stateful.StatefulProxy;
 import io.siplb.dispatch.state.CallLoadTable;
 import io.siplb.proxy.udp.UdpConnector;
+import io.siplb.proxy.stream.StreamTransports;
+import io.siplb.proxy.stream.TlsHandlers;
 import io.siplb.proxy.udp.UdpEgress;
 import io.siplb.proxy.udp.IoTransports;
 import io.siplb.proxy.udp.UdpListeners;
@@ -64,6 +67,7 @@ public final class SiplbServer implements AutoCloseable {
     private final ProxySettings settings;
     private final MultiThreadIoEventLoopGroup group;
     private final UdpListeners listeners;
+    private final StreamTransports streams;
     private final ProxyContext proxy;
     private final List<Forwarder> forwarders;
     private final StatefulProxy stateful;
@@ -71,7 +75,9 @@ public final class SiplbServer implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
-                        ProxyContext proxy, List<Forwarder> forwarders, StatefulProxy stateful) {
+                        StreamTransports streams, ProxyContext proxy, List<Forwarder> forwarders,
+                        StatefulProxy stateful) {
+        this.streams = streams;
         this.forwarders = forwarders;
         this.stateful = stateful;
         this.settings = settings;
@@ -105,6 +111,15 @@ public final class SiplbServer implements AutoCloseable {
      * @throws io.siplb.proxy.config.SiplbConfigException when the configured transport is unavailable
      */
     public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher, RoutingRules rules) {
+        return start(settings, dispatcher, rules, null);
+    }
+
+    /**
+     * Starts siplb as {@link #start(ProxySettings, Dispatcher, RoutingRules)} with the TLS handlers of its
+     * {@code tls:} and {@code wss:} listeners and TLS destinations ({@code null}: none configured).
+     */
+    public static SiplbServer start(ProxySettings settings, Dispatcher dispatcher, RoutingRules rules,
+                                    TlsHandlers tls) {
         requireNonNull(settings, "settings");
         requireNonNull(rules, "rules");
         requireNonNull(dispatcher, "dispatcher");
@@ -125,11 +140,21 @@ public final class SiplbServer implements AutoCloseable {
         };
         final UdpListeners listeners;
         final Map<EventLoop, Forwarder> forwarders = new LinkedHashMap<>();
+        StreamTransports streams = null;
         try {
-            listeners = UdpListeners.bind(settings.listen(), group, transport, threads,
+            final List<ListenAddress> udp = new ArrayList<>();
+            for (ListenAddress a : settings.listen()) {
+                if (a.protocol() == ListenAddress.Protocol.UDP) {
+                    udp.add(a);
+                }
+            }
+            listeners = UdpListeners.bind(udp, group, transport, threads,
                                           settings.receiveBufferSize(), settings.sendBufferSize(), initializer);
-            final OwnAddresses own = new OwnAddresses(listeners.boundAddresses(), settings.advertisedHost(),
-                                                      settings.advertisedPort());
+            streams = StreamTransports.bind(settings.listen(), group, transport, settings.connections(), tls, parser,
+                                            settings.advertisedHost(), settings.advertisedPort());
+            final List<InetSocketAddress> bound = new ArrayList<>(listeners.boundAddresses());
+            bound.addAll(streams.boundAddresses());
+            final OwnAddresses own = new OwnAddresses(bound, settings.advertisedHost(), settings.advertisedPort());
             final List<UdpEgress> egresses = new ArrayList<>();
             for (Channel ch : listeners.channels()) {
                 egresses.add(new UdpEgress(ch, (InetSocketAddress) ch.localAddress(), settings.advertisedHost(),
@@ -137,14 +162,31 @@ public final class SiplbServer implements AutoCloseable {
             }
             proxy.publish(own, egresses, transport.datagramChannelClass());
             proxy.connector(new UdpConnector(transport.datagramChannelClass(), parser, proxy.stats()));
+            proxy.streams(streams);
+            final Set<Transport> sendable = EnumSet.noneOf(Transport.class);
+            if (!udp.isEmpty()) {
+                sendable.add(Transport.UDP);
+            }
+            sendable.addAll(streams.transports());
+            if (sendable.isEmpty()) {
+                sendable.add(Transport.UDP);
+            }
             final RequestRouter statelessRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, true,
-                                                                    EnumSet.of(Transport.UDP));
+                                                                    sendable);
             final RequestRouter statefulRouter = new RequestRouter(dispatcher, proxy::rules, proxy::own, false,
-                                                                   EnumSet.of(Transport.UDP));
+                                                                   sendable);
+            statelessRouter.flows(streams::flow);
+            statefulRouter.flows(streams::flow);
+            // Every event loop has a forwarder: connections are accepted on any of them.
             final List<EventLoop> loops = new ArrayList<>();
             for (UdpEgress e : egresses) {
                 if (!loops.contains(e.eventLoop())) {
                     loops.add(e.eventLoop());
+                }
+            }
+            for (io.netty.util.concurrent.EventExecutor e : group) {
+                if (!loops.contains((EventLoop) e)) {
+                    loops.add((EventLoop) e);
                 }
             }
             final List<StatefulForwarder> stateful = new ArrayList<>();
@@ -179,13 +221,17 @@ public final class SiplbServer implements AutoCloseable {
             for (UdpEgress e : egresses) {
                 UdpSipHandlers.start(e, forwarders.get(e.eventLoop()));
             }
+            streams.start(forwarders);
         } catch (RuntimeException e) {
+            if (streams != null) {
+                streams.close();
+            }
             statefulShared.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;
         }
-        final SiplbServer server = new SiplbServer(settings, group, listeners, proxy, List.copyOf(forwarders.values()),
-                                                   statefulShared);
+        final SiplbServer server = new SiplbServer(settings, group, listeners, streams, proxy,
+                                                   List.copyOf(forwarders.values()), statefulShared);
         server.logDestinations(dispatcher);
         // Calls whose BYE never came leave the call-load table after its expiry (Kamailio ds_hash_check_interval).
         group.scheduleAtFixedRate(() -> statefulShared.onWriter(statefulShared.callLoad()::sweep), 10, 10,
@@ -228,9 +274,32 @@ public final class SiplbServer implements AutoCloseable {
         }
     }
 
-    /** Returns the bound address of each listen entry, in configuration order (ephemeral ports resolved). */
+    /**
+     * Returns the bound address of each UDP listen entry, then of each stream entry, in configuration order
+     * (ephemeral ports resolved).
+     */
     public List<InetSocketAddress> localAddresses() {
-        return listeners.boundAddresses();
+        final List<InetSocketAddress> all = new ArrayList<>(listeners.boundAddresses());
+        all.addAll(streams.boundAddresses());
+        return all;
+    }
+
+    /** Returns the bound address of the first listener of {@code transport}, or {@code null}. */
+    public InetSocketAddress localAddress(Transport transport) {
+        if (transport == Transport.UDP) {
+            return listeners.boundAddresses().isEmpty() ? null : listeners.boundAddresses().get(0);
+        }
+        for (io.siplb.proxy.stream.ListenerTexts l : streams.listeners()) {
+            if (l.transport() == transport) {
+                return l.localAddress();
+            }
+        }
+        return null;
+    }
+
+    /** Returns the stream transports (TCP, TLS, WebSocket listeners and connections). */
+    public StreamTransports streams() {
+        return streams;
     }
 
     /** Returns every bound socket (with epoll, one per event loop thread and listen address). */
@@ -263,6 +332,7 @@ public final class SiplbServer implements AutoCloseable {
         try {
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();
+            streams.close();
             for (Forwarder f : forwarders) {
                 try {
                     f.eventLoop().submit(f::close).awaitUninterruptibly(1000);
@@ -274,7 +344,8 @@ public final class SiplbServer implements AutoCloseable {
             group.shutdownGracefully(settings.shutdownQuietPeriod().toMillis(),
                                      settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)
                  .awaitUninterruptibly(settings.shutdownTimeout().toMillis() + 1000);
-            final Map<String, Long> stats = proxy.stats().snapshot();
+            final Map<String, Long> stats = new LinkedHashMap<>(proxy.stats().snapshot());
+            stats.putAll(streams.stats().snapshot());
             logger.info("Stopped. Counters: {}", stats.isEmpty() ? "{}" : stats);
         } finally {
             terminated.countDown();

@@ -70,6 +70,20 @@ public final class RequestRouter {
         RoutingRules rules();
     }
 
+    /** Finds the client connection a flow token in siplb's Route names (RFC 5626 §5.3). */
+    @FunctionalInterface
+    public interface FlowSource {
+        /** Returns the next hop over the open connection named by {@code token}, or {@code null}. */
+        NextHop flow(String token);
+    }
+
+    private volatile FlowSource flows = token -> null;
+
+    /** Sets where flow tokens are looked up; before the listeners read. */
+    public void flows(FlowSource flows) {
+        this.flows = requireNonNull(flows, "flows");
+    }
+
     /** Where the router reads siplb's own addresses (published once the listeners are bound). */
     @FunctionalInterface
     public interface OwnSource {
@@ -170,6 +184,12 @@ public final class RequestRouter {
         }
         final RouteEdits edits = first == 0 && newRequestUri == null ? RouteEdits.NONE
                                                                        : new RouteEdits(first, newRequestUri);
+        if (first > 0 && routes.get(first - 1).uri().user() != null) {
+            // siplb's Record-Route facing a stream client carries the flow token of the client's connection: the
+            // request goes back over that connection, or gets 430 when it has closed (RFC 5626 §5.3).
+            final NextHop flow = flows.flow(routes.get(first - 1).uri().user());
+            return flow != null ? new Forward(flow, edits) : new Reject(430, null, null, "Flow Failed");
+        }
         if (first < end) {
             // Loose routing: the next Route's URI.
             final SipUri route = routes.get(first).uri();
@@ -212,7 +232,7 @@ public final class RequestRouter {
             return unroutableInDialog(msg, lookup.orToTheSet() ? dispatch(msg, sender, lookup.edits())
                                                                : Reject.unavailable(RejectReason.UNRESOLVABLE_NEXT_HOP));
         }
-        return unroutableInDialog(msg, toHop(new NextHop(address, lookup.transport()), msg, sender, lookup.edits()));
+        return unroutableInDialog(msg, toHop(new NextHop(address, lookup.transport(), lookup.name().host(), true, null), msg, sender, lookup.edits()));
     }
 
     private RoutingDecision toHop(NextHop hop, SipMessage msg, InetSocketAddress sender, RouteEdits edits) {
@@ -282,7 +302,8 @@ public final class RequestRouter {
         if (own.own().isListener(address)) {
             return RejectReason.DESTINATION_IS_SIPLB;
         }
-        return new NextHop(address, d.transport());
+        return new NextHop(address, d.transport(), d.host().startsWith("[") ? null : d.host(),
+                           d.hasExplicitTransport() || d.isSecure(), null);
     }
 
     /**

@@ -211,8 +211,9 @@ final class ServerTransaction {
         return startBranch(d, (NextHop) hop, plan.edits());
     }
 
-    private boolean startBranch(Destination d, NextHop hop, RouteEdits edits) {
-        final Egress out = f.io.egressTowards(hop.transport(), hop.address(), f);
+    private boolean startBranch(Destination d, NextHop chosen, RouteEdits edits) {
+        final NextHop hop = f.io.sized(chosen, request, inbound);
+        final Egress out = f.io.egressTowards(hop, f);
         if (out == null) {
             lastSkip = RejectReason.NO_LISTENER_FOR_FAMILY;
             return false;

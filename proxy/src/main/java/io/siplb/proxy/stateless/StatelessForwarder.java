@@ -111,8 +111,10 @@ public final class StatelessForwarder implements Forwarder {
         }
     }
 
-    private void forward(SipMessage msg, Egress inbound, InetSocketAddress sender, NextHop hop, RouteEdits edits) {
-        final Egress out = io.egressFor(hop.transport(), hop.address());
+    private void forward(SipMessage msg, Egress inbound, InetSocketAddress sender, NextHop chosen,
+                         RouteEdits edits) {
+        final NextHop hop = io.sized(chosen, msg, inbound);
+        final Egress out = io.egressFor(hop);
         if (out == null) {
             io.reject(msg, inbound, sender, Reject.unavailable(RejectReason.NO_LISTENER_FOR_FAMILY));
             return;

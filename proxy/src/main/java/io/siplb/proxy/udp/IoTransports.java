@@ -6,6 +6,12 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -30,6 +36,16 @@ public enum IoTransports {
         }
 
         @Override
+        public Class<? extends ServerSocketChannel> serverSocketChannelClass() {
+            return EpollServerSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends SocketChannel> socketChannelClass() {
+            return EpollSocketChannel.class;
+        }
+
+        @Override
         public boolean supportsReusePort() {
             return true;
         }
@@ -47,6 +63,16 @@ public enum IoTransports {
         }
 
         @Override
+        public Class<? extends ServerSocketChannel> serverSocketChannelClass() {
+            return NioServerSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends SocketChannel> socketChannelClass() {
+            return NioSocketChannel.class;
+        }
+
+        @Override
         public boolean supportsReusePort() {
             return false;
         }
@@ -57,6 +83,12 @@ public enum IoTransports {
 
     /** Returns the UDP channel class. */
     public abstract Class<? extends DatagramChannel> datagramChannelClass();
+
+    /** Returns the TCP listening channel class. */
+    public abstract Class<? extends ServerSocketChannel> serverSocketChannelClass();
+
+    /** Returns the TCP connection channel class. */
+    public abstract Class<? extends SocketChannel> socketChannelClass();
 
     /** Returns {@code true} when one address can be bound by several sockets, one per event loop. */
     public abstract boolean supportsReusePort();

@@ -194,7 +194,7 @@ public final class UdpListeners {
 
         private static final long serialVersionUID = 1L;
 
-        BindFailedException(ListenAddress address, Throwable cause) {
+        public BindFailedException(ListenAddress address, Throwable cause) {
             super("cannot listen on " + address + ": " + cause.getMessage() +
                   " (expected: a free local address and port)", cause);
         }
