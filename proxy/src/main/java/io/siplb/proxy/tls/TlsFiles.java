@@ -217,9 +217,11 @@ final class TlsFiles {
             }
             throw new TlsMaterialException(file, "the key store holds no private key");
         } catch (IOException e) {
-            final String why = e.getCause() instanceof UnrecoverableKeyException ? "wrong password"
-                                                                                  : String.valueOf(e.getMessage());
-            throw new TlsMaterialException(file, "not a readable PKCS#12 key store (" + why + ")", e);
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw new TlsMaterialException(file, "a PKCS#12 key store with another password", e);
+            }
+            throw new TlsMaterialException(file, "not a PKCS#12 key store" +
+                                                 (e.getMessage() == null ? "" : " (" + e.getMessage() + ')'), e);
         } catch (GeneralSecurityException | ClassCastException e) {
             throw new TlsMaterialException(file, "not a usable PKCS#12 key store (" + e.getMessage() + ")", e);
         }

@@ -1,7 +1,6 @@
 package io.siplb.proxy.tls;
 
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
@@ -84,7 +83,7 @@ enum TlsProvider {
         return capabilities().protocols();
     }
 
-    /** Returns the cipher suite names (IANA/Java names, e.g. {@code TLS_AES_128_GCM_SHA256}) it supports. */
+    /** Returns the cipher suites it supports, by IANA name (e.g. {@code TLS_AES_128_GCM_SHA256}). */
     Set<String> supportedCipherSuites() {
         return capabilities().ciphers();
     }
@@ -115,8 +114,15 @@ enum TlsProvider {
                     protocols.add(p);
                 }
             }
-            return new Capabilities(Collections.unmodifiableSet(protocols), Collections.unmodifiableSet(
-                    new TreeSet<>(Arrays.asList(engine.getSupportedCipherSuites()))));
+            final Set<String> ciphers = new TreeSet<>();
+            for (String c : engine.getSupportedCipherSuites()) {
+                // BoringSSL's engine also takes OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256); only the IANA names
+                // are accepted, so that a configuration means the same with either provider.
+                if (c.startsWith("TLS_") || c.startsWith("SSL_")) {
+                    ciphers.add(c);
+                }
+            }
+            return new Capabilities(Collections.unmodifiableSet(protocols), Collections.unmodifiableSet(ciphers));
         } finally {
             ReferenceCountUtil.release(engine);
         }
