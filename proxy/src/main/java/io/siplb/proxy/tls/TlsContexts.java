@@ -57,15 +57,18 @@ import io.netty.util.NetUtil;
  * receives no certificate, so the trust manager's check does not run; Netty calls its resume callback instead,
  * where the host is checked again. That callback is how resumption is told with either provider
  * ({@link #clientResumptions()} against {@link #clientFullHandshakes()}): the session ID is no signal in TLS 1.3
- * (the JDK gives a resumed TLS 1.3 session a new ID), and only in TLS 1.2 does a resumed session keep the ID of
- * the one it resumes.
+ * (the JDK gives a resumed TLS 1.3 session a new ID; BoringSSL's first TLS 1.3 session has an empty one), and only
+ * in TLS 1.2 does a resumed session keep the ID of the one it resumes.
  *
  * <p>Certificate rotation: when created with a scheduler and a non-zero {@code reload-interval}, the key material
  * files and the CA bundle are polled (modification time, size and file key: an atomic rename or a symbolic link
  * swap is seen too). On a change, both contexts are rebuilt; a file that cannot be used leaves the current
  * contexts in place and is logged once at WARN with the file and the problem (again only when the files change
  * again); a good set replaces both contexts at once and is logged at INFO. New connections get the new contexts;
- * established ones keep their engine, and thereby the context it came from.
+ * established ones keep their engine, and thereby the context it came from. A check that finds nothing changed is
+ * a few {@code stat} calls; a rebuild reads the files and takes milliseconds, so an event loop can be the
+ * scheduler. The server's session ticket keys belong to its context: after a reload, clients resume nothing and
+ * run one full handshake.
  *
  * <p>Concurrency: the contexts live in one immutable {@code Generation} behind a {@code volatile} field. Handler
  * creation reads it once and takes no lock. Reloads (the scheduler's task, or {@link #reloadIfChanged()} from any
@@ -133,7 +136,8 @@ public final class TlsContexts implements AutoCloseable {
             current = build();
         }
         final Generation g = current;
-        logger.info("TLS: {}; {}; trusting {}; client certificates: {}; protocols {}; ciphers {}", provider.displayName(),
+        logger.info("TLS: {}; {}; trusting {}; client certificates: {}; protocols {}; ciphers {}",
+                    provider.displayName(),
                     g.certificate == null ? "no certificate (client connections only)" : describe(g.certificate),
                     settings.caBundle() == null ? "the JDK's trust store" : settings.caBundle(),
                     settings.clientAuth().name().toLowerCase(Locale.ROOT), settings.protocols(),
@@ -202,9 +206,10 @@ public final class TlsContexts implements AutoCloseable {
 
     /**
      * Returns a handler for a connection siplb opens to a destination: SNI with {@code peerHost} when it is a host
-     * name (in lower case, without a trailing dot; never for an IP literal, RFC 6066 §3), the destination's certificate verified against
-     * {@code peerHost} (RFC 5922 §7.2), siplb's certificate presented when the destination asks for one, and the
-     * session of an earlier connection to the same host and port offered for resumption.
+     * name (in lower case, without a trailing dot; never for an IP literal, RFC 6066 §3), the destination's
+     * certificate verified against {@code peerHost} (RFC 5922 §7.2), siplb's certificate presented when the
+     * destination asks for one, and the session of an earlier connection to the same host and port offered for
+     * resumption.
      *
      * <p>{@code peerHost} is the SIP domain the request was sent to (the host of the URI RFC 3263 resolved), not
      * the target of an SRV record, and not the resolved address unless the URI held that address. The handler

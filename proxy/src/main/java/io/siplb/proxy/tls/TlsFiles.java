@@ -47,11 +47,14 @@ final class TlsFiles {
 
     /** DER of AlgorithmIdentifier { rsaEncryption, NULL }. */
     private static final byte[] RSA_ALGORITHM = {
-            0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+            0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01,
+            0x05, 0x00
     };
 
     /** DER of the OID id-ecPublicKey (1.2.840.10045.2.1). */
-    private static final byte[] EC_PUBLIC_KEY_OID = { 0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01 };
+    private static final byte[] EC_PUBLIC_KEY_OID = {
+            0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01
+    };
 
     /** The key algorithms a PKCS#8 key is tried with, in order. */
     private static final String[] KEY_ALGORITHMS = { "RSA", "EC", "EdDSA", "RSASSA-PSS", "DSA" };
@@ -360,8 +363,8 @@ final class TlsFiles {
             }
             final long size = Files.size(file);
             if (size > MAX_FILE_SIZE) {
-                throw new TlsMaterialException(file, size + " bytes, more than a PEM file or key store holds (at most " +
-                                                     MAX_FILE_SIZE + ")");
+                throw new TlsMaterialException(file, size + " bytes, more than a PEM file or key store holds " +
+                                                     "(at most " + MAX_FILE_SIZE + ")");
             }
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {

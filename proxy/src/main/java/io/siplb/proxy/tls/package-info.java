@@ -7,7 +7,8 @@
  *
  * <p>Starting points: {@link io.siplb.proxy.tls.TlsSettings#parse(com.typesafe.config.Config, String,
  * java.nio.file.Path)}, {@link io.siplb.proxy.tls.TlsContexts#create(io.siplb.proxy.tls.TlsSettings,
- * java.util.concurrent.ScheduledExecutorService)}, {@link io.siplb.proxy.tls.DevCertificate#ensure(java.nio.file.Path)}.
+ * java.util.concurrent.ScheduledExecutorService)},
+ * {@link io.siplb.proxy.tls.DevCertificate#ensure(java.nio.file.Path)}.
  *
  * <p>Nullness: parameters and return values are non-null unless their Javadoc says otherwise.
  */

@@ -153,7 +153,8 @@ final class TlsEcho implements AutoCloseable {
                     throw new AssertionError("no echo in " + WAIT_SECONDS + " s");
                 }
             }
-            final CompletableFuture<SSLSession> serverHandshake = server.handshakes.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            final CompletableFuture<SSLSession> serverHandshake =
+                    server.handshakes.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             if (serverHandshake == null) {
                 throw new AssertionError("the server accepted no connection in " + WAIT_SECONDS + " s");
             }
