@@ -22,9 +22,14 @@ public final class SiplbConfig {
     private final ProxySettings proxy;
     private final DispatcherSettings dispatcher;
     private final RoutingRules routing;
+    private final io.siplb.proxy.tls.TlsSettings tls;
 
     private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
                         RoutingRules routing) {
+        final Path dir = file.toAbsolutePath().getParent();
+        tls = root.hasPath("siplb.tls")
+              ? io.siplb.proxy.tls.TlsSettings.parse(root, file.toString(), dir != null ? dir : Path.of("."))
+              : io.siplb.proxy.tls.TlsSettings.builder().build();
         this.file = file;
         this.root = root;
         this.proxy = proxy;
@@ -66,6 +71,11 @@ public final class SiplbConfig {
         requireNonNull(proxy, "proxy");
         return new SiplbConfig(file, root, proxy, requireNonNull(dispatcher, "dispatcher"),
                                SiplbConfigLoader.routingRules(root, file, proxy.defaultSet()));
+    }
+
+    /** Returns the TLS settings ({@code siplb.tls}). */
+    public io.siplb.proxy.tls.TlsSettings tls() {
+        return tls;
     }
 
     /** Returns the configuration file. */

@@ -2,7 +2,9 @@ package io.siplb.proxy.lifecycle;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -10,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -42,7 +46,12 @@ import io.siplb.proxy.stateful.StatefulForwarder;
 import io.siplb.proxy.stateful.StatefulProxy;
 import io.siplb.dispatch.state.CallLoadTable;
 import io.siplb.proxy.udp.UdpConnector;
+import io.siplb.proxy.config.SiplbConfigException;
 import io.siplb.proxy.stream.StreamTransports;
+import io.siplb.proxy.tls.DevCertificate;
+import io.siplb.proxy.tls.TlsContexts;
+import io.siplb.proxy.tls.TlsMaterialException;
+import io.siplb.proxy.tls.TlsSettings;
 import io.siplb.proxy.stream.TlsHandlers;
 import io.siplb.proxy.udp.UdpEgress;
 import io.siplb.proxy.udp.IoTransports;
@@ -90,13 +99,97 @@ public final class SiplbServer implements AutoCloseable {
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
         final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
-        final SiplbServer server = start(config.proxy(), dispatcher, config.routing());
+        final TlsContexts tls = tlsFor(config, dispatcher);
+        final SiplbServer server;
+        try {
+            server = start(config.proxy(), dispatcher, config.routing(), tls);
+        } catch (RuntimeException e) {
+            if (tls != null) {
+                closeTls(tls);
+            }
+            throw e;
+        }
+        server.tls = tls;
         if (config.usesCongestionControl()) {
             // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
             server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
                                              TimeUnit.SECONDS);
         }
         return server;
+    }
+
+    /** The thread checking each TLS context's files for changes, stopped with the context. */
+    private static final Map<TlsContexts, ScheduledExecutorService> TLS_RELOADERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void closeTls(TlsContexts tls) {
+        tls.close();
+        final ScheduledExecutorService reload = TLS_RELOADERS.remove(tls);
+        if (reload != null) {
+            reload.shutdownNow();
+        }
+    }
+
+    /** The TLS contexts when siplb has TLS listeners or destinations, else {@code null}; closed at stop. */
+    private volatile TlsContexts tls;
+
+    /**
+     * Returns the TLS contexts a configuration needs: when it has a {@code tls:} or {@code wss:} listener or a TLS
+     * destination; without {@code siplb.tls.certificate} and with every TLS listener on loopback, siplb's development
+     * certificate (generated once into {@code var/dev-tls} of the siplb home folder, logged as not for production).
+     *
+     * @throws SiplbConfigException when a TLS listener has no certificate, or the TLS files cannot be used
+     */
+    static TlsContexts tlsFor(SiplbConfig config, Dispatcher dispatcher) {
+        final List<InetSocketAddress> tlsListeners = new ArrayList<>();
+        for (ListenAddress a : config.proxy().listen()) {
+            if (a.protocol() == ListenAddress.Protocol.TLS || a.protocol() == ListenAddress.Protocol.WSS) {
+                tlsListeners.add(a.address());
+            }
+        }
+        boolean tlsDestinations = false;
+        for (DestinationSet set : dispatcher.snapshot().sets()) {
+            for (Destination d : set.destinations()) {
+                tlsDestinations |= d.transport() == Transport.TLS || d.transport() == Transport.WSS;
+            }
+        }
+        if (tlsListeners.isEmpty() && !tlsDestinations) {
+            return null;
+        }
+        TlsSettings settings = config.tls();
+        if (settings.keyMaterial() == null && !tlsListeners.isEmpty()) {
+            if (!DevCertificate.isApplicable(settings, tlsListeners)) {
+                throw new SiplbConfigException(config.file() + ": siplb.tls.certificate: missing (expected: a PEM "
+                                               + "certificate and siplb.tls.private-key for the tls:/wss: listeners "
+                                               + tlsListeners + "; only loopback listeners may use the development "
+                                               + "certificate)");
+            }
+            final String home = System.getenv("SIPLB_HOME");
+            final Path dir = (home != null && !home.isEmpty() ? Path.of(home) : Path.of("."))
+                    .resolve("var").resolve("dev-tls");
+            try {
+                settings = settings.toBuilder().keyMaterial(DevCertificate.ensure(dir)).build();
+            } catch (IOException e) {
+                throw new SiplbConfigException(dir + ": cannot create the development certificate: " + e.getMessage(),
+                                               e);
+            }
+        }
+        final ScheduledExecutorService reload = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("siplb-tls-reload", true));
+        try {
+            final TlsContexts contexts = TlsContexts.create(settings, reload);
+            logger.info("TLS: {}, protocols {}, client-auth {}, destinations verified: {}", contexts.providerName(),
+                        settings.protocols(), settings.clientAuth().name().toLowerCase(java.util.Locale.ROOT),
+                        settings.verifyDestinations());
+            TLS_RELOADERS.put(contexts, reload);
+            return contexts;
+        } catch (TlsMaterialException e) {
+            reload.shutdownNow();
+            throw new SiplbConfigException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            reload.shutdownNow();
+            throw e;
+        }
     }
 
     /** Starts siplb with the single rule "dispatch to the default set". */
@@ -341,6 +434,9 @@ public final class SiplbServer implements AutoCloseable {
                 }
             }
             stateful.close();
+            if (tls != null) {
+                closeTls(tls);
+            }
             group.shutdownGracefully(settings.shutdownQuietPeriod().toMillis(),
                                      settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)
                  .awaitUninterruptibly(settings.shutdownTimeout().toMillis() + 1000);

@@ -76,7 +76,7 @@ import io.netty.util.NetUtil;
  * write. Old generations are collected once their last engine is gone; the non-reference-counted BoringSSL
  * contexts used here free their native memory then. Thread-safe (lock-free on the handler-creation path).
  */
-public final class TlsContexts implements AutoCloseable {
+public final class TlsContexts implements AutoCloseable, io.siplb.proxy.stream.TlsHandlers {
 
     /** What one reload check did. */
     public enum ReloadResult {
