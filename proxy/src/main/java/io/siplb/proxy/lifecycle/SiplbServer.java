@@ -178,9 +178,6 @@ public final class SiplbServer implements AutoCloseable {
                 new DefaultThreadFactory("siplb-tls-reload", true));
         try {
             final TlsContexts contexts = TlsContexts.create(settings, reload);
-            logger.info("TLS: {}, protocols {}, client-auth {}, destinations verified: {}", contexts.providerName(),
-                        settings.protocols(), settings.clientAuth().name().toLowerCase(java.util.Locale.ROOT),
-                        settings.verifyDestinations());
             TLS_RELOADERS.put(contexts, reload);
             return contexts;
         } catch (TlsMaterialException e) {

@@ -19,6 +19,7 @@ import io.siplb.dispatch.Transport;
 import io.siplb.dispatch.state.DestinationState;
 import io.siplb.dispatch.state.HealthState;
 import io.siplb.proxy.config.ProbeSettings;
+import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.transport.Egress;
 
 /**
@@ -69,21 +70,23 @@ final class Prober {
     /** Plans one round: every eligible destination at a random moment of the next interval. */
     private void round() {
         final DispatchSnapshot snapshot = f.ctx.dispatcher().snapshot();
-        final Map<InetSocketAddress, List<DestinationState>> targets = new LinkedHashMap<>();
-        final Map<InetSocketAddress, Destination> first = new HashMap<>();
+        // One probe per transport and address, for every destination there.
+        final Map<String, List<DestinationState>> targets = new LinkedHashMap<>();
+        final Map<String, Destination> first = new HashMap<>();
         for (DestinationSet set : snapshot.sets()) {
             for (Destination d : set.destinations()) {
                 final InetSocketAddress a = d.address();
                 final DestinationState s = f.ctx.dispatcher().state(d);
-                if (s == null || a == null || a.isUnresolved() || d.transport() != Transport.UDP
+                if (s == null || a == null || a.isUnresolved() || d.transport() == Transport.SCTP
                     || (d.flags() & Destination.FLAG_NOPING) != 0 || !eligible(d, s)) {
                     continue;
                 }
-                targets.computeIfAbsent(a, k -> new ArrayList<>()).add(s);
-                first.putIfAbsent(a, d);
+                final String key = d.transport().uriName() + ':' + a;
+                targets.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+                first.putIfAbsent(key, d);
             }
         }
-        for (Map.Entry<InetSocketAddress, List<DestinationState>> e : targets.entrySet()) {
+        for (Map.Entry<String, List<DestinationState>> e : targets.entrySet()) {
             final Destination d = first.get(e.getKey());
             final List<DestinationState> states = e.getValue();
             final long delay = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
@@ -109,8 +112,13 @@ final class Prober {
     }
 
     private void send(Destination d, List<DestinationState> states) {
+        final Object hop = f.router.nextHop(d);
+        if (!(hop instanceof NextHop)) {
+            return; // a transport siplb does not listen on, or siplb itself
+        }
         final InetSocketAddress to = d.address();
-        final Egress out = f.io.egressTowards(Transport.UDP, to, f);
+        // Over the destination's own transport: a new connection when none is open.
+        final Egress out = f.io.egressTowards((NextHop) hop, f);
         if (out == null) {
             return;
         }
