@@ -38,7 +38,11 @@ class SiplbConfigTest {
         final SiplbConfig config = SiplbConfig.load(file);
         final ProxySettings p = config.proxy();
         assertThat(p.listen()).containsExactly(
-                ListenAddress.udp(new InetSocketAddress("127.0.0.1", 5060)));
+                ListenAddress.udp(new InetSocketAddress("127.0.0.1", 5060)),
+                ListenAddress.of(ListenAddress.Protocol.TCP, new InetSocketAddress("127.0.0.1", 5060)),
+                ListenAddress.of(ListenAddress.Protocol.TLS, new InetSocketAddress("127.0.0.1", 5061)),
+                ListenAddress.of(ListenAddress.Protocol.WS, new InetSocketAddress("127.0.0.1", 5066)));
+        assertThat(p.connections()).isEqualTo(ConnectionSettings.defaults());
         assertThat(p.defaultSet()).isEqualTo(1);
         assertThat(p.recordRoute()).isTrue();
         assertThat(p.advertisedHost()).isNull();
@@ -112,26 +116,46 @@ class SiplbConfigTest {
     }
 
     @Test
-    void tcpAndTlsListenersAreRejectedNamingTheKeyAndLine() throws IOException {
-        final Path file = write("tcp.conf", "siplb {\n  listen = [\n    \"udp:127.0.0.1:5060\"\n" +
+    void everyTransportListensAndADuplicateEntryIsRejectedNamingTheKeyAndLine() throws IOException {
+        final Path ok = write("all.conf", "siplb.listen = [\"udp:127.0.0.1:5060\", \"tcp:127.0.0.1:5060\", "
+                                          + "\"tls:[::1]:5061\", \"ws:127.0.0.1:8080\", \"wss:127.0.0.1:8443\"]\n");
+        assertThat(SiplbConfig.load(ok).proxy().listen()).extracting(ListenAddress::protocol)
+                .containsExactly(ListenAddress.Protocol.UDP, ListenAddress.Protocol.TCP, ListenAddress.Protocol.TLS,
+                                 ListenAddress.Protocol.WS, ListenAddress.Protocol.WSS);
+        final Path file = write("tcp.conf", "siplb {\n  listen = [\n    \"tcp:127.0.0.1:5060\"\n" +
                                             "    \"tcp:127.0.0.1:5060\"\n  ]\n}\n");
         assertThatThrownBy(() -> SiplbConfig.load(file))
                 .isInstanceOf(SiplbConfigException.class)
-                .hasMessageContaining(file + ":4: siplb.listen[1]: \"tcp:127.0.0.1:5060\"")
-                .hasMessageContaining("(expected: udp:HOST:PORT; tcp listeners are not supported yet)");
-        final Path tls = write("tls.conf", "siplb.listen = [\"tls:[::1]:5061\"]\n");
-        assertThatThrownBy(() -> SiplbConfig.load(tls))
-                .isInstanceOf(SiplbConfigException.class)
-                .hasMessageContaining(tls + ":1: siplb.listen[0]")
-                .hasMessageContaining("tls listeners are not supported yet");
+                .hasMessageContaining(file + ":4: siplb.listen[1]: \"tcp:127.0.0.1:5060\" is listed twice");
+    }
+
+    @Test
+    void connectionSettingsAreReadAndCheckedNamingTheKeyAndLine() throws IOException {
+        final Path ok = write("conn.conf", "siplb.connections { idle-timeout = 30s, max = 50, max-per-ip = 5 }\n"
+                                           + "siplb.websocket { path = \"/sip\", origins = [\"https://a.example\"] }\n");
+        final ConnectionSettings c = SiplbConfig.load(ok).proxy().connections();
+        assertThat(c.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(c.maxConnections()).isEqualTo(50);
+        assertThat(c.maxPerSourceIp()).isEqualTo(5);
+        assertThat(c.webSocketPath()).isEqualTo("/sip");
+        assertThat(c.webSocketOrigins()).containsExactly("https://a.example");
+        final Path perIp = write("perip.conf", "siplb.connections {\n  max = 10\n  max-per-ip = 11\n}\n");
+        assertThatThrownBy(() -> SiplbConfig.load(perIp)).isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining("siplb.connections.max-per-ip: 11 (expected: 1..max = 10)");
+        final Path path = write("path.conf", "siplb.websocket.path = \"sip\"\n");
+        assertThatThrownBy(() -> SiplbConfig.load(path)).isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(path + ":1: siplb.websocket.path: \"sip\" (expected: \"\" or a path");
+        final Path unknown = write("unknown.conf", "siplb.connections.idle = 5s\n");
+        assertThatThrownBy(() -> SiplbConfig.load(unknown)).isInstanceOf(SiplbConfigException.class)
+                .hasMessageContaining(unknown + ":1: siplb.connections.idle: unknown key");
     }
 
     @Test
     void malformedListenEntriesSayWhatIsExpected() throws IOException {
-        assertListenError("\"udp:127.0.0.1\"", "(expected: udp:HOST:PORT");
+        assertListenError("\"udp:127.0.0.1\"", "(expected: udp|tcp|tls|ws|wss:HOST:PORT");
         assertListenError("\"udp:127.0.0.1:70000\"", "port 70000 (expected: 0..65535)");
         assertListenError("\"sctp:127.0.0.1:5060\"", "unknown transport 'sctp'");
-        assertListenError("\"udp:[::1:5060\"", "(expected: udp:HOST:PORT");
+        assertListenError("\"udp:[::1:5060\"", "(expected: udp|tcp|tls|ws|wss:HOST:PORT");
         assertListenError("5060", "(expected: a list of strings like [\"udp:127.0.0.1:5060\"])");
         assertListenError("[]", "[] (expected: at least one udp:HOST:PORT)");
     }

@@ -317,4 +317,57 @@ class StreamForwardingTest {
         d.send(invite("TCP", d.port(), "t10@uac", "z9hG4bK-t10", ""));
         assertThat(status(d.receive(WAIT))).isEqualTo(100);
     }
+
+    @Test
+    void aTcpPortHeldByAnotherProcessIsRefusedAtStartUp() throws Exception {
+        try (java.net.ServerSocket held = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            final String text = "siplb { listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:" + held.getLocalPort()
+                                + "\"], io.threads = 1 }\n";
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServers.start(dir, text))
+                    .isInstanceOf(io.siplb.proxy.udp.UdpListeners.BindFailedException.class)
+                    .hasMessageContaining("cannot listen on tcp:127.0.0.1:" + held.getLocalPort());
+        }
+    }
+
+    @Test
+    void aResponseForAClosedConnectionGoesOverANewOneToTheViaSentBy() {
+        final SipPeer backend = keep(SipPeer.bind());
+        start("stateful", "\"sip:127.0.0.1:" + backend.port() + "\"", "");
+        // The caller listens on its Via sent-by port, as RFC 3261 §18.2.2 expects of a TCP client.
+        final StreamPeer.Server callerListens = keep(StreamPeer.Server.listen());
+        final StreamPeer caller = keep(StreamPeer.connect(tcp()));
+        caller.send(invite("TCP", callerListens.port(), "t11@uac", "z9hG4bK-t11", ""));
+        assertThat(status(caller.receive(WAIT))).isEqualTo(100);
+        final String fwd = backend.receive(WAIT);
+        caller.close();
+        backend.send(response(fwd, 200, "OK", "b1", "<sip:bob@127.0.0.1:" + backend.port() + ">"), udp());
+        final StreamPeer back = keep(callerListens.accept(WAIT));
+        assertThat(back).isNotNull();
+        assertThat(status(back.receive(WAIT))).isEqualTo(200);
+    }
+
+    @Test
+    void aClientsAliasLetsSiplbReuseItsConnection() {
+        final SipPeer backend = keep(SipPeer.bind());
+        start("stateful", "\"sip:127.0.0.1:" + backend.port() + "\"", "siplb.proxy.record-route = false");
+        // Nothing listens on the sent-by port: only the alias (RFC 5923) lets siplb reach the caller.
+        final StreamPeer.Server unused = StreamPeer.Server.listen();
+        final int sentBy = unused.port();
+        unused.close();
+        final StreamPeer caller = keep(StreamPeer.connect(tcp()));
+        caller.send(invite("TCP", sentBy, "t12@uac", "z9hG4bK-t12;alias", ""));
+        assertThat(status(caller.receive(WAIT))).isEqualTo(100);
+        final String fwd = backend.receive(WAIT);
+        backend.send(response(fwd, 200, "OK", "b1", "<sip:bob@127.0.0.1:" + backend.port() + ">"), udp());
+        assertThat(status(caller.receive(WAIT))).isEqualTo(200);
+        // Without Record-Route the callee sends its BYE to siplb as outbound proxy, to the caller's Contact.
+        final String bye = "BYE sip:alice@127.0.0.1:" + sentBy + ";transport=tcp SIP/2.0\r\n"
+                           + "Via: SIP/2.0/UDP 127.0.0.1:" + backend.port() + ";branch=z9hG4bK-abye\r\n"
+                           + "Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=b1\r\n"
+                           + "To: \"Alice\" <sip:alice@example.com>;tag=a1\r\nCall-ID: t12@uac\r\n"
+                           + "CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+        backend.send(bye, udp());
+        assertThat(startLine(caller.receive(WAIT))).startsWith("BYE sip:alice@127.0.0.1:" + sentBy);
+        assertThat(server.streams().stats().outboundOpened(Transport.TCP)).isZero();
+    }
 }
