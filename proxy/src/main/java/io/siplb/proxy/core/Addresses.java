@@ -40,7 +40,8 @@ public final class Addresses {
         if (!isUnicast(ip)) {
             return RejectReason.UNRESOLVABLE_NEXT_HOP;
         }
-        return new NextHop(new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : defaultPort), transport, host,
+        // An IP literal is its own TLS name (the address); a host name would have been looked up above.
+        return new NextHop(new InetSocketAddress(ip, uri.port() > 0 ? uri.port() : defaultPort), transport, null,
                            uri.transport() != null || uri.scheme() == SipUri.Scheme.SIPS, null);
     }
 

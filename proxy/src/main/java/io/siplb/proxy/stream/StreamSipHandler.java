@@ -191,7 +191,12 @@ final class StreamSipHandler extends ChannelInboundHandlerAdapter {
             final SslHandshakeCompletionEvent e = (SslHandshakeCompletionEvent) evt;
             if (!e.isSuccess()) {
                 transports.tlsHandshakeFailed(conn, e.cause());
-                close(ctx, Cause.TLS_HANDSHAKE_FAILED);
+                if (closeCause == null) {
+                    // Counted even when the TLS handler is already closing the channel.
+                    closeCause = Cause.TLS_HANDSHAKE_FAILED;
+                    transports.stats().count(Cause.TLS_HANDSHAKE_FAILED);
+                }
+                ctx.close();
                 return;
             }
             if (!isWebSocket()) {

@@ -227,11 +227,12 @@ class MainTest {
 
     @Test
     void runWithABadConfigurationExitsTwoNamingFileAndLine() throws IOException {
-        final Path conf = write("bad.conf", "siplb {\n  listen = [\"tcp:127.0.0.1:5060\"]\n}\n");
+        final Path conf = write("bad.conf", "siplb {\n  listen = [\"sctp:127.0.0.1:5060\"]\n}\n");
         assertThat(run("run", "-c", conf.toString())).isEqualTo(2);
         assertThat(err()).isEqualTo("siplb: configuration error: " + conf + ":2: siplb.listen[0]: " +
-                                    "\"tcp:127.0.0.1:5060\" (expected: udp:HOST:PORT; tcp listeners are not " +
-                                    "supported yet)" + System.lineSeparator());
+                                    "\"sctp:127.0.0.1:5060\": unknown transport 'sctp' (expected: " +
+                                    "udp|tcp|tls|ws|wss:HOST:PORT, e.g. udp:127.0.0.1:5060 or tls:[::1]:5061)" +
+                                    System.lineSeparator());
         errBytes.reset();
         assertThat(run("-c", dir.resolve("absent.conf").toString())).isEqualTo(2);
         assertThat(err()).contains("absent.conf: no such file");

@@ -47,7 +47,9 @@ class StreamForwardingTest {
             server.close();
         }
         for (AutoCloseable c : closeables) {
-            c.close();
+            if (c != null) {
+                c.close();
+            }
         }
     }
 
@@ -340,6 +342,11 @@ class StreamForwardingTest {
         assertThat(status(caller.receive(WAIT))).isEqualTo(100);
         final String fwd = backend.receive(WAIT);
         caller.close();
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (server.streams().table().inbound() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(server.streams().table().inbound()).isZero();
         backend.send(response(fwd, 200, "OK", "b1", "<sip:bob@127.0.0.1:" + backend.port() + ">"), udp());
         final StreamPeer back = keep(callerListens.accept(WAIT));
         assertThat(back).isNotNull();
