@@ -104,6 +104,7 @@
         confirmed: false,
         ackSent: false,
         remoteSdpAccepted: false,
+        remoteSdpError: null,
         signalingState: null,
         iceConnectionState: null,
         endedBy: null,
@@ -268,6 +269,11 @@
               },
               ended: (e) => {
                 resolveEnd({ originator: e.originator, cause: e.cause });
+              },
+              'peerconnection:setremotedescriptionfailed': (error) => {
+                // Chromium's reason for refusing the SDP answer (JsSIP then ACKs, sends a BYE and fails the call).
+                result.call.remoteSdpError = String(error && error.message ? error.message : error);
+                errors.push(`setRemoteDescription: ${result.call.remoteSdpError}`);
               },
               newInfo: (e) => {
                 if (e.originator === 'remote') {
