@@ -57,7 +57,8 @@ rm -rf "$OUT/run" "$OUT/client"
 mkdir -p "$OUT/run" "$OUT/client"
 rm -f "$OUT"/*.log "$OUT"/*.out "$OUT/kamailio.cfg" "$OUT/result.json"
 
-read -r WS_PORT KAM_UDP_PORT UAS_PORT MEDIA_PORT < <(node "$HERE/lib/free-ports.mjs" tcp udp udp udp2)
+read -r WS_PORT KAM_UDP_PORT UAS_PORT MEDIA_PORT < <(node "$HERE/lib/free-ports.mjs" tcp udp udp udp2) || true
+[ -n "${MEDIA_PORT:-}" ] || die "could not find free loopback ports (lib/free-ports.mjs)"
 
 SIPP_PID=""
 KAM_PID=""
