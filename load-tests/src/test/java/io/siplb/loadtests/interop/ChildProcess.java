@@ -32,12 +32,25 @@ final class ChildProcess implements AutoCloseable {
     private static final Duration KILL_GRACE = Duration.ofSeconds(5);
 
     static ChildProcess start(String name, List<String> command, Path workDir, Path log) throws IOException {
+        return start(name, command, workDir, log, null);
+    }
+
+    /**
+     * Starts {@code command} with its standard output in {@code log} and its standard error in {@code errorLog}
+     * ({@code null}: in {@code log} too).
+     */
+    static ChildProcess start(String name, List<String> command, Path workDir, Path log, Path errorLog)
+            throws IOException {
         requireNonNull(name, "name");
         requireNonNull(command, "command");
         final ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
-                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
+        if (errorLog == null) {
+            builder.redirectErrorStream(true);
+        } else {
+            builder.redirectError(errorLog.toFile());
+        }
         final Process process = builder.start();
         RUNNING.add(process);
         // No child reads stdin (sipp runs with -nostdin); close it so nothing can block on it.

@@ -8,5 +8,10 @@
  * (Kamailio side by side), {@link io.siplb.loadtests.interop.ChildProcess} (bounded start
  * and stop of one child process by its pid), {@link io.siplb.loadtests.interop.SippStatistics} (sipp's
  * {@code -trace_stat} CSV). Scenarios are resources under {@code sipp/}.
+ *
+ * <p>WebRTC: {@link io.siplb.loadtests.interop.WebRtcClient} runs the Node harness in
+ * {@code load-tests/src/test/webrtc/} (JsSIP in Debian's headless Chromium: REGISTER, a call over a SIP WebSocket,
+ * BYE, un-REGISTER) and parses its JSON result ({@link io.siplb.loadtests.interop.Json});
+ * {@link io.siplb.loadtests.interop.WebRtcKamailioIT} proves it through Kamailio's WebSocket to a sipp UAS.
  */
 package io.siplb.loadtests.interop;
