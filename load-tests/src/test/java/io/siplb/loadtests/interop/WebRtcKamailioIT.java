@@ -171,7 +171,7 @@ class WebRtcKamailioIT {
     }
 
     /** Waits until 127.0.0.1:port accepts a TCP connection, at most {@link #STARTUP_TIMEOUT}. */
-    private static void awaitTcp(ChildProcess server, int port) throws InterruptedException {
+    static void awaitTcp(ChildProcess server, int port) throws InterruptedException {
         final long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
@@ -214,14 +214,14 @@ class WebRtcKamailioIT {
         throw new AssertionError("no Kamailio modules directory with tm.so (-Dkamailio.modules=DIR); " + KAMAILIO_HINT);
     }
 
-    private static int freeTcpPort() throws IOException {
+    static int freeTcpPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** {@code count} distinct free UDP ports on 127.0.0.1 (held together while allocated, so they differ). */
-    private static int[] freeUdpPorts(int count) throws IOException {
+    static int[] freeUdpPorts(int count) throws IOException {
         final List<DatagramSocket> held = new ArrayList<>();
         try {
             final int[] ports = new int[count];
@@ -237,7 +237,7 @@ class WebRtcKamailioIT {
     }
 
     /** A free UDP port p with p + 2 free too: sipp's {@code -mp} binds both (audio and video RTP echo). */
-    private static int freeUdpPortPair() throws IOException {
+    static int freeUdpPortPair() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             try (DatagramSocket first = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
                 final int port = first.getLocalPort();
@@ -255,7 +255,7 @@ class WebRtcKamailioIT {
         throw new IOException("no free UDP port p with p + 2 free in 50 attempts");
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
