@@ -77,12 +77,13 @@ class AddressesTest {
                 .isEqualTo(new NextHop(new InetSocketAddress("::1", 5060), Transport.UDP));
         assertThat(Addresses.nextHop(SipUri.parse("sip:proxy.example.com;maddr=127.0.0.2;lr")))
                 .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.2", 5060), Transport.UDP));
+        // A URI that names its transport (or sips:) keeps it even for a request too large for UDP.
         assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=UDP")))
-                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.UDP));
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.UDP, null, true, null));
         assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=tcp")))
-                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.TCP));
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5060), Transport.TCP, null, true, null));
         assertThat(Addresses.nextHop(SipUri.parse("sips:127.0.0.1")))
-                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5061), Transport.TLS));
+                .isEqualTo(new NextHop(new InetSocketAddress("127.0.0.1", 5061), Transport.TLS, null, true, null));
         assertThat(Addresses.nextHop(SipUri.parse("sip:127.0.0.1;transport=xyz")))
                 .isEqualTo(RejectReason.UNSUPPORTED_TRANSPORT);
         // Host names are looked up (RFC 3263 §4.2): by SRV without a port, by A/AAAA with one or with maddr.

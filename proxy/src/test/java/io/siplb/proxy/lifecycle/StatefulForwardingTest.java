@@ -451,6 +451,11 @@ class StatefulForwardingTest {
         final String second = receiveInvite()[1].toString();
         backends.get(1).send(response(second, 200, "OK", "b2"), siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(200);
+        // The failure is applied by the health writer thread, off the event loop: wait for it, bounded.
+        final long marked = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < marked && server.proxy().dispatcher().state(first).isActive()) {
+            Thread.sleep(5);
+        }
         assertThat(server.proxy().dispatcher().state(first).isActive()).isFalse();
         // Out of rotation, the destination is probed; its 200 to the OPTIONS brings it back.
         String options = null;
