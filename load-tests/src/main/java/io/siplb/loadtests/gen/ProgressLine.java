@@ -21,7 +21,7 @@ final class ProgressLine {
                          Map<String, Long> backendsBefore, Map<String, Long> backendsNow) {
         final StringBuilder b = new StringBuilder(160);
         b.append(String.format(Locale.ROOT, "%5ds  started %.1f/s  completed %.1f/s  failed %.1f/s (total %d)  " +
-                                            "in-flight %d  p99 ", elapsedNanos / 1_000_000_000L, startedPerSecond,
+                                            "in-flight %d  p99 ", Math.round(elapsedNanos / 1e9), startedPerSecond,
                                completedPerSecond, failedPerSecond, failedTotal, inFlight));
         if (lastInterval.getTotalCount() == 0) {
             b.append('-');
