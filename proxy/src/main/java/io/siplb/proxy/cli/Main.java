@@ -43,6 +43,9 @@ public final class Main {
             "                                     Print the destination set ID's algorithm (or NAME) picks for KEY\n" +
             "                                     (e.g. a Call-ID) and the failover order, with the destinations of\n" +
             "                                     FILE (a siplb configuration, or a Kamailio dispatcher .list).\n" +
+            "  load uac|uas [OPTIONS]             (bin/siplb only) The SIP load generator: a UAC placing calls\n" +
+            "                                     on an open-model schedule, a UAS answering them; run from the\n" +
+            "                                     load-tests jar. See 'siplb load uac --help', 'load uas --help'.\n" +
             "  help, --help, -h                   Print this help.\n" +
             "\n" +
             "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
@@ -89,6 +92,9 @@ public final class Main {
                     return HashCommand.run(list, out);
                 case "select":
                     return SelectCommand.run(list, out);
+                case "load":
+                    throw new UsageException("load: the load generator runs from the load-tests jar, started by " +
+                                             "bin/siplb (expected: bin/siplb load uac|uas --help)");
                 default:
                     throw new UsageException("unknown command '" + command +
                                              "' (expected: run, parse, hash, select or help)");
