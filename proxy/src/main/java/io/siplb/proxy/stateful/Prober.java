@@ -138,10 +138,13 @@ final class Prober {
         pending.put(branch, probe);
         probe.timeout = f.schedule(() -> {
             if (pending.remove(branch) == probe) {
+                for (DestinationState s : probe.states) {
+                    s.counters().probeTimeout();
+                }
                 failed(probe, "probe timeout");
             }
         }, settings.timeout().toNanos());
-        f.io.send(out, buf, to);
+        f.io.send(out, buf, to, true, io.siplb.codec.SipMethod.of(settings.method()));
     }
 
     /** Handles a response whose branch is a probe's; returns false when it is not one. */
@@ -157,6 +160,10 @@ final class Prober {
         }
         pending.remove(branch);
         probe.timeout.cancel(false);
+        final long rttNanos = System.nanoTime() - probe.sentNanos;
+        for (DestinationState s : probe.states) {
+            s.counters().probeRtt().record(rttNanos);
+        }
         if (settings.isSuccess(status)) {
             final long rtt = System.nanoTime() - probe.sentNanos;
             for (DestinationState s : probe.states) {
