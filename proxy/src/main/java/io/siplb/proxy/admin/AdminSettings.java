@@ -89,9 +89,11 @@ public final class AdminSettings {
                                   "\"\" turns the admin listener off)");
         }
         if (token.isEmpty() && !isLoopback(address)) {
-            throw ConfigErrors.at(root, "siplb.admin.token", fileName,
-                                  "missing for the non-loopback siplb.admin.listen \"" + listenText +
-                                  "\" (expected: a bearer token, or a loopback listen address)");
+            // Named at the listen line: the token is absent from the operator's file.
+            throw new SiplbConfigException(
+                    ConfigErrors.describe(root.getValue("siplb.admin.listen").origin(), fileName) +
+                    ": siplb.admin.token: missing for the non-loopback siplb.admin.listen \"" + listenText +
+                    "\" (expected: a bearer token, or a loopback listen address)");
         }
         if (!token.isEmpty() && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw ConfigErrors.at(root, "siplb.admin.token", fileName,

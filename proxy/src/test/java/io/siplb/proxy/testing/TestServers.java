@@ -27,13 +27,14 @@ public final class TestServers {
     }
 
     /**
-     * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads,
-     * followed by {@code extra}.
+     * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads and
+     * its admin listener on an ephemeral port of 127.0.0.1, followed by {@code extra}.
      */
     public static String statefulConfig(String extra) {
         return "siplb {\n" +
                "  listen = [\"udp:127.0.0.1:0\"]\n" +
                "  io.threads = 2\n" +
+               "  admin.listen = \"127.0.0.1:0\"\n" +
                "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
                "}\n" + extra + '\n';
     }
