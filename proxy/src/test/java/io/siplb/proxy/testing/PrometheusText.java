@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * A strict parser of the Prometheus text exposition format 0.0.4, for tests of {@code /metrics}: every line must be
  * a {@code # HELP}, a {@code # TYPE} or a sample; names, label names and escapes must be valid; a family's
- * {@code TYPE} comes once, before its samples, which are contiguous; no series repeats; counters end in
+ * {@code TYPE} comes once, before its samples, which are contiguous; no series repeats; counter samples end in
  * {@code _total}; every histogram has {@code _bucket} series with non-decreasing counts ending in {@code le="+Inf"}
  * equal to its {@code _count}, and a {@code _sum}. A violation throws {@link IllegalArgumentException} naming the
  * line. Immutable once parsed.
@@ -90,10 +90,10 @@ public final class PrometheusText {
             if (!family.equals(currentFamily)) {
                 throw new IllegalArgumentException("line " + no + ": sample " + s.name() + " outside its family");
             }
-            if (types.get(family).equals("counter") && !s.name().equals(family + "_total")
+            if (types.get(family).equals("counter") && !s.name().endsWith("_total")
                 && !s.name().equals(family + "_created")) {
                 throw new IllegalArgumentException("line " + no + ": counter sample " + s.name() +
-                                                   " (expected: " + family + "_total)");
+                                                   " (expected: a name ending in _total)");
             }
             if (!seenSeries.add(s.name() + new TreeMap<>(s.labels()))) {
                 throw new IllegalArgumentException("line " + no + ": repeated series " + s.name() + s.labels());
