@@ -532,6 +532,7 @@ class SippInteropIT {
         Files.writeString(config,
                           "siplb {\n" +
                           "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"]\n" +
+                          "  admin.listen = \"127.0.0.1:0\"\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
                           "    default-algorithm = " + setup.algorithm() + "\n" +
