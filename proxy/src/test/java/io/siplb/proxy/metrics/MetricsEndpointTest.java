@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,18 +26,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.siplb.codec.SipMethod;
+import io.siplb.dispatch.Transport;
 import io.siplb.proxy.config.SiplbConfig;
 import io.siplb.proxy.lifecycle.SiplbServer;
 import io.siplb.proxy.testing.HttpGet;
 import io.siplb.proxy.testing.PrometheusText;
 import io.siplb.proxy.testing.PrometheusText.Sample;
 import io.siplb.proxy.testing.SipPeer;
+import io.siplb.proxy.testing.StreamPeer;
+import io.siplb.proxy.testing.TestCertificates;
 import io.siplb.proxy.testing.TestServers;
 
 /**
  * {@code GET /metrics} of a running siplb over real loopback sockets: the exposition parses strictly (and passes
  * {@code promtool check metrics}), the message, destination, failover and duration series move as UDP traffic
- * flows through siplb to test backends, probes feed the RTT histogram and timeouts, a reload adds and removes
+ * flows through siplb to test backends (and over TCP, with TLS handshake failures), probes feed the RTT histogram and timeouts, a reload adds and removes
  * destination series, and labels stay bounded whatever Call-IDs, methods and Request-URIs arrive. Not thread-safe;
  * confined to the test thread.
  */
@@ -65,14 +69,18 @@ class MetricsEndpointTest {
         backends.forEach(SipPeer::close);
     }
 
-    /** Starts stateful siplb with set 1 (round-robin) over {@code n} backends, and {@code extra} config. */
+    /**
+     * Starts stateful siplb with set 1 (round-robin) over {@code n} backends, T1 = 2 s and fr-timeout 5 s, and
+     * {@code extra} config.
+     */
     private void start(int n, String extra) {
         uac = SipPeer.bind();
         for (int i = 0; i < n; i++) {
             backends.add(SipPeer.bind());
         }
         server = TestServers.start(dir, TestServers.statefulConfig(
-                "siplb.proxy.fr-timeout = 1s\n" + extra + "\n" + sets(backends)));
+                // T1 = 2 s: no retransmission of siplb's own reaches a backend while the test answers.
+                "siplb.proxy { fr-timeout = 5s, timers { t1 = 2s, t2 = 4s } }\n" + extra + "\n" + sets(backends)));
         siplb = TestServers.address(server);
     }
 
@@ -141,6 +149,7 @@ class MetricsEndpointTest {
         final String[] got = new String[1];
         final int b = receiveAny(got);
         assertThat(startLine(got[0])).startsWith(method + " ");
+        assertThat(header(got[0], "Call-ID")).isEqualTo(callId);
         backends.get(b).send(response(got[0], 200, "OK"), siplb);
         assertThat(status(from.receive(WAIT))).isEqualTo(200);
         return b;
@@ -435,6 +444,51 @@ class MetricsEndpointTest {
         for (String jvm : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_cpu_usage",
                                   "process_uptime_seconds", "process_files_open_files", "jvm_classes_loaded_classes")) {
             assertThat(m.samples(jvm)).as(jvm).isNotEmpty();
+        }
+    }
+
+    @Test
+    void streamConnectionsMessagesAndTlsHandshakeFailuresAreCounted() throws Exception {
+        final TestCertificates pki = TestCertificates.create(dir.resolve("pki"));
+        start(1, "siplb.listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:0\", \"tls:127.0.0.1:0\"]\n"
+                 + "siplb.tls { certificate = \"" + pki.server().certificate() + "\", private-key = \""
+                 + pki.server().privateKey() + "\" }");
+        assertThat(scrape().value("siplb_connections_open", "transport", "tcp")).isEqualTo(0.0);
+        try (StreamPeer caller = StreamPeer.connect(server.localAddress(Transport.TCP))) {
+            caller.send(request(uac, "OPTIONS", "sip:bob@example.com", "tcp@uac")
+                                .replace("SIP/2.0/UDP 127.0.0.1:" + uac.port(),
+                                         "SIP/2.0/TCP 127.0.0.1:" + caller.port()));
+            final String fwd = backends.get(0).receive(WAIT);
+            assertThat(startLine(fwd)).startsWith("OPTIONS ");
+            backends.get(0).send(response(fwd, 200, "OK"), siplb);
+            assertThat(status(caller.receive(WAIT))).isEqualTo(200);
+            final PrometheusText m = scrape();
+            assertThat(m.value("siplb_connections_open", "transport", "tcp")).isEqualTo(1.0);
+            assertThat(m.value("siplb_connections_open", "transport", "tls")).isEqualTo(0.0);
+            assertThat(m.value("siplb_messages_received_total", "transport", "tcp", "kind", "request", "method",
+                               "OPTIONS")).isEqualTo(1.0);
+            assertThat(m.value("siplb_messages_sent_total", "transport", "udp", "kind", "request", "method",
+                               "OPTIONS")).isEqualTo(1.0);
+            assertThat(m.value("siplb_messages_received_total", "transport", "udp", "kind", "response", "method",
+                               "OPTIONS")).isEqualTo(1.0);
+            assertThat(m.value("siplb_messages_sent_total", "transport", "tcp", "kind", "response", "method",
+                               "OPTIONS")).isEqualTo(1.0);
+        }
+        // Not a TLS ClientHello: the handshake fails and is counted.
+        try (Socket plain = new Socket()) {
+            plain.connect(server.localAddress(Transport.TLS), WAIT);
+            plain.getOutputStream().write("OPTIONS sip:bob@example.com SIP/2.0\r\n\r\n"
+                                                  .getBytes(StandardCharsets.US_ASCII));
+            plain.getOutputStream().flush();
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+            double failures = 0;
+            while (failures < 1 && System.nanoTime() < deadline) {
+                failures = scrape().value("siplb_tls_handshake_failures_total");
+                if (failures < 1) {
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(failures).isEqualTo(1.0);
         }
     }
 
