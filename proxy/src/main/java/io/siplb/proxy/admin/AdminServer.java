@@ -3,6 +3,7 @@ package io.siplb.proxy.admin;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -17,7 +18,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -34,7 +43,7 @@ public final class AdminServer implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(AdminServer.class);
 
-    /** The largest request (headers and body) the listener takes; larger ones get 413. */
+    /** The largest request body the listener takes; a larger one gets a JSON 413. */
     static final int MAX_REQUEST_BYTES = 64 * 1024;
     /** Seconds without a read or write after which a connection is closed. */
     static final int IDLE_SECONDS = 60;
@@ -74,7 +83,7 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                               new HttpServerCodec(),
-                                              new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                                              new JsonErrorAggregator(MAX_REQUEST_BYTES),
                                               new AdminHttpHandler(router, token));
                     }
                 });
@@ -88,6 +97,33 @@ public final class AdminServer implements AutoCloseable {
         logger.info("Admin listener on http://{}{}", ListenAddress.hostPort(server.localAddress),
                     settings.hasToken() ? " (bearer token required)" : "");
         return server;
+    }
+
+    /**
+     * Aggregates requests and answers one larger than {@code maxContentLength} with a JSON 413 (Netty's own 413 has
+     * no body), then closes the connection. One per connection; confined to the admin event loop.
+     */
+    private static final class JsonErrorAggregator extends HttpObjectAggregator {
+
+        JsonErrorAggregator(int maxContentLength) {
+            super(maxContentLength);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            final byte[] body = ("{\"error\": \"request body larger than " + MAX_REQUEST_BYTES
+                                 + " bytes (expected: at most " + MAX_REQUEST_BYTES + ")\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            final FullHttpResponse res = new DefaultFullHttpResponse(
+                    oversized.protocolVersion(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    ctx.alloc().buffer(body.length).writeBytes(body));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminResponse.JSON);
+            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            // The rest of the request is not read: the connection closes once the answer is written. The
+            // aggregator releases `oversized` after this method.
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** Returns the bound address (an ephemeral port resolved). */

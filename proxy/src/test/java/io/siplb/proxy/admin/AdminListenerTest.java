@@ -148,6 +148,25 @@ class AdminListenerTest {
     }
 
     @Test
+    void aTooLargeRequestIs413AsJson() throws IOException {
+        final InetSocketAddress admin = start("");
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(admin, 3000);
+            s.setSoTimeout(3000);
+            s.getOutputStream().write(("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+                                              .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            final String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 413 ")
+                              .contains("content-type: application/json; charset=utf-8")
+                              .endsWith("{\"error\": \"request body larger than 65536 bytes (expected: at most "
+                                        + "65536)\"}");
+        }
+        // The listener serves the next connection.
+        assertThat(HttpGet.get(admin, "/health/live", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aPortHeldByAnotherSocketFailsStartUpClearly() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             backend = SipPeer.bind();
