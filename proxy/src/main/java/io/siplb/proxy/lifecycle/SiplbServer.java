@@ -161,7 +161,7 @@ public final class SiplbServer implements AutoCloseable {
      * @throws UdpListeners.BindFailedException when its address cannot be bound
      */
     private void startAdmin(AdminSettings settings) {
-        final SiplbMetrics m = new SiplbMetrics(proxy.stats(), stateful, streams, proxy.dispatcher());
+        final SiplbMetrics m = new SiplbMetrics(proxy, stateful);
         metrics = m;
         admin = AdminServer.start(settings, adminRoutes(m));
     }

@@ -31,6 +31,7 @@ import io.siplb.dispatch.state.DurationHistogram;
 import io.siplb.dispatch.state.HealthState;
 import io.siplb.dispatch.state.LatencyStats;
 import io.siplb.proxy.core.DropReason;
+import io.siplb.proxy.core.ProxyContext;
 import io.siplb.proxy.core.ProxyStats;
 import io.siplb.proxy.stateful.StatefulProxy;
 import io.siplb.proxy.stream.ConnectionStats;
@@ -54,16 +55,18 @@ final class SiplbCollector implements MultiCollector {
     private static final String[] LATENCY_STATS = { "avg", "std", "est", "max" };
 
     private final ProxyStats stats;
+    private final ProxyContext proxy;
     private final StatefulProxy stateful;
     private final StreamTransports streams;
     private final Dispatcher dispatcher;
     private volatile ReloadStats reloads;
 
-    SiplbCollector(ProxyStats stats, StatefulProxy stateful, StreamTransports streams, Dispatcher dispatcher) {
-        this.stats = stats;
+    SiplbCollector(ProxyContext proxy, StatefulProxy stateful) {
+        this.proxy = proxy;
+        this.stats = proxy.stats();
         this.stateful = stateful;
-        this.streams = streams;
-        this.dispatcher = dispatcher;
+        this.streams = proxy.streams();
+        this.dispatcher = proxy.dispatcher();
     }
 
     void bindReloads(ReloadStats reloads) {
@@ -85,6 +88,8 @@ final class SiplbCollector implements MultiCollector {
         out.add(gauge(SiplbMeter.TRANSACTIONS_ACTIVE).dataPoint(
                 GaugeDataPointSnapshot.builder().value(stateful != null ? stateful.activeTransactions() : 0)
                                       .build()).build());
+        out.add(gauge(SiplbMeter.TRANSACTIONS_MAX).dataPoint(GaugeDataPointSnapshot.builder().value(
+                proxy.settings().transactions().maxTransactions()).build()).build());
         final DispatchSnapshot snapshot = dispatcher.snapshot();
         failovers(out, snapshot);
         destinations(out, snapshot);

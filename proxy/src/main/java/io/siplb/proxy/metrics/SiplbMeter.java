@@ -22,6 +22,9 @@ public enum SiplbMeter {
     /** Gauge server transactions alive. */
     TRANSACTIONS_ACTIVE("siplb_transactions_active", "gauge",
             "Server transactions alive (stateful mode)"),
+    /** Gauge siplb.proxy.max-transactions, for the fill ratio of the transaction table. */
+    TRANSACTIONS_MAX("siplb_transactions_max", "gauge",
+            "Server transactions siplb keeps at most (siplb.proxy.max-transactions); past it requests get 503"),
     /** Counter {set}: tries of a next destination after a failure. */
     FAILOVERS("siplb_failovers", "counter",
             "Requests sent to a next destination of a set after a failure"),

@@ -15,10 +15,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.siplb.dispatch.Dispatcher;
-import io.siplb.proxy.core.ProxyStats;
+import io.siplb.proxy.core.ProxyContext;
 import io.siplb.proxy.stateful.StatefulProxy;
-import io.siplb.proxy.stream.StreamTransports;
 
 /**
  * siplb's metrics registry: Micrometer's {@link PrometheusMeterRegistry} with the JVM and process binders (memory,
@@ -40,14 +38,12 @@ public final class SiplbMetrics implements AutoCloseable {
     /**
      * Creates the registry over siplb's counters.
      *
-     * @param stats the forwarders' counters
+     * @param proxy the forwarders' shared state: counters, settings, dispatcher (whose current snapshot lists the
+     *              destinations at each scrape) and stream transports (connections), published
      * @param stateful the stateful forwarders' shared state, or {@code null} (no transaction metrics)
-     * @param streams the stream transports, or {@code null} (no connections)
-     * @param dispatcher the dispatcher, whose current snapshot lists the destinations at each scrape
      */
-    public SiplbMetrics(ProxyStats stats, StatefulProxy stateful, StreamTransports streams, Dispatcher dispatcher) {
-        collector = new SiplbCollector(requireNonNull(stats, "stats"), stateful, streams,
-                                       requireNonNull(dispatcher, "dispatcher"));
+    public SiplbMetrics(ProxyContext proxy, StatefulProxy stateful) {
+        collector = new SiplbCollector(requireNonNull(proxy, "proxy"), stateful);
         registry.getPrometheusRegistry().register(collector);
         final JvmGcMetrics gc = new JvmGcMetrics();
         closeables.add(gc);

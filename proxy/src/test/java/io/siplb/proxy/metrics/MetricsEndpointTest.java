@@ -212,6 +212,7 @@ class MetricsEndpointTest {
         assertThat(after.value("siplb_request_duration_seconds_bucket", "le", "+Inf")).isEqualTo(10.0);
         // Non-INVITE server transactions stay (Timer J, 64*T1 over UDP) after their final response.
         assertThat(after.value("siplb_transactions_active")).isEqualTo(10.0);
+        assertThat(after.value("siplb_transactions_max")).isEqualTo(200_000.0);
         assertThat(after.value("siplb_failovers_total", "set", "1")).isEqualTo(0.0);
         assertThat(after.sum("siplb_messages_dropped_total")).isEqualTo(0.0);
 
