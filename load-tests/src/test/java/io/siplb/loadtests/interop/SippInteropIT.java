@@ -32,7 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * sipp interop suite: a sipp UAC calls through siplb to sipp UAS backends over UDP on loopback.
+ * sipp interop suite: a sipp UAC calls through siplb to sipp UAS backends on loopback, over UDP, and over TCP on
+ * either side.
  *
  * <p>Run it (after {@code mvn -o -pl sip-codec,dispatch-engine,proxy install -DskipTests}, or with {@code -am}):
  * <pre>{@code
@@ -46,18 +47,26 @@ import org.junit.jupiter.api.Test;
  *       Record-Route, then answer the BYE) or {@code sipp/uas_503.xml} (answer every INVITE 503 and wait for the
  *       ACK); a "closed" destination is a free port where nothing listens;</li>
  *   <li>siplb, a separate JVM started from the shaded jar ({@code proxy/target/siplb.jar}, or
- *       {@code -Dsiplb.jar}) with a generated configuration: UDP listener, record-route, the test's mode
- *       (stateful, siplb's default), algorithm, fr-timeout, and the backends as set 1 (Kamailio-format list
- *       file);</li>
+ *       {@code -Dsiplb.jar}) with a generated configuration: UDP listener (and a TCP listener on the same port when
+ *       a side uses TCP), record-route, the test's mode (stateful, siplb's default), algorithm, fr-timeout, and the
+ *       backends as set 1 (Kamailio-format list file; {@code ;transport=tcp} on TCP backends, which sipp serves
+ *       with {@code -t t1});</li>
  *   <li>one sipp UAC ({@code sipp/uac.xml}) with a bounded call count and rate; the 200 OK is received with
  *       {@code rrs="true"} and must carry a loose-routing Record-Route; ACK and BYE go to {@code [next_url]} with
- *       {@code [routes]}, back through siplb.</li>
+ *       {@code [routes]}, back through siplb (over the call's own connection with TCP).</li>
  * </ol>
+ * When the calls are done the backends are told to quit (SIGUSR1) and siplb is stopped with SIGTERM, after which it
+ * logs its counters ({@link SiplbCounters}: messages forwarded, connections opened per transport and direction).
  *
  * <p>The tests: hash-call-id, round-robin, weighted (weights 1 and 3) and call-load through a stateful siplb, every
  * call successful and both backends taking calls in the expected shares; failover, with a 503 backend and a closed
  * port before one healthy backend, still without a failed call; and a backend killed halfway through a run, after
- * which every new call completes and only calls whose dialog was already on the killed backend may fail. sipp's
+ * which every new call completes and only calls whose dialog was already on the killed backend may fail.
+ * Over TCP ({@value #DEFAULT_STREAM_CALLS} calls at {@value #DEFAULT_STREAM_RATE} calls/s each, round-robin): the UAC
+ * with {@code -t t1} (one connection for every call) and with {@code -t tn} (one connection per call) to siplb's
+ * {@code tcp:} listener, to two UDP backends and to two TCP backends; every call succeeds, both backends take
+ * calls, the backends see siplb's Via of their transport above the UAC's TCP Via, and siplb's counters show one
+ * inbound connection (t1) or one per call (tn) and one outbound connection per TCP backend, reused by every call. sipp's
  * statistics, message logs and screens, siplb's log and configuration are kept in
  * {@code load-tests/target/interop/<test>/}; a failure prints where.
  *
@@ -601,6 +610,9 @@ class SippInteropIT {
         final String siplbLog = Files.readString(siplb.log(), StandardCharsets.ISO_8859_1);
         assertThat(siplbLog).as("Netty leak reports in siplb's log %s", siplb.log()).doesNotContain("LEAK:");
         final String summaryWithCounters = summary + "; siplb's counters " + counters;
+        System.out.println("sipp interop [" + setup.name() + "]: siplb's counters " + counters);
+        Files.writeString(dir.resolve("summary.txt"), "siplb's counters " + counters + System.lineSeparator(),
+                          StandardOpenOption.APPEND);
         return new Outcome(setup, dir, uacExit, seconds, uacStats, ports, uasStats, invites, uacStartEpoch,
                            killEpoch, killedEpoch, counters, summaryWithCounters);
     }
