@@ -157,7 +157,7 @@ class MetricsEndpointTest {
 
     @Test
     void destinationSeriesMoveAsUdpTrafficFlows() {
-        start(2, "");
+        start(2, "siplb.dispatcher.probing.failure-threshold = 3");
         final String d0 = uri(backends.get(0));
         final String d1 = uri(backends.get(1));
         final PrometheusText before = scrape();
@@ -236,16 +236,27 @@ class MetricsEndpointTest {
         assertThat(failed.value("siplb_destination_selected_total", "destination", taking)).isEqualTo(6.0);
         assertThat(failed.value("siplb_messages_sent_total", udpRequest)).isEqualTo(12.0);
         assertThat(failed.value("siplb_request_duration_seconds_count")).isEqualTo(11.0);
-        // The 503 made the failing destination trying or down (failure-threshold 1: down); it is not up any more.
-        assertThat(failed.value("siplb_destination_up", "destination", failing)).isEqualTo(0.0);
-        assertThat(failed.sum("siplb_destination_state", "destination", failing)).isEqualTo(1.0);
-        assertThat(failed.value("siplb_destination_state", "destination", failing, "state", "active"))
+        // The 503 is a passive failure, applied on siplb's health writer thread: with failure-threshold 3 the
+        // failing destination is trying, still up (one series per state, exactly one of them 1).
+        PrometheusText down = failed;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+        while (down.value("siplb_destination_state", "destination", failing, "state", "trying") != 1.0
+               && System.nanoTime() < deadline) {
+            down = scrape();
+        }
+        assertThat(down.value("siplb_destination_state", "destination", failing, "state", "trying")).isEqualTo(1.0);
+        assertThat(down.value("siplb_destination_up", "destination", failing)).isEqualTo(1.0);
+        assertThat(down.samples("siplb_destination_state").stream()
+                       .filter(x -> x.labels().get("destination").equals(failing))).hasSize(6);
+        assertThat(down.sum("siplb_destination_state", "destination", failing)).isEqualTo(1.0);
+        assertThat(down.value("siplb_destination_state", "destination", failing, "state", "active"))
                 .isEqualTo(0.0);
+        assertThat(down.value("siplb_destination_up", "destination", taking)).isEqualTo(1.0);
     }
 
     @Test
     void probesFeedTheRttHistogramAndTimeouts() {
-        start(2, "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms, mode = all }");
+        start(2, "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms, mode = all, failure-threshold = 1 }");
         final String answering = uri(backends.get(0));
         final String silent = uri(backends.get(1));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
@@ -491,6 +502,31 @@ class MetricsEndpointTest {
             }
             assertThat(failures).isEqualTo(1.0);
         }
+    }
+
+    @Test
+    void everySiplbMetricTheDeployRulesAndDashboardUseIsExported() throws IOException {
+        // proxy/ is the working directory of the tests; deploy/ is next to it.
+        final Path deploy = Path.of("..", "deploy").toAbsolutePath().normalize();
+        final Set<String> exported = new HashSet<>();
+        for (SiplbMeter meter : SiplbMeter.values()) {
+            exported.add(meter.exposedName());
+            if (meter.type().equals("histogram")) {
+                for (String suffix : List.of("_bucket", "_count", "_sum")) {
+                    exported.add(meter.exposedName() + suffix);
+                }
+            }
+        }
+        final Set<String> used = new HashSet<>();
+        for (String file : List.of("prometheus/siplb-rules.yml", "grafana/siplb-dashboard.json")) {
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("siplb_[a-z_]+")
+                                                                    .matcher(Files.readString(deploy.resolve(file)));
+            while (m.find()) {
+                used.add(m.group());
+            }
+        }
+        assertThat(used).as("siplb metrics named in " + deploy).isNotEmpty();
+        assertThat(exported).containsAll(used);
     }
 
     @Test
