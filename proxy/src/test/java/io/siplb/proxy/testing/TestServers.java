@@ -73,11 +73,17 @@ public final class TestServers {
         return sb.append("] } ]").toString();
     }
 
-    /** Writes {@code text} to {@code dir/siplb.conf}, loads it and starts siplb. */
+    /**
+     * Writes {@code text} to {@code dir/siplb.conf}, loads it and starts siplb; unless {@code text} sets
+     * {@code admin.listen}, the admin listener goes on an ephemeral port of 127.0.0.1 (appended, so line numbers in
+     * errors stay those of {@code text}), never on the default 9460 another siplb of the machine may hold.
+     */
     public static SiplbServer start(Path dir, String text) {
         final Path file = dir.resolve("siplb.conf");
+        final String withAdmin = text.contains("admin.listen") ? text
+                                                               : text + "\nsiplb.admin.listen = \"127.0.0.1:0\"\n";
         try {
-            Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+            Files.write(file, withAdmin.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
