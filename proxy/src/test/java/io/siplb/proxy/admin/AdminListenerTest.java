@@ -95,12 +95,21 @@ class AdminListenerTest {
     }
 
     @Test
-    void notReadyOnceStopping() {
+    void notReadyOnceTheSipListenersAreClosed() {
         final InetSocketAddress admin = start("");
-        final Readiness readiness = new Readiness(() -> false, server.proxy().dispatcher(), server.proxy()::rules);
-        assertThat(readiness.check().reasons()).containsExactly(
-                "the SIP listeners are not bound (starting or stopping)");
         assertThat(HttpGet.get(admin, "/health/ready", null).statusCode()).isEqualTo(200);
+        // The same check over the server's real sockets, after siplb stopped (the admin listener stops with it).
+        final Readiness readiness = new Readiness(
+                () -> server.channels().stream().allMatch(io.netty.channel.Channel::isActive),
+                server.proxy().dispatcher(), server.proxy()::rules);
+        assertThat(readiness.check().isReady()).isTrue();
+        server.close();
+        final Readiness.Result stopped = readiness.check();
+        assertThat(stopped.isReady()).isFalse();
+        assertThat(stopped.reasons()).containsExactly("the SIP listeners are not bound (starting or stopping)");
+        assertThat(stopped.toJson()).isEqualTo("{\"status\": \"not ready\", \"reasons\": [\"the SIP listeners are "
+                                               + "not bound (starting or stopping)\"], \"sets\": []}");
+        assertThat(server.admin().isOpen()).isFalse();
     }
 
     @Test
