@@ -702,6 +702,9 @@ class SippInteropIT {
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
                           "    default-algorithm = " + setup.algorithm() + "\n" +
+                          // No keepalive probing: sipp's UAS scenarios would take an OPTIONS for an unexpected
+                          // call, and a destination the passive signals took out stays out.
+                          "    probing.interval = 0s\n" +
                           "  }\n" +
                           "  proxy {\n" +
                           "    mode = " + setup.mode() + "\n" +
