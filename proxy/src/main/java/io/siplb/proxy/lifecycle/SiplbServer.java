@@ -240,7 +240,8 @@ public final class SiplbServer implements AutoCloseable {
             }
             listeners = UdpListeners.bind(udp, group, transport, threads,
                                           settings.receiveBufferSize(), settings.sendBufferSize(), initializer);
-            streams = StreamTransports.bind(settings.listen(), group, transport, settings.connections(), tls, parser,
+            streams = StreamTransports.bind(settings.listen(), group, transport, () -> proxy.settings().connections(),
+                                            tls, parser,
                                             settings.advertisedHost(), settings.advertisedPort());
             final List<InetSocketAddress> bound = new ArrayList<>(listeners.boundAddresses());
             bound.addAll(streams.boundAddresses());

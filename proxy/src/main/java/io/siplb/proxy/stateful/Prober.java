@@ -36,10 +36,21 @@ import io.siplb.proxy.transport.Egress;
 final class Prober {
 
     private final StatefulForwarder f;
-    private final ProbeSettings settings;
-    private final long intervalNanos;
     private final Map<String, Probe> pending = new HashMap<>();
+    /** The targets of the last round (transport and address), so that a reload probes new ones at once. */
+    private java.util.Set<String> known = java.util.Set.of();
     private long sequence;
+    private boolean started;
+
+    /** The destinations at one transport and address: the first one is probed, the result applies to all. */
+    private static final class Target {
+        final Destination first;
+        final List<DestinationState> states = new ArrayList<>(1);
+
+        Target(Destination first) {
+            this.first = first;
+        }
+    }
 
     /** One probe in flight. Not thread-safe; confined to the event loop. */
     private static final class Probe {
@@ -55,47 +66,85 @@ final class Prober {
         }
     }
 
-    Prober(StatefulForwarder f, ProbeSettings settings) {
+    Prober(StatefulForwarder f) {
         this.f = f;
-        this.settings = settings;
-        intervalNanos = settings.interval().toNanos();
+    }
+
+    /** The probing settings in force (a reload replaces them); read once per round and per probe. */
+    private ProbeSettings settings() {
+        return f.ctx.settings().probing();
     }
 
     void start() {
-        if (intervalNanos > 0) {
-            f.schedule(this::round, intervalNanos);
+        started = true;
+        known = targets(settings()).keySet();
+        f.schedule(this::round, nextRoundNanos());
+    }
+
+    /** The interval in force; with probing off (0), how soon siplb looks again whether a reload turned it on. */
+    private long nextRoundNanos() {
+        final long interval = settings().interval().toNanos();
+        return interval > 0 ? interval : 1_000_000_000L;
+    }
+
+    /**
+     * After a reload: the destinations that were not probed before (new ones, or another transport or address) get
+     * a probe at once; the others keep their schedule. On the event loop.
+     */
+    void onReload() {
+        final ProbeSettings settings = settings();
+        if (!started || settings.interval().isZero()) {
+            return;
         }
+        final Map<String, Target> targets = targets(settings);
+        for (Map.Entry<String, Target> e : targets.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                send(e.getValue().first, e.getValue().states);
+            }
+        }
+        known = targets.keySet();
     }
 
     /** Plans one round: every eligible destination at a random moment of the next interval. */
     private void round() {
+        final ProbeSettings settings = settings();
+        final long intervalNanos = settings.interval().toNanos();
+        if (intervalNanos <= 0) {
+            f.schedule(this::round, nextRoundNanos());
+            return;
+        }
+        final Map<String, Target> targets = targets(settings);
+        for (Target t : targets.values()) {
+            final Destination d = t.first;
+            final List<DestinationState> states = t.states;
+            final long delay = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
+            f.schedule(() -> send(d, states), delay);
+        }
+        known = targets.keySet();
+        f.schedule(this::round, intervalNanos);
+    }
+
+    /** Every eligible destination, by transport and address (one probe for every destination there). */
+    private Map<String, Target> targets(ProbeSettings settings) {
         final DispatchSnapshot snapshot = f.ctx.dispatcher().snapshot();
         // One probe per transport and address, for every destination there.
-        final Map<String, List<DestinationState>> targets = new LinkedHashMap<>();
-        final Map<String, Destination> first = new HashMap<>();
+        final Map<String, Target> targets = new LinkedHashMap<>();
         for (DestinationSet set : snapshot.sets()) {
             for (Destination d : set.destinations()) {
                 final InetSocketAddress a = d.address();
                 final DestinationState s = f.ctx.dispatcher().state(d);
                 if (s == null || a == null || a.isUnresolved() || d.transport() == Transport.SCTP
-                    || (d.flags() & Destination.FLAG_NOPING) != 0 || !eligible(d, s)) {
+                    || (d.flags() & Destination.FLAG_NOPING) != 0 || !eligible(settings, d, s)) {
                     continue;
                 }
                 final String key = d.transport().uriName() + ':' + a;
-                targets.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
-                first.putIfAbsent(key, d);
+                targets.computeIfAbsent(key, k -> new Target(d)).states.add(s);
             }
         }
-        for (Map.Entry<String, List<DestinationState>> e : targets.entrySet()) {
-            final Destination d = first.get(e.getKey());
-            final List<DestinationState> states = e.getValue();
-            final long delay = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
-            f.schedule(() -> send(d, states), delay);
-        }
-        f.schedule(this::round, intervalNanos);
+        return targets;
     }
 
-    private boolean eligible(Destination d, DestinationState s) {
+    private static boolean eligible(ProbeSettings settings, Destination d, DestinationState s) {
         final HealthState h = s.health();
         if (h == HealthState.DISABLED) {
             return false;
@@ -112,6 +161,7 @@ final class Prober {
     }
 
     private void send(Destination d, List<DestinationState> states) {
+        final ProbeSettings settings = settings();
         final Object hop = f.router.nextHop(d);
         if (!(hop instanceof NextHop)) {
             return; // a transport siplb does not listen on, or siplb itself
@@ -157,7 +207,7 @@ final class Prober {
         }
         pending.remove(branch);
         probe.timeout.cancel(false);
-        if (settings.isSuccess(status)) {
+        if (settings().isSuccess(status)) {
             final long rtt = System.nanoTime() - probe.sentNanos;
             for (DestinationState s : probe.states) {
                 s.latency().recordNanos(rtt);
