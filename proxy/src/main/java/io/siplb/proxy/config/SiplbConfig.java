@@ -13,7 +13,8 @@ import io.siplb.proxy.routing.RoutingRules;
 
 /**
  * A complete, validated siplb configuration: the proxy's settings, the routing rules and the dispatcher's destination
- * sets, read from one HOCON file (and the Kamailio-format list file it may name). Immutable.
+ * sets, read from one HOCON file (and the files it includes, and the Kamailio-format list file it may name). Start-up
+ * and every reload load it with {@link #load(Path)}, the one parse path, defaults included. Immutable.
  */
 public final class SiplbConfig {
 
@@ -23,6 +24,7 @@ public final class SiplbConfig {
     private final DispatcherSettings dispatcher;
     private final RoutingRules routing;
     private final io.siplb.proxy.tls.TlsSettings tls;
+    private final ReloadSettings reload;
 
     private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
                         RoutingRules routing) {
@@ -30,6 +32,7 @@ public final class SiplbConfig {
         tls = root.hasPath("siplb.tls")
               ? io.siplb.proxy.tls.TlsSettings.parse(root, file.toString(), dir != null ? dir : Path.of("."))
               : io.siplb.proxy.tls.TlsSettings.builder().build();
+        reload = ReloadSettings.parse(root, file.toString());
         this.file = file;
         this.root = root;
         this.proxy = proxy;
@@ -76,6 +79,11 @@ public final class SiplbConfig {
     /** Returns the TLS settings ({@code siplb.tls}). */
     public io.siplb.proxy.tls.TlsSettings tls() {
         return tls;
+    }
+
+    /** Returns the reload settings ({@code siplb.reload}). */
+    public ReloadSettings reload() {
+        return reload;
     }
 
     /** Returns the configuration file. */

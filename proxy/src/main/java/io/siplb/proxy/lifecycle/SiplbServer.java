@@ -59,9 +59,12 @@ import io.siplb.proxy.udp.UdpListeners;
 import io.siplb.proxy.udp.UdpSipHandlers;
 
 /**
- * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}.
+ * A running siplb: the event loops, the listeners and the forwarders over one {@link Dispatcher}. Started from a
+ * configuration file, it also has a {@link ConfigReloader} ({@link #reloader()}) and, with
+ * {@code siplb.reload.watch}, a {@link ConfigWatcher} that reloads when the files change.
  * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
  * <ol>
+ *   <li>stop watching the configuration files;</li>
  *   <li>close the listeners (no more datagrams are read);</li>
  *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
  *       already being written are sent;</li>
@@ -73,7 +76,6 @@ public final class SiplbServer implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(SiplbServer.class);
 
-    private final ProxySettings settings;
     private final MultiThreadIoEventLoopGroup group;
     private final UdpListeners listeners;
     private final StreamTransports streams;
@@ -83,13 +85,12 @@ public final class SiplbServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
+    private SiplbServer(MultiThreadIoEventLoopGroup group, UdpListeners listeners,
                         StreamTransports streams, ProxyContext proxy, List<Forwarder> forwarders,
                         StatefulProxy stateful) {
         this.streams = streams;
         this.forwarders = forwarders;
         this.stateful = stateful;
-        this.settings = settings;
         this.group = group;
         this.listeners = listeners;
         this.proxy = proxy;
@@ -99,7 +100,7 @@ public final class SiplbServer implements AutoCloseable {
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
         final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
-        final TlsContexts tls = tlsFor(config, dispatcher);
+        final TlsContexts tls = tlsFor(config, dispatcher.snapshot().sets());
         final SiplbServer server;
         try {
             server = start(config.proxy(), dispatcher, config.routing(), tls);
@@ -110,6 +111,15 @@ public final class SiplbServer implements AutoCloseable {
             throw e;
         }
         server.tls = tls;
+        server.reloader = new ConfigReloader(server, config);
+        if (config.reload().watch()) {
+            try {
+                server.watcher = ConfigWatcher.start(server.reloader);
+            } catch (java.io.IOException e) {
+                logger.warn("Cannot watch {} for changes ({}); reload through the admin API", config.file(),
+                            e.toString());
+            }
+        }
         if (config.usesCongestionControl()) {
             // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
             server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
@@ -132,6 +142,39 @@ public final class SiplbServer implements AutoCloseable {
 
     /** The TLS contexts when siplb has TLS listeners or destinations, else {@code null}; closed at stop. */
     private volatile TlsContexts tls;
+    /** Reloads the configuration file; {@code null} when siplb was started from settings built in code. */
+    private volatile ConfigReloader reloader;
+    /** Watches the configuration files, or {@code null}. */
+    private volatile ConfigWatcher watcher;
+
+    /**
+     * Returns what reloads the configuration (the admin API's {@code POST /reload} and the file watcher call it),
+     * or {@code null} when siplb was started from settings built in code rather than from a file.
+     */
+    public ConfigReloader reloader() {
+        return reloader;
+    }
+
+    /** Puts new TLS contexts in place (a reload changed {@code siplb.tls}) and closes the previous ones. */
+    void replaceTls(TlsContexts next) {
+        final TlsContexts old = tls;
+        tls = next;
+        streams.tls(next);
+        if (old != null && old != next) {
+            closeTls(old);
+        }
+    }
+
+    /** Returns the stateful forwarders, one per event loop (none in stateless mode). */
+    List<StatefulForwarder> statefulForwarders() {
+        final List<StatefulForwarder> list = new ArrayList<>();
+        for (Forwarder f : forwarders) {
+            if (f instanceof StatefulForwarder) {
+                list.add((StatefulForwarder) f);
+            }
+        }
+        return list;
+    }
 
     /**
      * Returns the TLS contexts a configuration needs: when it has a {@code tls:} or {@code wss:} listener or a TLS
@@ -140,7 +183,7 @@ public final class SiplbServer implements AutoCloseable {
      *
      * @throws SiplbConfigException when a TLS listener has no certificate, or the TLS files cannot be used
      */
-    static TlsContexts tlsFor(SiplbConfig config, Dispatcher dispatcher) {
+    static TlsContexts tlsFor(SiplbConfig config, List<DestinationSet> sets) {
         final List<InetSocketAddress> tlsListeners = new ArrayList<>();
         for (ListenAddress a : config.proxy().listen()) {
             if (a.protocol() == ListenAddress.Protocol.TLS || a.protocol() == ListenAddress.Protocol.WSS) {
@@ -148,7 +191,7 @@ public final class SiplbServer implements AutoCloseable {
             }
         }
         boolean tlsDestinations = false;
-        for (DestinationSet set : dispatcher.snapshot().sets()) {
+        for (DestinationSet set : sets) {
             for (Destination d : set.destinations()) {
                 tlsDestinations |= d.transport() == Transport.TLS || d.transport() == Transport.WSS;
             }
@@ -321,16 +364,16 @@ public final class SiplbServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;
         }
-        final SiplbServer server = new SiplbServer(settings, group, listeners, streams, proxy,
+        final SiplbServer server = new SiplbServer(group, listeners, streams, proxy,
                                                    List.copyOf(forwarders.values()), statefulShared);
-        server.logDestinations(dispatcher);
+        logDestinations(settings, dispatcher);
         // Calls whose BYE never came leave the call-load table after its expiry (Kamailio ds_hash_check_interval).
         group.scheduleAtFixedRate(() -> statefulShared.onWriter(statefulShared.callLoad()::sweep), 10, 10,
                                   TimeUnit.SECONDS);
         return server;
     }
 
-    private void logDestinations(Dispatcher dispatcher) {
+    private static void logDestinations(ProxySettings settings, Dispatcher dispatcher) {
         if (settings.mode() == ProxySettings.Mode.STATEFUL) {
             final io.siplb.proxy.config.TransactionSettings t = settings.transactions();
             logger.info("Forwarding statefully: fr-timeout {}, fr-inv-timeout {}, failover on {}, at most {} "
@@ -421,6 +464,11 @@ public final class SiplbServer implements AutoCloseable {
             return;
         }
         try {
+            final ConfigWatcher w = watcher;
+            if (w != null) {
+                w.close();
+            }
+            final ProxySettings settings = proxy.settings();
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();
             streams.close();

@@ -78,7 +78,8 @@ public final class StreamTransports implements AutoCloseable {
     private final IoTransports ioTransport;
     /** Where the connection settings in force are read (a reload replaces them; new connections get them). */
     private final java.util.function.Supplier<ConnectionSettings> settings;
-    private final TlsHandlers tls;
+    /** The TLS handlers; a reload that changes the TLS files replaces them (new connections use the new ones). */
+    private volatile TlsHandlers tls;
     private final SipMessageParser parser;
     private final SipDecoderConfig decoderConfig;
     private final ConnectionTable table;
@@ -382,6 +383,14 @@ public final class StreamTransports implements AutoCloseable {
     /** Returns the counters. */
     public ConnectionStats stats() {
         return stats;
+    }
+
+    /**
+     * Replaces the TLS handlers (a reload changed {@code siplb.tls}): connections opened or accepted from now on use
+     * them; open connections keep theirs.
+     */
+    public void tls(TlsHandlers tls) {
+        this.tls = tls;
     }
 
     /** Returns the connection settings in force. */
