@@ -26,11 +26,11 @@ import com.typesafe.config.ConfigException;
  */
 public record ReloadSettings(boolean watch, Duration debounce) {
 
-    /** The defaults: watched, 250 ms. */
-    public static final ReloadSettings DEFAULTS = new ReloadSettings(true, Duration.ofMillis(250));
-
     private static final Duration MIN_DEBOUNCE = Duration.ofMillis(10);
     private static final Duration MAX_DEBOUNCE = Duration.ofSeconds(10);
+
+    /** The defaults: watched, 250 ms. */
+    public static final ReloadSettings DEFAULTS = new ReloadSettings(true, Duration.ofMillis(250));
 
     /** Validates the values. */
     public ReloadSettings {

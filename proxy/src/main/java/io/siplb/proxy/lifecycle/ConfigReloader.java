@@ -67,12 +67,13 @@ public final class ConfigReloader {
     private final Path file;
     private final ReloadStats stats = new ReloadStats();
     private volatile SiplbConfig current;
+    private volatile ReloadResult lastResult;
 
     ConfigReloader(SiplbServer server, SiplbConfig initial) {
         this.server = requireNonNull(server, "server");
         current = requireNonNull(initial, "initial");
         file = initial.file();
-        stats.success(System.currentTimeMillis());
+        stats.loaded(System.currentTimeMillis());
     }
 
     /** Returns the configuration file that {@link #reload} reads. */
@@ -83,6 +84,11 @@ public final class ConfigReloader {
     /** Returns the configuration in force (the last one loaded successfully). */
     public SiplbConfig current() {
         return current;
+    }
+
+    /** Returns the outcome of the last reload, or {@code null} before the first. */
+    public ReloadResult lastResult() {
+        return lastResult;
     }
 
     /** Returns the reload counters (for {@code siplb_config_reloads_total} and the last success time). */
@@ -98,6 +104,12 @@ public final class ConfigReloader {
      */
     public synchronized ReloadResult reload(String trigger) {
         requireNonNull(trigger, "trigger");
+        final ReloadResult result = doReload(trigger);
+        lastResult = result;
+        return result;
+    }
+
+    private ReloadResult doReload(String trigger) {
         final ProxyContext proxy = server.proxy();
         final long running = proxy.runtime().version();
         final SiplbConfig next;
@@ -173,7 +185,8 @@ public final class ConfigReloader {
         if (depth > 64) {
             return;
         }
-        if (v.origin() != null && v.origin().filename() != null) {
+        // reference.conf and other class-path resources are part of siplb, not of the operator's configuration.
+        if (v.origin() != null && v.origin().filename() != null && v.origin().resource() == null) {
             files.add(Path.of(v.origin().filename()).toAbsolutePath().normalize());
         }
         if (v instanceof com.typesafe.config.ConfigObject) {

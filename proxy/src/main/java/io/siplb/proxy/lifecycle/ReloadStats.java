@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts configuration reloads: successes, failures and when the last success was, for the metrics
  * {@code siplb_config_reloads_total{result="success"|"failure"}} and
- * {@code siplb_config_last_reload_success_timestamp_seconds}. The start-up load counts as the first success.
+ * {@code siplb_config_last_reload_success_timestamp_seconds}. The start-up load is not counted, but its time is the
+ * last success until a reload succeeds.
  * Thread-safe (lock-free; each value is read on its own, so a reader may see a success counted before its time).
  */
 public final class ReloadStats {
@@ -16,6 +17,11 @@ public final class ReloadStats {
     private volatile long lastFailureEpochMillis;
 
     ReloadStats() {}
+
+    /** The start-up load. */
+    void loaded(long epochMillis) {
+        lastSuccessEpochMillis = epochMillis;
+    }
 
     void success(long epochMillis) {
         lastSuccessEpochMillis = epochMillis;

@@ -37,7 +37,7 @@ final class Prober {
 
     private final StatefulForwarder f;
     private final Map<String, Probe> pending = new HashMap<>();
-    /** The targets of the last round (transport and address), so that a reload probes new ones at once. */
+    /** Every destination's transport and address before the last reload, so that a reload probes new ones. */
     private java.util.Set<String> known = java.util.Set.of();
     private long sequence;
     private boolean started;
@@ -77,7 +77,7 @@ final class Prober {
 
     void start() {
         started = true;
-        known = targets(settings()).keySet();
+        known = addresses();
         f.schedule(this::round, nextRoundNanos());
     }
 
@@ -96,13 +96,25 @@ final class Prober {
         if (!started || settings.interval().isZero()) {
             return;
         }
-        final Map<String, Target> targets = targets(settings);
-        for (Map.Entry<String, Target> e : targets.entrySet()) {
+        for (Map.Entry<String, Target> e : targets(settings).entrySet()) {
             if (!known.contains(e.getKey())) {
                 send(e.getValue().first, e.getValue().states);
             }
         }
-        known = targets.keySet();
+        known = addresses();
+    }
+
+    /** Every destination's transport and address, eligible for probing or not. */
+    private java.util.Set<String> addresses() {
+        final java.util.Set<String> keys = new java.util.HashSet<>();
+        for (DestinationSet set : f.ctx.dispatcher().snapshot().sets()) {
+            for (Destination d : set.destinations()) {
+                if (d.address() != null) {
+                    keys.add(d.transport().uriName() + ':' + d.address());
+                }
+            }
+        }
+        return keys;
     }
 
     /** Plans one round: every eligible destination at a random moment of the next interval. */
@@ -120,7 +132,6 @@ final class Prober {
             final long delay = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
             f.schedule(() -> send(d, states), delay);
         }
-        known = targets.keySet();
         f.schedule(this::round, intervalNanos);
     }
 
