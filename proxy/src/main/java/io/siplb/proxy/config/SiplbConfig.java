@@ -52,7 +52,9 @@ public final class SiplbConfig {
         final RoutingRules routing = SiplbConfigLoader.routingRules(root, file, proxy.defaultSet());
         final DispatcherSettings dispatcher;
         try {
-            dispatcher = DispatcherConfigLoader.load(root, file);
+            // Host names are resolved by siplb's DNS resolver, off the event loops and by their TTL (see
+            // io.siplb.proxy.lifecycle.DestinationResolver), not by the blocking system lookup.
+            dispatcher = DispatcherConfigLoader.load(root, file, false);
         } catch (DispatchConfigException e) {
             throw new SiplbConfigException(e.getMessage(), e);
         } catch (com.typesafe.config.ConfigException e) {
@@ -111,7 +113,10 @@ public final class SiplbConfig {
         return AlgorithmCheck.usesCongestionControl(dispatcher);
     }
 
-    /** Returns the dispatcher's settings. */
+    /**
+     * Returns the dispatcher's settings as configured: a destination named by host name has an unresolved address
+     * until siplb's DNS resolver has looked it up.
+     */
     public DispatcherSettings dispatcher() {
         return dispatcher;
     }

@@ -11,6 +11,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +24,7 @@ import com.typesafe.config.ConfigValue;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.DispatcherSettings;
@@ -55,9 +61,13 @@ import io.siplb.proxy.tls.TlsContexts;
  * and the engine's state thresholds) are compared and, when changed, logged once as applying at the next restart;
  * the rest of the new configuration is applied.
  *
+ * <p>Destinations named by host name are resolved by DNS ({@link DestinationResolver}) as part of the validation,
+ * and looked up again when their time to live runs out ({@link #refreshDns()}); a changed answer is applied like a
+ * reload, keeping the state of the destinations that remain.
+ *
  * <p>An invalid file changes nothing: the error (file, line, key, expected value) is logged once at WARN, counted as
- * a failure in {@link #stats()} and returned. Thread-safe: reloads are serialized on this object's lock (a reload
- * takes milliseconds and never runs on an event loop); {@link #current()} is a volatile read.
+ * a failure in {@link #stats()} and returned. Thread-safe: reloads and DNS refreshes are serialized on this
+ * object's lock (they wait for files and DNS answers, never on an event loop); {@link #current()} is a volatile read.
  */
 public final class ConfigReloader {
 
@@ -66,14 +76,134 @@ public final class ConfigReloader {
     private final SiplbServer server;
     private final Path file;
     private final ReloadStats stats = new ReloadStats();
+    private final DestinationResolver dns;
+    /** Runs the DNS refreshes (which wait for answers: never an event loop). */
+    private final ScheduledExecutorService refresher;
     private volatile SiplbConfig current;
+    /** The destination sets in force: {@code current}'s with the host names resolved. */
+    // @GuardedBy("this")
+    private DispatcherSettings applied;
+    /** The next DNS refresh; written under this object's lock. */
+    private volatile ScheduledFuture<?> refresh;
     private volatile ReloadResult lastResult;
 
-    ConfigReloader(SiplbServer server, SiplbConfig initial) {
+    /**
+     * @param initial the configuration siplb started with
+     * @param dns the resolver of destinations named by host name, owned (closed) by this reloader
+     * @param resolved {@code initial}'s destination sets as resolved at start-up
+     */
+    ConfigReloader(SiplbServer server, SiplbConfig initial, DestinationResolver dns,
+                   DestinationResolver.Resolved resolved) {
         this.server = requireNonNull(server, "server");
         current = requireNonNull(initial, "initial");
+        this.dns = requireNonNull(dns, "dns");
         file = initial.file();
+        applied = resolved.settings;
+        refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("siplb-dns-refresh", true));
         stats.loaded(System.currentTimeMillis());
+        synchronized (this) {
+            scheduleRefresh(resolved.refreshSeconds);
+        }
+    }
+
+    /** Returns the destination sets in force, with the host names resolved. */
+    synchronized DispatcherSettings applied() {
+        return applied;
+    }
+
+    // @GuardedBy("this")
+    private void scheduleRefresh(long seconds) {
+        if (refresh != null) {
+            refresh.cancel(false);
+            refresh = null;
+        }
+        if (seconds > 0 && !refresher.isShutdown()) {
+            try {
+                refresh = refresher.schedule(this::refreshDns, seconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed meanwhile
+            }
+        }
+    }
+
+    /**
+     * Looks the destinations named by host name up again (their time to live has run out) and, when an answer
+     * changed, applies the new destinations as a reload does: the state of those that remain is kept. A failed
+     * lookup keeps the last answer. Not counted as a configuration reload.
+     */
+    synchronized void refreshDns() {
+        final SiplbConfig c = current;
+        final DestinationResolver.Resolved r;
+        try {
+            r = dns.resolve(c.dispatcher(), c.proxy());
+        } catch (SiplbConfigException | IllegalArgumentException e) {
+            logger.warn("DNS refresh failed, keeping the destinations in force: {}", e.getMessage());
+            scheduleRefresh(DestinationResolver.RETRY_SECONDS);
+            return;
+        } catch (RuntimeException e) {
+            logger.warn("DNS refresh failed unexpectedly, keeping the destinations in force", e);
+            scheduleRefresh(DestinationResolver.RETRY_SECONDS);
+            return;
+        }
+        if (!sameDestinations(applied, r.settings)) {
+            final String changes = describeChanges(applied, r.settings);
+            apply(r.settings);
+            logger.info("DNS answers changed, destinations updated: {}", changes);
+        }
+        scheduleRefresh(r.refreshSeconds);
+    }
+
+    /** Puts {@code resolved} in place in the engine and opens (and probes) new destinations. */
+    // @GuardedBy("this")
+    private void apply(DispatcherSettings resolved) {
+        server.proxy().dispatcher().reload(resolved);
+        applied = resolved;
+        openAndProbe(resolved);
+    }
+
+    private void openAndProbe(DispatcherSettings resolved) {
+        final List<InetSocketAddress> udp = udpDestinations(resolved, server.proxy().own());
+        for (StatefulForwarder f : server.statefulForwarders()) {
+            try {
+                f.eventLoop().execute(() -> f.onReload(udp));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // siplb is stopping
+            }
+        }
+    }
+
+    /** Whether both have the same sets with the same destinations at the same addresses. */
+    private static boolean sameDestinations(DispatcherSettings a, DispatcherSettings b) {
+        if (a.sets().size() != b.sets().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.sets().size(); i++) {
+            final List<Destination> x = a.sets().get(i).destinations();
+            final List<Destination> y = b.sets().get(i).destinations();
+            if (a.sets().get(i).id() != b.sets().get(i).id() || x.size() != y.size()) {
+                return false;
+            }
+            for (int k = 0; k < x.size(); k++) {
+                final Destination p = x.get(k);
+                final Destination q = y.get(k);
+                if (!p.key().equals(q.key()) || !Objects.equals(p.address(), q.address())
+                    || p.priority() != q.priority() || p.flags() != q.flags()
+                    || !p.attributes().body().equals(q.attributes().body())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Stops the DNS refreshes and closes the resolver; siplb is stopping. */
+    void close() {
+        final ScheduledFuture<?> r = refresh;
+        if (r != null) {
+            r.cancel(false);
+        }
+        refresher.shutdownNow();
+        dns.close();
     }
 
     /** Returns the configuration file that {@link #reload} reads. */
@@ -113,11 +243,13 @@ public final class ConfigReloader {
         final ProxyContext proxy = server.proxy();
         final long running = proxy.runtime().version();
         final SiplbConfig next;
+        final DestinationResolver.Resolved resolved;
         TlsContexts newTls = null;
         try {
             next = SiplbConfig.load(file);
+            resolved = dns.resolve(next.dispatcher(), next.proxy());
             if (tlsChanged(current, next)) {
-                newTls = SiplbServer.tlsFor(next, next.dispatcher().sets());
+                newTls = SiplbServer.tlsFor(next, resolved.settings.sets());
             }
         } catch (SiplbConfigException | IllegalArgumentException e) {
             return failed(trigger, e.getMessage() != null ? e.getMessage() : e.toString(), running);
@@ -129,8 +261,9 @@ public final class ConfigReloader {
         }
         final SiplbConfig previous = current;
         final List<String> restart = needsRestart(previous, next);
-        final String changes = describeChanges(previous.dispatcher(), next.dispatcher());
-        proxy.dispatcher().reload(next.dispatcher());
+        final String changes = describeChanges(applied, resolved.settings);
+        proxy.dispatcher().reload(resolved.settings);
+        applied = resolved.settings;
         if (newTls != null) {
             server.replaceTls(newTls);
         }
@@ -138,14 +271,8 @@ public final class ConfigReloader {
         proxy.publish(published);
         current = next;
         applySocketBuffers(previous.proxy(), next.proxy());
-        final List<InetSocketAddress> udp = udpDestinations(next.dispatcher(), proxy.own());
-        for (StatefulForwarder f : server.statefulForwarders()) {
-            try {
-                f.eventLoop().execute(() -> f.onReload(udp));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // siplb is stopping
-            }
-        }
+        openAndProbe(resolved.settings);
+        scheduleRefresh(resolved.refreshSeconds);
         stats.success(System.currentTimeMillis());
         final String message = "version " + published.version() + " from " + next.dispatcher().source() + ": "
                                + changes;

@@ -99,8 +99,18 @@ public final class SiplbServer implements AutoCloseable {
     /** Starts siplb with a loaded configuration. */
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
-        final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
-        final TlsContexts tls = tlsFor(config, dispatcher.snapshot().sets());
+        final DestinationResolver dns = new DestinationResolver();
+        final DestinationResolver.Resolved resolved;
+        final Dispatcher dispatcher;
+        final TlsContexts tls;
+        try {
+            resolved = dns.resolve(config.dispatcher(), config.proxy());
+            dispatcher = Dispatcher.create(resolved.settings);
+            tls = tlsFor(config, dispatcher.snapshot().sets());
+        } catch (RuntimeException e) {
+            dns.close();
+            throw e;
+        }
         final SiplbServer server;
         try {
             server = start(config.proxy(), dispatcher, config.routing(), tls);
@@ -108,10 +118,11 @@ public final class SiplbServer implements AutoCloseable {
             if (tls != null) {
                 closeTls(tls);
             }
+            dns.close();
             throw e;
         }
         server.tls = tls;
-        server.reloader = new ConfigReloader(server, config);
+        server.reloader = new ConfigReloader(server, config, dns, resolved);
         if (config.reload().watch()) {
             try {
                 server.watcher = ConfigWatcher.start(server.reloader);
@@ -467,6 +478,10 @@ public final class SiplbServer implements AutoCloseable {
             final ConfigWatcher w = watcher;
             if (w != null) {
                 w.close();
+            }
+            final ConfigReloader r = reloader;
+            if (r != null) {
+                r.close();
             }
             final ProxySettings settings = proxy.settings();
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
