@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * for a file reached through symbolic links, the directory of its real path), so that the ways files are replaced
  * are all seen: an edit in place, an editor's save to a temporary file renamed over the original, and a Kubernetes
  * ConfigMap update, which swaps the {@code ..data} symbolic link of the mounted directory to a new timestamped
- * directory. Events are debounced ({@code siplb.reload.debounce}, 250 ms: a burst of writes and renames gives one
+ * directory. Only events on the watched files' names (and on {@code ..}-names) count: other files of the
+ * directories, such as a log written next to the configuration, are ignored. Events are debounced ({@code siplb.reload.debounce}, 250 ms: a burst of writes and renames gives one
  * reload once it has been quiet that long), and a reload runs only when the content of a watched file actually
  * differs from what the last attempt read (SHA-256 of each file), so touching a file, or a directory's unrelated
  * files, reloads nothing, and a broken file is reported once, not at every event, until it changes again. After each
@@ -50,6 +51,13 @@ final class ConfigWatcher implements AutoCloseable {
     private volatile boolean closed;
     /** Watched directory → its key. Confined to the watcher thread. */
     private final Map<Path, WatchKey> keys = new HashMap<>();
+    /**
+     * Watched directory → the names in it whose events matter: the watched files' names (lexical and real). Names
+     * starting with {@code ..} always matter (a ConfigMap's {@code ..data} link and timestamped directories); the
+     * rest of a directory (a log file written next to the configuration, an editor's temporary file) is ignored, so
+     * that it cannot keep postponing a reload.
+     */
+    private final Map<Path, Set<String>> names = new HashMap<>();
     /** The content digest of each watched file at the last attempt ({@code "missing"} for none). */
     private Map<Path, String> lastDigests;
 
@@ -83,8 +91,14 @@ final class ConfigWatcher implements AutoCloseable {
                 final WatchKey key = wait <= 0 ? watch.poll() : watch.poll(wait, TimeUnit.NANOSECONDS);
                 if (key != null) {
                     boolean any = false;
+                    final Set<String> relevant = names.getOrDefault((Path) key.watchable(), Set.of());
                     for (WatchEvent<?> e : key.pollEvents()) {
-                        any |= e.kind() != null;
+                        if (e.kind() == StandardWatchEventKinds.OVERFLOW || !(e.context() instanceof Path)) {
+                            any = true;
+                            continue;
+                        }
+                        final String name = e.context().toString();
+                        any |= name.startsWith("..") || relevant.contains(name);
                     }
                     if (!key.reset()) {
                         keys.values().remove(key); // the directory went away; registered again after a check
@@ -127,14 +141,18 @@ final class ConfigWatcher implements AutoCloseable {
     /** Watches the directories of {@code files} (lexical and real parents) and no others. */
     private void register(Set<Path> files) {
         final Set<Path> dirs = new HashSet<>();
+        names.clear();
         for (Path f : files) {
             if (f.getParent() != null) {
                 dirs.add(f.getParent());
+                names.computeIfAbsent(f.getParent(), k -> new HashSet<>()).add(f.getFileName().toString());
             }
             try {
                 final Path real = f.toRealPath();
                 if (real.getParent() != null) {
                     dirs.add(real.getParent());
+                    names.computeIfAbsent(real.getParent(), k -> new HashSet<>())
+                         .add(real.getFileName().toString());
                 }
             } catch (IOException e) {
                 // missing for now: its directory is watched, the file is seen when it appears

@@ -30,7 +30,8 @@ import io.siplb.proxy.testing.TestServers;
 /**
  * Hot reload of a running stateful siplb, with real files in a temporary directory and real UDP sockets: an edit
  * of the list file moves traffic to the new destination within 2 seconds, and so do an editor's rename-save and a
- * Kubernetes-style {@code ..data} symbolic link swap; a broken file changes nothing (traffic still flows, one failure
+ * Kubernetes-style {@code ..data} symbolic link swap, and a file written continually next to them does not
+ * postpone the reload; a broken file changes nothing (traffic still flows, one failure
  * counted, the error names the file and line); the state of destinations that remain (health set by an operator,
  * call load) survives a reload; a transaction under way finishes at a destination the reload removed; routing
  * rules and settings change without a restart while a listener change is reported as needing one. Not
@@ -242,6 +243,30 @@ class ConfigReloadTest {
         Files.move(tmp, dir.resolve("dispatcher.list"), StandardCopyOption.ATOMIC_MOVE,
                    StandardCopyOption.REPLACE_EXISTING);
         assertThat(routedTo(b)).isLessThan(WITHIN_NANOS);
+    }
+
+    @Test
+    void aFileWrittenContinuallyInTheSameDirectoryDoesNotPostponeTheReload() throws Exception {
+        final SipPeer a = backend();
+        final SipPeer b = backend();
+        start(list(a));
+        assertThat(route()).isSameAs(a);
+        // A log next to the configuration, written every 20 ms (more often than the 250 ms debounce).
+        final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final Thread logger = new Thread(() -> {
+            for (int i = 0; i < 500 && writing.get(); i++) {
+                write(dir.resolve("siplb.log"), "line " + i + '\n');
+                sleep(20);
+            }
+        });
+        logger.start();
+        try {
+            write(dir.resolve("dispatcher.list"), list(b));
+            assertThat(routedTo(b)).isLessThan(WITHIN_NANOS);
+        } finally {
+            writing.set(false);
+            logger.join(5000);
+        }
     }
 
     @Test
