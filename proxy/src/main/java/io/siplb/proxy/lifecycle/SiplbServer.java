@@ -131,11 +131,14 @@ public final class SiplbServer implements AutoCloseable {
                             e.toString());
             }
         }
-        if (config.usesCongestionControl()) {
-            // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
-            server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
-                                             TimeUnit.SECONDS);
-        }
+        // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
+        // Whether a set uses it is read from the configuration in force, which a reload may change.
+        final ConfigReloader reloader = server.reloader;
+        server.group.scheduleAtFixedRate(() -> {
+            if (reloader.current().usesCongestionControl()) {
+                server.stateful.onWriter(dispatcher::refresh);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         return server;
     }
 

@@ -423,6 +423,62 @@ class ConfigReloadTest {
     }
 
     @Test
+    void aChangedTlsCertificateIsPresentedToNewConnections() throws Exception {
+        final io.siplb.proxy.testing.TestCertificates pki =
+                io.siplb.proxy.testing.TestCertificates.create(Files.createDirectory(dir.resolve("pki")));
+        final io.siplb.proxy.testing.TestCertificates.Issued first = pki.server();
+        final io.siplb.proxy.testing.TestCertificates.Issued second =
+                pki.issue("second", io.siplb.proxy.testing.TestCertificates.SERVER_NAMES);
+        final SipPeer a = backend();
+        final Path conf = dir.resolve("siplb.conf");
+        write(conf, tlsConfig(first));
+        start(conf, list(a));
+        final InetSocketAddress tls = server.localAddress(io.siplb.dispatch.Transport.TLS);
+        assertThat(presented(tls)).isEqualTo(first.serial());
+
+        write(conf, tlsConfig(second));
+        final ReloadResult r = server.reloader().reload("test");
+        assertThat(r.isSuccess()).as(r.message()).isTrue();
+        assertThat(r.needsRestart()).isEmpty();
+        assertThat(presented(tls)).isEqualTo(second.serial());
+
+        // A private key that does not belong to the certificate: refused, the second certificate stays.
+        write(conf, tlsConfig(second).replace(second.privateKey().toString(), first.privateKey().toString()));
+        assertThat(server.reloader().reload("test").isSuccess()).isFalse();
+        assertThat(presented(tls)).isEqualTo(second.serial());
+    }
+
+    private static String tlsConfig(io.siplb.proxy.testing.TestCertificates.Issued cert) {
+        return config("siplb.reload.watch = false\n"
+                      + "siplb.tls { certificate = \"" + cert.certificate() + "\", private-key = \""
+                      + cert.privateKey() + "\", reload-interval = 0s }\n")
+                .replace("\"udp:127.0.0.1:0\"", "\"udp:127.0.0.1:0\", \"tls:127.0.0.1:0\"");
+    }
+
+    /** The serial number of the certificate siplb presents to a new TLS connection (not verified). */
+    private static java.math.BigInteger presented(InetSocketAddress tls) throws Exception {
+        final javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        } }, null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                                                                       .createSocket(tls.getAddress(), tls.getPort())) {
+            s.setSoTimeout(WAIT);
+            s.startHandshake();
+            return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
+    }
+
+    @Test
     void rulesAndSettingsChangeWithoutRestartAndListenersAreReportedAsNeedingOne() {
         final SipPeer a = backend();
         final Path conf = dir.resolve("siplb.conf");
