@@ -280,6 +280,9 @@ public final class ConfigReloader {
         for (String key : restart) {
             logger.warn("Reload ({}): {} changed in {}; it applies when siplb restarts", trigger, key, file);
         }
+        for (String problem : next.routing().problems(proxy.dispatcher().snapshot())) {
+            logger.warn("Reload ({}): {}", trigger, problem);
+        }
         return ReloadResult.success(trigger, message, published.version(), restart);
     }
 
