@@ -57,8 +57,9 @@ import io.siplb.proxy.tls.TlsContexts;
  * Transactions under way finish on the branches they have (a removed destination still gets its retransmissions,
  * CANCEL and ACK); requests routed from now on see the new sets and rules. Settings that the running sockets and
  * threads embody ({@code siplb.listen}, {@code siplb.io.threads}, {@code siplb.io.transport},
- * {@code siplb.proxy.mode}, {@code siplb.proxy.advertised-address}, {@code siplb.admin}, the call-load table's size
- * and the engine's state thresholds) are compared and, when changed, logged once as applying at the next restart;
+ * {@code siplb.proxy.mode}, {@code siplb.proxy.advertised-address}, {@code siplb.admin}, the engine's state settings
+ * ({@code siplb.dispatcher.state}, the call-load table included) and health thresholds
+ * ({@code siplb.dispatcher.probing.failure-threshold}, {@code success-threshold})) are compared and, when changed, logged once as applying at the next restart;
  * the rest of the new configuration is applied.
  *
  * <p>Destinations named by host name are resolved by DNS ({@link DestinationResolver}) as part of the validation,
@@ -381,6 +382,14 @@ public final class ConfigReloader {
         if (!Objects.equals(render(before.root(), "siplb.dispatcher.state"),
                             render(after.root(), "siplb.dispatcher.state"))) {
             keys.add("siplb.dispatcher.state");
+        }
+        final io.siplb.dispatch.state.StateConfig sa = before.dispatcher().stateConfig();
+        final io.siplb.dispatch.state.StateConfig sb = after.dispatcher().stateConfig();
+        if (sa.probingThreshold() != sb.probingThreshold()) {
+            keys.add("siplb.dispatcher.probing.failure-threshold");
+        }
+        if (sa.inactiveThreshold() != sb.inactiveThreshold()) {
+            keys.add("siplb.dispatcher.probing.success-threshold");
         }
         return keys;
     }

@@ -286,14 +286,12 @@ public final class StatefulForwarder implements Forwarder {
     }
 
     /**
-     * After a reload published a new configuration: opens the sockets towards the destinations added and probes
-     * them at once when probing is on; on the loop. Transactions under way keep the branches they have.
+     * After a reload published a new configuration: opens the sockets towards the destinations added; on the loop.
+     * (The prober follows the snapshot and the probing settings itself and probes new destinations at once.)
+     * Transactions under way keep the branches they have.
      */
     public void onReload(Iterable<java.net.InetSocketAddress> addresses) {
         openDestinations(addresses);
-        if (prober != null) {
-            prober.onReload();
-        }
         io.flush();
     }
 

@@ -417,6 +417,9 @@ public final class StreamTransports implements AutoCloseable {
         }
     }
 
+    /** How many causes {@link #reason(Throwable)} names at most. */
+    private static final int MAX_CAUSES = 5;
+
     /** Logs a failed TLS handshake at most once per peer IP address per minute. */
     void tlsHandshakeFailed(StreamConnection conn, Throwable cause) {
         final InetAddress ip = conn.remoteAddress().getAddress();
@@ -430,7 +433,32 @@ public final class StreamTransports implements AutoCloseable {
         }
         tlsFailureLogged.put(ip, now);
         logger.warn("TLS handshake {} {} failed: {}", conn.isInbound() ? "from" : "with", conn.remoteAddress(),
-                    cause != null ? cause.getMessage() : "unknown");
+                    reason(cause));
+    }
+
+    /**
+     * The messages of {@code cause} and of its causes, outermost first, joined by {@code ": "} (repeated ones once,
+     * at most {@value #MAX_CAUSES}): a TLS engine reports a refused certificate as a general handshake failure whose
+     * cause says why (for example the host the certificate does not name).
+     */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        final StringBuilder text = new StringBuilder();
+        String previous = null;
+        Throwable t = cause;
+        for (int i = 0; t != null && i < MAX_CAUSES; i++, t = t.getCause()) {
+            final String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+            if (previous == null || !previous.contains(message)) {
+                if (text.length() > 0) {
+                    text.append(": ");
+                }
+                text.append(message);
+            }
+            previous = message;
+        }
+        return text.toString();
     }
 
     void internalError(StreamConnection conn, RuntimeException e) {

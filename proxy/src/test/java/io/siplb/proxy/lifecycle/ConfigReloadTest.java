@@ -343,10 +343,13 @@ class ConfigReloadTest {
     void aBrokenConfigurationFileNamesItsLineAndChangesNothing() {
         final SipPeer a = backend();
         start(list(a));
-        write(dir.resolve("siplb.conf"), config("siplb.proxy.retry-after = 5s\nsiplb.proxy.max-attempts = -1\n"));
+        final String broken = config("siplb.proxy.retry-after = 5s\nsiplb.proxy.max-attempts = -1\n");
+        write(dir.resolve("siplb.conf"), broken);
+        final int line = java.util.Arrays.asList(broken.split("\n")).indexOf("siplb.proxy.max-attempts = -1") + 1;
+        assertThat(line).isPositive();
         final ReloadResult r = server.reloader().reload("test");
         assertThat(r.isSuccess()).isFalse();
-        assertThat(r.message()).startsWith(dir.resolve("siplb.conf") + ":10: siplb.proxy.max-attempts: -1")
+        assertThat(r.message()).startsWith(dir.resolve("siplb.conf") + ":" + line + ": siplb.proxy.max-attempts: -1")
                                .contains("expected");
         write(dir.resolve("siplb.conf"), config("siplb.proxy { retry-after = \n"));
         assertThat(server.reloader().reload("test").message()).contains(dir.resolve("siplb.conf").toString())
