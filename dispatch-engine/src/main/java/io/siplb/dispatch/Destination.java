@@ -18,7 +18,8 @@ import io.siplb.dispatch.state.DestinationKey;
  * URI's {@code transport} parameter; without one it is {@link Transport#UDP} for {@code sip:} and
  * {@link Transport#TLS} for {@code sips:} (Kamailio 6.1 leaves a hostname without a port to DNS NAPTR/SRV, which
  * siplb does not do). The port is the URI's, or the transport's default (5060, 5061 for TLS, 80 for WS, 443 for
- * WSS). The host is resolved once, at load, unless the {@link #FLAG_NODNSARES} flag is set.
+ * WSS). {@link #of} resolves the host once (unless the {@link #FLAG_NODNSARES} flag is set); {@link #parse} leaves
+ * a host name unresolved for the caller to resolve ({@link #withAddress}).
  *
  * <p>The identity of a destination across reloads ({@link #key()}) is its set id and {@code duid} when it has
  * one, otherwise its set id and URI.
@@ -77,6 +78,38 @@ public final class Destination {
      *         that does not resolve
      */
     public static Destination of(int setId, String uri, int flags, int priority, DestinationAttributes attributes) {
+        return of(setId, uri, flags, priority, attributes, true);
+    }
+
+    /**
+     * Parses {@code uri} without looking its host up: an IP literal gives a resolved address, a host name an
+     * unresolved one, to be resolved later (for instance by DNS with the records' time to live, see
+     * {@link #withAddress}).
+     *
+     * @throws IllegalArgumentException naming the offending part of the URI and the expected value
+     */
+    public static Destination parse(int setId, String uri, int flags, int priority, DestinationAttributes attributes) {
+        return of(setId, uri, flags, priority, attributes, false);
+    }
+
+    /** Returns {@code true} when the host is a host name rather than an IPv4 or IPv6 literal. */
+    public boolean isHostName() {
+        return !host.startsWith("[") && !host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    }
+
+    /**
+     * Returns this destination with {@code resolved} as its address (same set, URI, flags, priority, attributes
+     * and {@link #key()}): a host name looked up again gives the same destination at its new address, whose runtime
+     * state a reload keeps.
+     */
+    public Destination withAddress(InetSocketAddress resolved) {
+        requireNonNull(resolved, "resolved");
+        return new Destination(setId, uri, host, port, explicitPort, secure, transport, resolved, flags, priority,
+                               attributes);
+    }
+
+    private static Destination of(int setId, String uri, int flags, int priority, DestinationAttributes attributes,
+                                  boolean lookUp) {
         requireNonNull(uri, "uri");
         requireNonNull(attributes, "attributes");
         if (setId < 0) {
@@ -176,7 +209,8 @@ public final class Destination {
         }
         final String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         final InetSocketAddress address;
-        if ((flags & FLAG_NODNSARES) != 0) {
+        final boolean literal = host.startsWith("[") || bareHost.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+        if ((flags & FLAG_NODNSARES) != 0 || !lookUp && !literal) {
             address = InetSocketAddress.createUnresolved(bareHost, port);
         } else {
             try {

@@ -126,8 +126,19 @@ public final class DispatcherConfigLoader {
      * @throws DispatchConfigException naming the file, line (or key) and expected value
      */
     public static DispatcherSettings load(Config root, Path configFile) {
+        return load(root, configFile, true);
+    }
+
+    /**
+     * As {@link #load(Config, Path)}; with {@code lookUpNames} false, destinations named by host name keep an
+     * unresolved address ({@link Destination#parse}) for the caller to resolve (siplb does, by DNS with the records'
+     * time to live).
+     *
+     * @throws DispatchConfigException naming the file, line (or key) and expected value
+     */
+    public static DispatcherSettings load(Config root, Path configFile, boolean lookUpNames) {
         requireNonNull(root, "root");
-        final Loader loader = new Loader(configFile);
+        final Loader loader = new Loader(configFile, lookUpNames);
         try {
             return loader.load(root);
         } catch (ConfigException e) {
@@ -192,8 +203,11 @@ public final class DispatcherConfigLoader {
         /** Where each destination is configured ({@code file:line}), for duplicate errors. */
         private final Map<Destination, String> origins = new IdentityHashMap<>();
 
-        Loader(Path configFile) {
+        private final boolean lookUp;
+
+        Loader(Path configFile, boolean lookUp) {
             this.configFile = configFile;
+            this.lookUp = lookUp;
         }
 
         DispatcherSettings load(Config root) {
@@ -254,7 +268,7 @@ public final class DispatcherConfigLoader {
                                                 + "dispatcher.list file, relative to the configuration file)");
                 }
                 sources.add(file.toString());
-                for (DispatcherListParser.Entry e : DispatcherListParser.parse(file, file.toString())) {
+                for (DispatcherListParser.Entry e : DispatcherListParser.parse(file, file.toString(), lookUp)) {
                     destinations.computeIfAbsent(e.setId, k -> new ArrayList<>()).add(e.destination);
                     origins.put(e.destination, file + ":" + e.line);
                 }
@@ -510,7 +524,8 @@ public final class DispatcherConfigLoader {
                                     + "attrs)");
             }
             try {
-                return Destination.of(setId, uri, flags, priority, attrs);
+                return lookUp ? Destination.of(setId, uri, flags, priority, attrs)
+                              : Destination.parse(setId, uri, flags, priority, attrs);
             } catch (IllegalArgumentException e) {
                 throw error(uriValue, key, e.getMessage());
             }

@@ -40,6 +40,14 @@ final class DispatcherListParser {
      * @throws DispatchConfigException naming the file, the line and the expected value
      */
     static List<Entry> parse(Path file, String displayName) {
+        return parse(file, displayName, true);
+    }
+
+    /**
+     * As {@link #parse(Path, String)}; host names are looked up only when {@code lookUp} (see
+     * {@link Destination#parse}).
+     */
+    static List<Entry> parse(Path file, String displayName, boolean lookUp) {
         final List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -47,10 +55,14 @@ final class DispatcherListParser {
             throw new DispatchConfigException(displayName + ": cannot read (" + e + ") (expected: a readable "
                                               + "dispatcher.list file)", e);
         }
-        return parse(lines, displayName);
+        return parse(lines, displayName, lookUp);
     }
 
     static List<Entry> parse(List<String> lines, String displayName) {
+        return parse(lines, displayName, true);
+    }
+
+    static List<Entry> parse(List<String> lines, String displayName, boolean lookUp) {
         final List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             final int lineNo = i + 1;
@@ -99,7 +111,8 @@ final class DispatcherListParser {
             final Destination destination;
             try {
                 attrs = fields.size() > 4 ? DestinationAttributes.parse(fields.get(4)) : DestinationAttributes.EMPTY;
-                destination = Destination.of(setId, fields.get(1), flags, priority, attrs);
+                destination = lookUp ? Destination.of(setId, fields.get(1), flags, priority, attrs)
+                                     : Destination.parse(setId, fields.get(1), flags, priority, attrs);
             } catch (IllegalArgumentException e) {
                 throw new DispatchConfigException(where + e.getMessage(), e);
             }

@@ -107,6 +107,21 @@ class SippInteropIT {
 
     private final List<ChildProcess> started = new ArrayList<>();
 
+    /**
+     * What a test does while the UAC runs (after the UAC started, before waiting for it to end), e.g. reloading
+     * siplb's configuration; {@code extraConfig} of {@link #run(Setup, String, MidRun)} is in siplb's file.
+     */
+    @FunctionalInterface
+    interface MidRun {
+        /**
+         * @param uac the running sipp UAC
+         * @param siplb the running siplb
+         * @param dir the run's directory, with {@code siplb.conf} and {@code dispatcher.list}
+         * @param ports the port of each backend by name
+         */
+        void during(ChildProcess uac, ChildProcess siplb, Path dir, Map<String, Integer> ports) throws Exception;
+    }
+
     @AfterEach
     void stopEverythingStarted() throws InterruptedException {
         // Reverse order: the caller first, siplb, then the backends. Each close is bounded (SIGTERM, then SIGKILL).
@@ -435,7 +450,7 @@ class SippInteropIT {
     }
 
     /** {@link #assertUacClean}, and the backends together received and completed every call, none failed. */
-    private static void assertEveryCallSucceeded(Outcome o) throws IOException {
+    static void assertEveryCallSucceeded(Outcome o) throws IOException {
         assertUacClean(o);
         final String summary = o.summary();
         final long calls = o.setup().calls();
@@ -477,11 +492,19 @@ class SippInteropIT {
     }
 
     private Outcome run(Setup setup) throws Exception {
+        return run(setup, "", null);
+    }
+
+    /**
+     * Runs {@code setup} with {@code extraConfig} appended to siplb's configuration file and {@code midRun} (or
+     * nothing) done while the UAC runs.
+     */
+    Outcome run(Setup setup, String extraConfig, MidRun midRun) throws Exception {
         final Path sipp = sippExecutable();
         final Path siplbJar = siplbJar();
         final Path dir = freshRunDirectory(setup.name());
         try {
-            return runIn(setup, sipp, siplbJar, dir);
+            return runIn(setup, extraConfig, midRun, sipp, siplbJar, dir);
         } catch (Throwable t) {
             System.err.println("sipp interop [" + setup.name() + "] failed; sipp statistics, message logs and " +
                                "screens, siplb's log and configuration are in " + dir + ":");
@@ -490,7 +513,8 @@ class SippInteropIT {
         }
     }
 
-    private Outcome runIn(Setup setup, Path sipp, Path siplbJar, Path dir) throws Exception {
+    private Outcome runIn(Setup setup, String extraConfig, MidRun midRun, Path sipp, Path siplbJar, Path dir)
+            throws Exception {
         final int calls = setup.calls();
         final int rate = setup.rate();
         final Path uacScenario = copyResource("sipp/uac.xml", dir);
@@ -517,7 +541,7 @@ class SippInteropIT {
         ports.put("siplb", siplbPort);
         ports.put("uac", uacPort);
 
-        final Path config = writeSiplbConfig(dir, siplbPort, setup, ports);
+        final Path config = writeSiplbConfig(dir, siplbPort, setup, ports, extraConfig);
         final ChildProcess siplb = start("siplb", List.of(
                 javaExecutable().toString(), "-Xms256m", "-Xmx512m",
                 "-Dio.netty.leakDetection.level=advanced",
@@ -556,6 +580,9 @@ class SippInteropIT {
         final ChildProcess uac = start("uac", uacCommand, dir);
         double killEpoch = 0;
         double killedEpoch = 0;
+        if (midRun != null) {
+            midRun.during(uac, siplb, dir, ports);
+        }
         if (setup.killHalfway() != null) {
             // Halfway through the calls (calls / rate / 2), bounded: the UAC's exit ends the wait early.
             final ChildProcess victim = uas.get(setup.killHalfway());
@@ -680,8 +707,8 @@ class SippInteropIT {
      * Writes siplb's configuration and its Kamailio-format destination list (set 1: the backends, in order, with
      * their attributes) into {@code dir}.
      */
-    private static Path writeSiplbConfig(Path dir, int siplbPort, Setup setup, Map<String, Integer> ports)
-            throws IOException {
+    private static Path writeSiplbConfig(Path dir, int siplbPort, Setup setup, Map<String, Integer> ports,
+                                         String extraConfig) throws IOException {
         final StringBuilder list = new StringBuilder("# setid uri flags priority attrs\n");
         for (Backend b : setup.backends()) {
             list.append("1 sip:127.0.0.1:").append(ports.get(b.name()))
@@ -711,7 +738,7 @@ class SippInteropIT {
                           (setup.frTimeout() != null ? "    fr-timeout = " + setup.frTimeout() + "\n" : "") +
                           "    record-route = true\n" +
                           "  }\n" +
-                          "}\n");
+                          "}\n" + extraConfig);
         return config;
     }
 

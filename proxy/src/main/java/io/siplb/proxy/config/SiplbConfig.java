@@ -13,7 +13,8 @@ import io.siplb.proxy.routing.RoutingRules;
 
 /**
  * A complete, validated siplb configuration: the proxy's settings, the routing rules and the dispatcher's destination
- * sets, read from one HOCON file (and the Kamailio-format list file it may name). Immutable.
+ * sets, read from one HOCON file (and the files it includes, and the Kamailio-format list file it may name). Start-up
+ * and every reload load it with {@link #load(Path)}, the one parse path, defaults included. Immutable.
  */
 public final class SiplbConfig {
 
@@ -24,6 +25,7 @@ public final class SiplbConfig {
     private final RoutingRules routing;
     private final io.siplb.proxy.tls.TlsSettings tls;
     private final io.siplb.proxy.admin.AdminSettings admin;
+    private final ReloadSettings reload;
 
     private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
                         RoutingRules routing) {
@@ -34,6 +36,7 @@ public final class SiplbConfig {
         admin = root.hasPath("siplb.admin.listen")
                 ? io.siplb.proxy.admin.AdminSettings.parse(root, file.toString())
                 : io.siplb.proxy.admin.AdminSettings.disabled();
+        reload = ReloadSettings.parse(root, file.toString());
         this.file = file;
         this.root = root;
         this.proxy = proxy;
@@ -53,7 +56,9 @@ public final class SiplbConfig {
         final RoutingRules routing = SiplbConfigLoader.routingRules(root, file, proxy.defaultSet());
         final DispatcherSettings dispatcher;
         try {
-            dispatcher = DispatcherConfigLoader.load(root, file);
+            // Host names are resolved by siplb's DNS resolver, off the event loops and by their TTL (see
+            // io.siplb.proxy.lifecycle.DestinationResolver), not by the blocking system lookup.
+            dispatcher = DispatcherConfigLoader.load(root, file, false);
         } catch (DispatchConfigException e) {
             throw new SiplbConfigException(e.getMessage(), e);
         } catch (com.typesafe.config.ConfigException e) {
@@ -102,6 +107,11 @@ public final class SiplbConfig {
         return admin;
     }
 
+    /** Returns the reload settings ({@code siplb.reload}). */
+    public ReloadSettings reload() {
+        return reload;
+    }
+
     /** Returns the configuration file. */
     public Path file() {
         return file;
@@ -127,7 +137,10 @@ public final class SiplbConfig {
         return AlgorithmCheck.usesCongestionControl(dispatcher);
     }
 
-    /** Returns the dispatcher's settings. */
+    /**
+     * Returns the dispatcher's settings as configured: a destination named by host name has an unresolved address
+     * until siplb's DNS resolver has looked it up.
+     */
     public DispatcherSettings dispatcher() {
         return dispatcher;
     }

@@ -63,7 +63,6 @@ public final class ForwardingSupport {
     private final EventLoop loop;
     private final ProxyStats stats;
     private final SipResponses responses;
-    private final int retryAfterSeconds;
     private final SipRewriter rewriter = new SipRewriter();
     /** Parses a request again after one of several own Route values was removed (see {@link #buildRequest}). */
     private final SipMessageParser parser = new SipMessageParser();
@@ -77,6 +76,9 @@ public final class ForwardingSupport {
     private long nextLogNanos;
     /** Looks up next hops named by host name; created on first use. */
     private NextHopResolver resolver;
+    /** The {@code siplb.dns} settings {@link #resolver} was built with. */
+    private java.util.List<InetSocketAddress> resolverServers;
+    private java.time.Duration resolverTimeout;
     /** Requests held (retained) while their next hop is looked up; identity set, confined to the event loop. */
     private final Set<SipMessage> held = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -86,7 +88,6 @@ public final class ForwardingSupport {
         this.loop = requireNonNull(loop, "loop");
         stats = ctx.stats();
         responses = ctx.responses();
-        retryAfterSeconds = (int) ctx.retryAfterSeconds();
         final List<Egress> egresses = ctx.egressesPreferring(loop);
         pending = new Egress[egresses.size() + 1];
         Egress v4 = null;
@@ -418,7 +419,7 @@ public final class ForwardingSupport {
             return responses.badExtension(alloc, msg, sender, reject.unsupported());
         }
         if (reject.status() == 503 && reject.reasonPhrase() == null && reject.reason() != null) {
-            return responses.serviceUnavailable(alloc, msg, sender, retryAfterSeconds);
+            return responses.serviceUnavailable(alloc, msg, sender, (int) ctx.retryAfterSeconds());
         }
         return responses.response(alloc, msg, sender, reject.status(), reject.reasonPhrase(), null);
     }
@@ -430,7 +431,7 @@ public final class ForwardingSupport {
 
     /** Returns a 503 with Retry-After; {@code null} when the request cannot be answered. */
     public ByteBuf serviceUnavailable(SipMessage msg, Egress inbound, InetSocketAddress sender) {
-        return responses.serviceUnavailable(inbound.alloc(), msg, sender, retryAfterSeconds);
+        return responses.serviceUnavailable(inbound.alloc(), msg, sender, (int) ctx.retryAfterSeconds());
     }
 
     /** Sends a local response to a request back the way the request came (RFC 3261 §18.2.2, RFC 3581 §4). */
@@ -642,8 +643,18 @@ public final class ForwardingSupport {
             return false;
         }
         NextHopResolver r = resolver;
+        final io.siplb.proxy.config.ProxySettings settings = ctx.settings();
+        if (r != null && !(settings.dnsServers().equals(resolverServers)
+                           && settings.dnsTimeout().equals(resolverTimeout))) {
+            // A reload changed siplb.dns: later lookups use the new servers; those under way finish on the old ones.
+            final NextHopResolver old = r;
+            loop.schedule(old::close, resolverTimeout.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            r = null;
+        }
         if (r == null) {
             resolver = r = ctx.newResolver(loop);
+            resolverServers = settings.dnsServers();
+            resolverTimeout = settings.dnsTimeout();
         }
         final Future<InetSocketAddress> lookup;
         try {

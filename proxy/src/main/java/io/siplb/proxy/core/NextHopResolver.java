@@ -166,8 +166,150 @@ public final class NextHopResolver {
         resolver.close();
     }
 
+    /**
+     * Creates a resolver on {@code loop} with caches of its own, for lookups that want every record and its time to
+     * live ({@link #lookUpSrv}, {@link #lookUpAddress}), such as the refresh of destinations named by host name.
+     */
+    public static NextHopResolver create(EventLoop loop, Class<? extends DatagramChannel> channelType,
+                                         List<InetSocketAddress> servers, Duration timeout,
+                                         ResolvedAddressTypes families) {
+        return new NextHopResolver(loop, channelType, servers, timeout, families,
+                                   new io.netty.resolver.dns.DefaultDnsCache(0, 86_400, 0), new SrvCache());
+    }
+
+    /** The time to live siplb gives an answer from the hosts file (which has none). */
+    public static final long HOSTS_FILE_TTL_SECONDS = 60;
+
+    /** A DNS answer and its time to live (the smallest of its records'). Immutable. */
+    public static final class Answer<T> {
+        private final T value;
+        private final long ttlSeconds;
+
+        Answer(T value, long ttlSeconds) {
+            this.value = value;
+            this.ttlSeconds = ttlSeconds;
+        }
+
+        /** Returns the records. */
+        public T value() {
+            return value;
+        }
+
+        /** Returns the time to live in seconds. */
+        public long ttlSeconds() {
+            return ttlSeconds;
+        }
+    }
+
+    /**
+     * Looks up every SRV record of {@code service} (e.g. {@code _sip._udp.example.com}), in the order received; no
+     * cache. The answer is empty when the name has none (NXDOMAIN or no data: time to live
+     * {@value SrvCache#NEGATIVE_TTL_SECONDS} s); the future fails when no answer came in time.
+     */
+    public Future<Answer<List<Srv>>> lookUpSrv(String service) {
+        final Promise<Answer<List<Srv>>> promise = loop.newPromise();
+        final DefaultDnsQuestion question;
+        try {
+            question = new DefaultDnsQuestion(service.endsWith(".") ? service : service + '.', DnsRecordType.SRV);
+        } catch (IllegalArgumentException e) {
+            return promise.setFailure(e);
+        }
+        resolver.resolveAll(question).addListener((Future<List<DnsRecord>> f) -> {
+            if (!f.isSuccess() && timedOut(f.cause())) {
+                promise.setFailure(f.cause());
+                return;
+            }
+            final List<Srv> records = new java.util.ArrayList<>();
+            long ttl = Long.MAX_VALUE;
+            if (f.isSuccess()) {
+                for (DnsRecord r : f.getNow()) {
+                    try {
+                        final Srv srv = Srv.of(r);
+                        if (srv != null) {
+                            records.add(srv);
+                            ttl = Math.min(ttl, r.timeToLive());
+                        }
+                    } finally {
+                        ReferenceCountUtil.release(r);
+                    }
+                }
+            }
+            promise.setSuccess(new Answer<>(List.copyOf(records), records.isEmpty()
+                                                                  ? SrvCache.NEGATIVE_TTL_SECONDS : ttl));
+        });
+        return promise;
+    }
+
+    /**
+     * Looks up the address of {@code name}: the hosts file first (time to live {@value #HOSTS_FILE_TTL_SECONDS} s),
+     * then the A records, then the AAAA records (or only the family siplb can send from), no cache; the first
+     * address listed. The future fails with {@link java.net.UnknownHostException} when the name has no address, or
+     * with the timeout when no answer came in time.
+     */
+    public Future<Answer<InetAddress>> lookUpAddress(String name) {
+        final Promise<Answer<InetAddress>> promise = loop.newPromise();
+        final String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        final InetAddress hosts = io.netty.resolver.HostsFileEntriesResolver.DEFAULT.address(
+                bare, resolver.resolvedAddressTypes());
+        if (hosts != null) {
+            return promise.setSuccess(new Answer<>(hosts, HOSTS_FILE_TTL_SECONDS));
+        }
+        final ResolvedAddressTypes families = resolver.resolvedAddressTypes();
+        final DnsRecordType first = families == ResolvedAddressTypes.IPV6_ONLY
+                                    || families == ResolvedAddressTypes.IPV6_PREFERRED
+                                    ? DnsRecordType.AAAA : DnsRecordType.A;
+        final DnsRecordType second = families == ResolvedAddressTypes.IPV4_ONLY
+                                     || families == ResolvedAddressTypes.IPV6_ONLY
+                                     ? null : first == DnsRecordType.A ? DnsRecordType.AAAA : DnsRecordType.A;
+        lookUpAddress(bare, first, second, promise);
+        return promise;
+    }
+
+    private void lookUpAddress(String name, DnsRecordType type, DnsRecordType next,
+                               Promise<Answer<InetAddress>> promise) {
+        final DefaultDnsQuestion question;
+        try {
+            question = new DefaultDnsQuestion(name + '.', type);
+        } catch (IllegalArgumentException e) {
+            promise.setFailure(e);
+            return;
+        }
+        resolver.resolveAll(question).addListener((Future<List<DnsRecord>> f) -> {
+            InetAddress found = null;
+            long ttl = Long.MAX_VALUE;
+            if (f.isSuccess()) {
+                for (DnsRecord r : f.getNow()) {
+                    try {
+                        if (r.type() == type && r instanceof DnsRawRecord && found == null) {
+                            final ByteBuf c = ((DnsRawRecord) r).content();
+                            final byte[] bytes = new byte[c.readableBytes()];
+                            c.getBytes(c.readerIndex(), bytes);
+                            if (bytes.length == 4 || bytes.length == 16) {
+                                found = InetAddress.getByAddress(name, bytes);
+                                ttl = r.timeToLive();
+                            }
+                        }
+                    } catch (java.net.UnknownHostException e) {
+                        // not an address: skipped
+                    } finally {
+                        ReferenceCountUtil.release(r);
+                    }
+                }
+            }
+            if (found != null) {
+                promise.setSuccess(new Answer<>(found, ttl));
+            } else if (!f.isSuccess() && timedOut(f.cause())) {
+                promise.setFailure(f.cause());
+            } else if (next != null) {
+                lookUpAddress(name, next, null, promise);
+            } else {
+                promise.setFailure(new java.net.UnknownHostException(name + ": no address record"));
+            }
+        });
+    }
+
     /** One SRV record (RFC 2782). Immutable. */
-    static final class Srv {
+    public static final class Srv {
         final int priority;
         final int weight;
         final int port;
@@ -178,6 +320,26 @@ public final class NextHopResolver {
             this.weight = weight;
             this.port = port;
             this.target = target;
+        }
+
+        /** Returns the priority (lower first). */
+        public int priority() {
+            return priority;
+        }
+
+        /** Returns the weight among the records of the same priority. */
+        public int weight() {
+            return weight;
+        }
+
+        /** Returns the port. */
+        public int port() {
+            return port;
+        }
+
+        /** Returns the target host, without the final dot. */
+        public String target() {
+            return target;
         }
 
         /** Returns the SRV record in {@code r}, or {@code null} when it is another type, malformed or "." . */

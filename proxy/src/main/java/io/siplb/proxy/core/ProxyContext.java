@@ -15,23 +15,25 @@ import io.siplb.codec.SipResponses;
 import io.siplb.dispatch.Dispatcher;
 import io.siplb.dispatch.Transport;
 import io.siplb.proxy.config.ProxySettings;
+import io.siplb.proxy.config.RuntimeConfig;
 import io.siplb.proxy.routing.RoutingRules;
 import io.siplb.proxy.transport.Egress;
 
 /**
- * What every forwarder of a running siplb shares, in stateless and in stateful mode: the settings, the routing
- * rules, the {@link Dispatcher}, the counters, siplb's own addresses and the sockets to send from. The egress sockets
- * are published once, after the listeners are bound and before any of them reads ({@link #publish}).
- * The fields are final or a single volatile reference to an immutable object. Thread-safe (lock-free).
+ * What every forwarder of a running siplb shares, in stateless and in stateful mode: the configuration in force
+ * (settings and routing rules, one {@link RuntimeConfig} behind one volatile reference that a reload replaces, see
+ * {@link #publish(RuntimeConfig)}), the {@link Dispatcher}, the counters, siplb's own addresses and the sockets to
+ * send from. The egress sockets are published once, after the listeners are bound and before any of them reads
+ * ({@link #publish}). The fields are final or a single volatile reference to an immutable object. Thread-safe
+ * (lock-free: a reader does one volatile read of the configuration per use).
  */
 public final class ProxyContext {
 
-    private final ProxySettings settings;
     private final Dispatcher dispatcher;
     private final ProxyStats stats = new ProxyStats();
-    private final long retryAfterSeconds;
     private final SipResponses responses = SipResponses.ofDefaults();
-    private final RoutingRules rules;
+    /** The configuration in force: the single holder every component reads (see {@link RuntimeConfig}). */
+    private volatile RuntimeConfig runtime;
 
     /** Host name lookups of every event loop share these caches (thread-safe). */
     private final DnsCache dnsCache = new DefaultDnsCache(0, 86_400, (int) SrvCache.NEGATIVE_TTL_SECONDS);
@@ -48,10 +50,26 @@ public final class ProxyContext {
 
     /** Creates a new instance; call {@link #publish} before the listeners read. */
     public ProxyContext(ProxySettings settings, Dispatcher dispatcher, RoutingRules rules) {
-        this.settings = requireNonNull(settings, "settings");
         this.dispatcher = requireNonNull(dispatcher, "dispatcher");
-        this.rules = requireNonNull(rules, "rules");
-        retryAfterSeconds = settings.retryAfter().getSeconds();
+        runtime = RuntimeConfig.of(requireNonNull(settings, "settings"), requireNonNull(rules, "rules"));
+    }
+
+    /** Returns the configuration in force. */
+    public RuntimeConfig runtime() {
+        return runtime;
+    }
+
+    /**
+     * Publishes a new configuration (a reload): every message, timer and probe from now on reads it. Its version
+     * must follow the one in force.
+     */
+    public void publish(RuntimeConfig next) {
+        requireNonNull(next, "next");
+        if (next.version() <= runtime.version()) {
+            throw new IllegalArgumentException("version: " + next.version() + " (expected: > " + runtime.version()
+                                               + ')');
+        }
+        runtime = next;
     }
 
     /**
@@ -68,9 +86,9 @@ public final class ProxyContext {
                                   requireNonNull(datagramChannelType, "datagramChannelType"));
     }
 
-    /** Returns the settings. */
+    /** Returns the settings in force. */
     public ProxySettings settings() {
-        return settings;
+        return runtime.proxy();
     }
 
     /** Returns the dispatcher. */
@@ -80,7 +98,7 @@ public final class ProxyContext {
 
     /** Returns the routing rules in force. */
     public RoutingRules rules() {
-        return rules;
+        return runtime.routing();
     }
 
     /** Returns the counters. */
@@ -95,7 +113,7 @@ public final class ProxyContext {
 
     /** Returns the Retry-After of a 503, in seconds. */
     public long retryAfterSeconds() {
-        return retryAfterSeconds;
+        return runtime.retryAfterSeconds();
     }
 
     /**
@@ -107,6 +125,7 @@ public final class ProxyContext {
         final ResolvedAddressTypes families = !hasFamily(false) ? ResolvedAddressTypes.IPV6_ONLY
                                               : !hasFamily(true) ? ResolvedAddressTypes.IPV4_ONLY
                                               : ResolvedAddressTypes.IPV4_PREFERRED;
+        final ProxySettings settings = settings();
         return new NextHopResolver(loop, type, settings.dnsServers(), settings.dnsTimeout(), families, dnsCache,
                                    srvCache);
     }

@@ -67,11 +67,14 @@ import io.siplb.proxy.udp.UdpListeners;
 import io.siplb.proxy.udp.UdpSipHandlers;
 
 /**
- * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}, and
- * (when started from a {@link SiplbConfig} with {@code siplb.admin.listen} set) the admin HTTP listener with
- * {@code /health/live}, {@code /health/ready} and {@code /metrics} on a thread of its own.
+ * A running siplb: the event loops, the listeners and the forwarders over one {@link Dispatcher}. Started from a
+ * configuration file, it also has a {@link ConfigReloader} ({@link #reloader()}), with
+ * {@code siplb.reload.watch} a {@link ConfigWatcher} that reloads when the files change, and with
+ * {@code siplb.admin.listen} set the admin HTTP listener ({@code /health/live}, {@code /health/ready},
+ * {@code /metrics}) on a thread of its own.
  * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
  * <ol>
+ *   <li>stop watching the configuration files;</li>
  *   <li>close the admin listener;</li>
  *   <li>close the listeners (no more datagrams are read);</li>
  *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
@@ -84,7 +87,6 @@ public final class SiplbServer implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(SiplbServer.class);
 
-    private final ProxySettings settings;
     private final MultiThreadIoEventLoopGroup group;
     private final UdpListeners listeners;
     private final StreamTransports streams;
@@ -94,13 +96,12 @@ public final class SiplbServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    private SiplbServer(ProxySettings settings, MultiThreadIoEventLoopGroup group, UdpListeners listeners,
+    private SiplbServer(MultiThreadIoEventLoopGroup group, UdpListeners listeners,
                         StreamTransports streams, ProxyContext proxy, List<Forwarder> forwarders,
                         StatefulProxy stateful) {
         this.streams = streams;
         this.forwarders = forwarders;
         this.stateful = stateful;
-        this.settings = settings;
         this.group = group;
         this.listeners = listeners;
         this.proxy = proxy;
@@ -109,8 +110,18 @@ public final class SiplbServer implements AutoCloseable {
     /** Starts siplb with a loaded configuration. */
     public static SiplbServer start(SiplbConfig config) {
         requireNonNull(config, "config");
-        final Dispatcher dispatcher = Dispatcher.create(config.dispatcher());
-        final TlsContexts tls = tlsFor(config, dispatcher);
+        final DestinationResolver dns = new DestinationResolver();
+        final DestinationResolver.Resolved resolved;
+        final Dispatcher dispatcher;
+        final TlsContexts tls;
+        try {
+            resolved = dns.resolve(config.dispatcher(), config.proxy());
+            dispatcher = Dispatcher.create(resolved.settings);
+            tls = tlsFor(config, dispatcher.snapshot().sets());
+        } catch (RuntimeException e) {
+            dns.close();
+            throw e;
+        }
         final SiplbServer server;
         try {
             server = start(config.proxy(), dispatcher, config.routing(), tls);
@@ -118,9 +129,11 @@ public final class SiplbServer implements AutoCloseable {
             if (tls != null) {
                 closeTls(tls);
             }
+            dns.close();
             throw e;
         }
         server.tls = tls;
+        server.reloader = new ConfigReloader(server, config, dns, resolved);
         if (config.admin().isEnabled()) {
             try {
                 server.startAdmin(config.admin());
@@ -128,12 +141,24 @@ public final class SiplbServer implements AutoCloseable {
                 server.close();
                 throw e;
             }
+            server.metrics.bindReloads(server.reloader.stats());
         }
-        if (config.usesCongestionControl()) {
-            // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
-            server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
-                                             TimeUnit.SECONDS);
+        if (config.reload().watch()) {
+            try {
+                server.watcher = ConfigWatcher.start(server.reloader);
+            } catch (java.io.IOException e) {
+                logger.warn("Cannot watch {} for changes ({}); reload through the admin API", config.file(),
+                            e.toString());
+            }
         }
+        // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
+        // Whether a set uses it is read from the configuration in force, which a reload may change.
+        final ConfigReloader reloader = server.reloader;
+        server.group.scheduleAtFixedRate(() -> {
+            if (reloader.current().usesCongestionControl()) {
+                server.stateful.onWriter(dispatcher::refresh);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         return server;
     }
 
@@ -208,6 +233,40 @@ public final class SiplbServer implements AutoCloseable {
         return metrics;
     }
 
+    /** Reloads the configuration file; {@code null} when siplb was started from settings built in code. */
+    private volatile ConfigReloader reloader;
+    /** Watches the configuration files, or {@code null}. */
+    private volatile ConfigWatcher watcher;
+
+    /**
+     * Returns what reloads the configuration (the admin API's {@code POST /reload} and the file watcher call it),
+     * or {@code null} when siplb was started from settings built in code rather than from a file.
+     */
+    public ConfigReloader reloader() {
+        return reloader;
+    }
+
+    /** Puts new TLS contexts in place (a reload changed {@code siplb.tls}) and closes the previous ones. */
+    void replaceTls(TlsContexts next) {
+        final TlsContexts old = tls;
+        tls = next;
+        streams.tls(next);
+        if (old != null && old != next) {
+            closeTls(old);
+        }
+    }
+
+    /** Returns the stateful forwarders, one per event loop (none in stateless mode). */
+    List<StatefulForwarder> statefulForwarders() {
+        final List<StatefulForwarder> list = new ArrayList<>();
+        for (Forwarder f : forwarders) {
+            if (f instanceof StatefulForwarder) {
+                list.add((StatefulForwarder) f);
+            }
+        }
+        return list;
+    }
+
     /**
      * Returns the TLS contexts a configuration needs: when it has a {@code tls:} or {@code wss:} listener or a TLS
      * destination; without {@code siplb.tls.certificate} and with every TLS listener on loopback, siplb's development
@@ -215,7 +274,7 @@ public final class SiplbServer implements AutoCloseable {
      *
      * @throws SiplbConfigException when a TLS listener has no certificate, or the TLS files cannot be used
      */
-    static TlsContexts tlsFor(SiplbConfig config, Dispatcher dispatcher) {
+    static TlsContexts tlsFor(SiplbConfig config, List<DestinationSet> sets) {
         final List<InetSocketAddress> tlsListeners = new ArrayList<>();
         for (ListenAddress a : config.proxy().listen()) {
             if (a.protocol() == ListenAddress.Protocol.TLS || a.protocol() == ListenAddress.Protocol.WSS) {
@@ -223,7 +282,7 @@ public final class SiplbServer implements AutoCloseable {
             }
         }
         boolean tlsDestinations = false;
-        for (DestinationSet set : dispatcher.snapshot().sets()) {
+        for (DestinationSet set : sets) {
             for (Destination d : set.destinations()) {
                 tlsDestinations |= d.transport() == Transport.TLS || d.transport() == Transport.WSS;
             }
@@ -316,7 +375,8 @@ public final class SiplbServer implements AutoCloseable {
             }
             listeners = UdpListeners.bind(udp, group, transport, threads,
                                           settings.receiveBufferSize(), settings.sendBufferSize(), initializer);
-            streams = StreamTransports.bind(settings.listen(), group, transport, settings.connections(), tls, parser,
+            streams = StreamTransports.bind(settings.listen(), group, transport, () -> proxy.settings().connections(),
+                                            tls, parser,
                                             settings.advertisedHost(), settings.advertisedPort());
             final List<InetSocketAddress> bound = new ArrayList<>(listeners.boundAddresses());
             bound.addAll(streams.boundAddresses());
@@ -396,16 +456,16 @@ public final class SiplbServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;
         }
-        final SiplbServer server = new SiplbServer(settings, group, listeners, streams, proxy,
+        final SiplbServer server = new SiplbServer(group, listeners, streams, proxy,
                                                    List.copyOf(forwarders.values()), statefulShared);
-        server.logDestinations(dispatcher);
+        logDestinations(settings, dispatcher);
         // Calls whose BYE never came leave the call-load table after its expiry (Kamailio ds_hash_check_interval).
         group.scheduleAtFixedRate(() -> statefulShared.onWriter(statefulShared.callLoad()::sweep), 10, 10,
                                   TimeUnit.SECONDS);
         return server;
     }
 
-    private void logDestinations(Dispatcher dispatcher) {
+    private static void logDestinations(ProxySettings settings, Dispatcher dispatcher) {
         if (settings.mode() == ProxySettings.Mode.STATEFUL) {
             final io.siplb.proxy.config.TransactionSettings t = settings.transactions();
             logger.info("Forwarding statefully: fr-timeout {}, fr-inv-timeout {}, failover on {}, at most {} "
@@ -496,10 +556,19 @@ public final class SiplbServer implements AutoCloseable {
             return;
         }
         try {
+            final ConfigWatcher w = watcher;
+            if (w != null) {
+                w.close();
+            }
             final AdminServer a = admin;
             if (a != null) {
                 a.close();
             }
+            final ConfigReloader r = reloader;
+            if (r != null) {
+                r.close();
+            }
+            final ProxySettings settings = proxy.settings();
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();
             streams.close();

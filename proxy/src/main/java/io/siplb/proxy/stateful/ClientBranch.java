@@ -83,11 +83,11 @@ final class ClientBranch {
             st.f.stats.requestForwarded();
         }
         if (!reliable) {
-            interval = st.f.t1;
+            interval = st.t1;
             retransmit = st.f.schedule(this::retransmit, interval);
         }
         // Timer B / F (64*T1) bound the wait for a first response when fr-timeout is longer.
-        deadline = st.f.schedule(this::timeout, Math.min(frTimeout, 64 * st.f.t1));
+        deadline = st.f.schedule(this::timeout, Math.min(frTimeout, 64 * st.t1));
     }
 
     /** Timer A (INVITE) or E (non-INVITE). */
@@ -96,9 +96,9 @@ final class ClientBranch {
             return;
         }
         st.f.io.send(out, request.retainedDuplicate(), hop.address(), true, st.method);
-        interval = invite ? interval * 2 : Math.min(interval * 2, st.f.t2);
+        interval = invite ? interval * 2 : Math.min(interval * 2, st.t2);
         if (state == PROCEEDING) {
-            interval = st.f.t2;
+            interval = st.t2;
         }
         retransmit = st.f.schedule(this::retransmit, interval);
     }
@@ -130,7 +130,7 @@ final class ClientBranch {
         cancel(retransmit);
         cancel(deadline);
         // Late responses are still matched (and a late non-2xx ACKed) for 64*T1.
-        deadline = st.f.schedule(this::terminate, 64 * st.f.t1);
+        deadline = st.f.schedule(this::terminate, 64 * st.t1);
     }
 
     void onResponse(SipMessage response) {
@@ -169,7 +169,7 @@ final class ClientBranch {
                 deadline = st.f.schedule(this::timeout, frInvTimeout);
             } else if (first && !reliable) {
                 cancel(retransmit);
-                interval = st.f.t2;
+                interval = st.t2;
                 retransmit = st.f.schedule(this::retransmit, interval);
             }
             if (cancelWanted) {
@@ -188,7 +188,7 @@ final class ClientBranch {
                 cancel(retransmit);
                 cancel(deadline);
                 state = invite ? ACCEPTED : COMPLETED;
-                deadline = st.f.schedule(this::terminate, invite ? 64 * st.f.t1 : reliable ? 0 : st.f.t4);
+                deadline = st.f.schedule(this::terminate, invite ? 64 * st.t1 : reliable ? 0 : st.t4);
             }
             // Every 2xx to an INVITE, retransmissions included, goes upstream (the caller's ACK ends them).
             if (invite || first) {
@@ -221,7 +221,7 @@ final class ClientBranch {
             }
             st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
         }
-        deadline = st.f.schedule(this::terminate, reliable ? 0 : invite ? TIMER_D_NANOS : st.f.t4);
+        deadline = st.f.schedule(this::terminate, reliable ? 0 : invite ? TIMER_D_NANOS : st.t4);
         if (wasLive) {
             st.onFailure(this, response);
         }
@@ -252,7 +252,7 @@ final class ClientBranch {
         cancelSentNanos = System.nanoTime();
         st.f.io.send(out, cancel.retainedDuplicate(), hop.address(), true, SipMethod.CANCEL);
         if (!reliable) {
-            cancelInterval = st.f.t1;
+            cancelInterval = st.t1;
             cancelTimer = st.f.schedule(this::retransmitCancel, cancelInterval);
         }
     }
@@ -262,11 +262,11 @@ final class ClientBranch {
         if (cancel == null || cancelAnswered || state == TERMINATED || state == COMPLETED || state == ACCEPTED) {
             return;
         }
-        if (System.nanoTime() - cancelSentNanos > 64 * st.f.t1) {
+        if (System.nanoTime() - cancelSentNanos > 64 * st.t1) {
             return;
         }
         st.f.io.send(out, cancel.retainedDuplicate(), hop.address(), true, SipMethod.CANCEL);
-        cancelInterval = Math.min(cancelInterval * 2, st.f.t2);
+        cancelInterval = Math.min(cancelInterval * 2, st.t2);
         cancelTimer = st.f.schedule(this::retransmitCancel, cancelInterval);
     }
 

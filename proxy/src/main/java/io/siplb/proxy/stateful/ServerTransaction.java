@@ -12,6 +12,7 @@ import io.siplb.codec.SipMethod;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.Selection;
 import io.siplb.dispatch.state.DestinationState;
+import io.siplb.proxy.config.TransactionSettings;
 import io.siplb.proxy.core.Addresses;
 import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.core.RejectReason;
@@ -80,9 +81,21 @@ final class ServerTransaction {
     private int maxAttempts;
     private RejectReason lastSkip;
     private boolean callTracked;
+    /**
+     * The transaction settings in force when the request arrived: a reload changes the timers of later
+     * transactions, never those of one under way.
+     */
+    final TransactionSettings settings;
+    final long t1;
+    final long t2;
+    final long t4;
 
     ServerTransaction(StatefulForwarder f, String key, SipMessage request, Egress inbound, InetSocketAddress sender) {
         this.f = f;
+        settings = f.ctx.settings().transactions();
+        t1 = settings.t1().toNanos();
+        t2 = settings.t2().toNanos();
+        t4 = settings.t4().toNanos();
         this.key = key;
         this.request = request;
         this.inbound = inbound;
@@ -114,7 +127,7 @@ final class ServerTransaction {
 
     void start() {
         // Whatever happens to the branches, the transaction ends: Timer C (INVITE) or 64*T1, and 64*T1 more.
-        lifetime = f.schedule(this::expire, (invite ? f.settings.timerC().toNanos() : 0) + 128 * f.t1);
+        lifetime = f.schedule(this::expire, (invite ? settings.timerC().toNanos() : 0) + 128 * t1);
         if (invite) {
             // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
             sendUpstream(f.io.localResponse(request, inbound, sender, 100), 100, true);
@@ -133,7 +146,7 @@ final class ServerTransaction {
             state = CONFIRMED;
             cancelTimers();
             // Timer I: absorb ACK retransmissions for T4 over UDP.
-            timer = f.schedule(this::terminate, inbound.transport().isReliable() ? 0 : f.t4);
+            timer = f.schedule(this::terminate, inbound.transport().isReliable() ? 0 : t4);
         }
     }
 
@@ -172,7 +185,7 @@ final class ServerTransaction {
         } else {
             plan = (Dispatch) decision;
             final int configured = plan.action().maxAttempts() > 0 ? plan.action().maxAttempts()
-                                                                   : f.settings.maxAttempts();
+                                                                   : settings.maxAttempts();
             maxAttempts = configured > 0 ? configured : Integer.MAX_VALUE;
             if (plan.selection().isParallel()) {
                 while (nextCandidate < plan.selection().size()) {
@@ -247,19 +260,19 @@ final class ServerTransaction {
 
     private long frTimeout() {
         final RuleAction.Dispatch a = plan != null ? plan.action() : null;
-        return (a != null && a.frTimeout() != null ? a.frTimeout() : f.settings.frTimeout()).toNanos();
+        return (a != null && a.frTimeout() != null ? a.frTimeout() : settings.frTimeout()).toNanos();
     }
 
     private long frInvTimeout() {
         final RuleAction.Dispatch a = plan != null ? plan.action() : null;
-        final long inv = (a != null && a.frInvTimeout() != null ? a.frInvTimeout() : f.settings.frInvTimeout())
+        final long inv = (a != null && a.frInvTimeout() != null ? a.frInvTimeout() : settings.frInvTimeout())
                 .toNanos();
-        return Math.min(inv, f.settings.timerC().toNanos());
+        return Math.min(inv, settings.timerC().toNanos());
     }
 
     private boolean isFailoverCode(int status) {
         return plan != null && plan.action().hasFailoverCodes() ? plan.action().isFailoverCode(status)
-                                                                 : f.settings.isFailoverCode(status);
+                                                                 : settings.isFailoverCode(status);
     }
 
     /** A provisional response (101-199) of a branch: forwarded upstream (RFC 3261 §16.7 step 5). */
@@ -293,7 +306,7 @@ final class ServerTransaction {
                 state = ACCEPTED;
                 cancelOthers(null);
                 cancelTimers();
-                timer = f.schedule(this::terminate, 64 * f.t1);
+                timer = f.schedule(this::terminate, 64 * t1);
             }
         } else if (state == PROCEEDING) {
             cancelOthers(null);
@@ -380,7 +393,7 @@ final class ServerTransaction {
                 // are absorbed meanwhile.
                 state = COMPLETED;
                 cancelTimers();
-                timer = f.schedule(this::terminate, 64 * f.t1);
+                timer = f.schedule(this::terminate, 64 * t1);
             } else if (localFailure != 0) {
                 if (localFailure == 503) {
                     f.stats.reject(RejectReason.ALL_DESTINATIONS_FAILED);
@@ -486,12 +499,12 @@ final class ServerTransaction {
         final boolean reliable = inbound.transport().isReliable();
         if (invite && status >= 300) {
             if (!reliable) {
-                timerGInterval = f.t1;
+                timerGInterval = t1;
                 timer = f.schedule(this::timerG, timerGInterval);
             }
-            timerH = f.schedule(this::terminate, 64 * f.t1);
+            timerH = f.schedule(this::terminate, 64 * t1);
         } else {
-            timer = f.schedule(this::terminate, reliable ? 0 : 64 * f.t1);
+            timer = f.schedule(this::terminate, reliable ? 0 : 64 * t1);
         }
     }
 
@@ -500,7 +513,7 @@ final class ServerTransaction {
             return;
         }
         f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget, false, method);
-        timerGInterval = Math.min(timerGInterval * 2, f.t2);
+        timerGInterval = Math.min(timerGInterval * 2, t2);
         timer = f.schedule(this::timerG, timerGInterval);
     }
 

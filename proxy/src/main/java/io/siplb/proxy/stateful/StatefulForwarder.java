@@ -15,7 +15,6 @@ import io.siplb.codec.SipMessage;
 import io.siplb.codec.SipMessageParser;
 import io.siplb.codec.SipMethod;
 import io.siplb.codec.Via;
-import io.siplb.proxy.config.TransactionSettings;
 import io.siplb.proxy.core.DropReason;
 import io.siplb.proxy.core.Forwarder;
 import io.siplb.proxy.core.ForwardingSupport;
@@ -62,13 +61,9 @@ public final class StatefulForwarder implements Forwarder {
     final RequestRouter router;
     final ProxyStats stats;
     final EventLoop loop;
-    final TransactionSettings settings;
-    final long t1;
-    final long t2;
-    final long t4;
     private final int index;
+    private final int loops;
     private final String branchPrefix;
-    private final int maxTransactions;
     private final SipMessageParser parser = new SipMessageParser();
     private final StatelessForwarder stateless;
     private final Map<String, ServerTransaction> servers = new HashMap<>();
@@ -99,11 +94,7 @@ public final class StatefulForwarder implements Forwarder {
         this.index = index;
         io = new ForwardingSupport(ctx, loop);
         stats = ctx.stats();
-        settings = ctx.settings().transactions();
-        t1 = settings.t1().toNanos();
-        t2 = settings.t2().toNanos();
-        t4 = settings.t4().toNanos();
-        maxTransactions = Math.max(1, settings.maxTransactions() / Math.max(1, loops));
+        this.loops = Math.max(1, loops);
         branchPrefix = Branches.prefix(shared.instanceTag());
         stateless = new StatelessForwarder(io, statelessRouter);
     }
@@ -163,7 +154,8 @@ public final class StatefulForwarder implements Forwarder {
             existing.onRetransmission();
             return;
         }
-        if (servers.size() >= maxTransactions) {
+        // This loop's share of max-transactions, read from the configuration in force (a reload may change it).
+        if (servers.size() >= Math.max(1, ctx.settings().transactions().maxTransactions() / loops)) {
             io.reject(msg, inbound, sender, Reject.unavailable(RejectReason.TOO_MANY_TRANSACTIONS));
             return;
         }
@@ -292,6 +284,16 @@ public final class StatefulForwarder implements Forwarder {
     public void startProbing() {
         prober = new Prober(this);
         prober.start();
+    }
+
+    /**
+     * After a reload published a new configuration: opens the sockets towards the destinations added; on the loop.
+     * (The prober follows the snapshot and the probing settings itself and probes new destinations at once.)
+     * Transactions under way keep the branches they have.
+     */
+    public void onReload(Iterable<java.net.InetSocketAddress> addresses) {
+        openDestinations(addresses);
+        io.flush();
     }
 
     /** Opens the sockets towards the destinations of every set (see {@link ForwardingSupport#open}); on the loop. */

@@ -29,15 +29,12 @@ public final class ConnectionTable {
     private final AtomicInteger outbound = new AtomicInteger();
     private final EnumMap<Transport, AtomicInteger> open = new EnumMap<>(Transport.class);
     private final SecureRandom random = new SecureRandom();
-    private final int maxInbound;
-    private final int maxPerIp;
-    private final int maxOutbound;
+    /** Where the limits in force are read ({@code max}, {@code max-per-ip}, {@code max-outbound}). */
+    private final java.util.function.Supplier<io.siplb.proxy.config.ConnectionSettings> limits;
 
-    /** Creates an empty table with the given limits. */
-    public ConnectionTable(int maxInbound, int maxPerIp, int maxOutbound) {
-        this.maxInbound = maxInbound;
-        this.maxPerIp = maxPerIp;
-        this.maxOutbound = maxOutbound;
+    /** Creates an empty table whose limits are read from {@code limits} at each admission (a reload changes them). */
+    public ConnectionTable(java.util.function.Supplier<io.siplb.proxy.config.ConnectionSettings> limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
         for (Transport t : Transport.values()) {
             byAddress.put(t, new ConcurrentHashMap<>());
             open.put(t, new AtomicInteger());
@@ -49,12 +46,13 @@ public final class ConnectionTable {
      * then).
      */
     Cause admitInbound(InetAddress ip) {
-        if (inbound.incrementAndGet() > maxInbound) {
+        final io.siplb.proxy.config.ConnectionSettings l = limits.get();
+        if (inbound.incrementAndGet() > l.maxConnections()) {
             inbound.decrementAndGet();
             return Cause.REFUSED_LIMIT;
         }
         final AtomicInteger n = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-        if (n.incrementAndGet() > maxPerIp) {
+        if (n.incrementAndGet() > l.maxPerSourceIp()) {
             n.decrementAndGet();
             inbound.decrementAndGet();
             return Cause.REFUSED_PER_IP;
@@ -73,7 +71,7 @@ public final class ConnectionTable {
 
     /** Takes one outbound connection into account; {@code false} when {@code max-outbound} are open. */
     boolean admitOutbound() {
-        if (outbound.incrementAndGet() > maxOutbound) {
+        if (outbound.incrementAndGet() > limits.get().maxOutbound()) {
             outbound.decrementAndGet();
             return false;
         }

@@ -76,8 +76,10 @@ public final class StreamTransports implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final IoTransports ioTransport;
-    private final ConnectionSettings settings;
-    private final TlsHandlers tls;
+    /** Where the connection settings in force are read (a reload replaces them; new connections get them). */
+    private final java.util.function.Supplier<ConnectionSettings> settings;
+    /** The TLS handlers; a reload that changes the TLS files replaces them (new connections use the new ones). */
+    private volatile TlsHandlers tls;
     private final SipMessageParser parser;
     private final SipDecoderConfig decoderConfig;
     private final ConnectionTable table;
@@ -91,7 +93,8 @@ public final class StreamTransports implements AutoCloseable {
     private volatile Map<EventLoop, Forwarder> forwarders = Map.of();
     private volatile List<Forwarder> allForwarders = List.of();
 
-    private StreamTransports(EventLoopGroup group, IoTransports io, ConnectionSettings settings, TlsHandlers tls,
+    private StreamTransports(EventLoopGroup group, IoTransports io,
+                             java.util.function.Supplier<ConnectionSettings> settings, TlsHandlers tls,
                              SipMessageParser parser, SipDecoderConfig decoderConfig) {
         this.group = group;
         this.ioTransport = io;
@@ -99,19 +102,22 @@ public final class StreamTransports implements AutoCloseable {
         this.tls = tls;
         this.parser = parser;
         this.decoderConfig = decoderConfig;
-        table = new ConnectionTable(settings.maxConnections(), settings.maxPerSourceIp(), settings.maxOutbound());
+        table = new ConnectionTable(settings);
     }
 
     /**
      * Binds the stream entries of {@code listen} (UDP entries are skipped); the listeners accept nothing until
      * {@link #start}.
      *
+     * @param settings where the connection settings in force are read: at each new connection, each limit check
+     *                 and each timer, so that a reload reaches them
      * @param tls the TLS handlers, or {@code null} when no TLS is configured (then a {@code tls:} or {@code wss:}
      *            entry, or a TLS destination, cannot be served)
      * @throws BindFailedException when an address cannot be bound (what was bound is closed again)
      */
     public static StreamTransports bind(List<ListenAddress> listen, EventLoopGroup group, IoTransports io,
-                                        ConnectionSettings settings, TlsHandlers tls, SipMessageParser parser,
+                                        java.util.function.Supplier<ConnectionSettings> settings, TlsHandlers tls,
+                                        SipMessageParser parser,
                                         String advertisedHost, int advertisedPort) {
         final StreamTransports t = new StreamTransports(requireNonNull(group, "group"), requireNonNull(io, "io"),
                                                         requireNonNull(settings, "settings"), tls,
@@ -164,7 +170,7 @@ public final class StreamTransports implements AutoCloseable {
     }
 
     private WriteBufferWaterMark waterMark() {
-        return new WriteBufferWaterMark(settings.writeBufferLow(), settings.writeBufferHigh());
+        return new WriteBufferWaterMark(settings().writeBufferLow(), settings().writeBufferHigh());
     }
 
     /** Installs the forwarders (one per event loop) and starts accepting. */
@@ -188,7 +194,7 @@ public final class StreamTransports implements AutoCloseable {
         final Transport t = texts.transport();
         stats.opened(t, true);
         final StreamConnection conn = new StreamConnection(ch, t, true, remote, texts, table.newToken(),
-                                                           settings.writeBufferHigh());
+                                                           settings().writeBufferHigh());
         table.add(conn);
         ch.closeFuture().addListener(f -> {
             table.remove(conn);
@@ -203,16 +209,16 @@ public final class StreamTransports implements AutoCloseable {
         if (t == Transport.WS || t == Transport.WSS) {
             p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
             p.addLast("http-aggregator", new HttpObjectAggregator(8192));
-            p.addLast("ws-guard", new WebSocketUpgradeGuard(this, settings.webSocketPath(),
-                                                            settings.webSocketOrigins()));
+            p.addLast("ws-guard", new WebSocketUpgradeGuard(this, settings().webSocketPath(),
+                                                            settings().webSocketOrigins()));
             p.addLast("ws", new WebSocketServerProtocolHandler(
                     WebSocketServerProtocolConfig.newBuilder()
-                                                 .websocketPath(settings.webSocketPath().isEmpty()
-                                                                ? "/" : settings.webSocketPath())
-                                                 .checkStartsWith(settings.webSocketPath().isEmpty())
+                                                 .websocketPath(settings().webSocketPath().isEmpty()
+                                                                ? "/" : settings().webSocketPath())
+                                                 .checkStartsWith(settings().webSocketPath().isEmpty())
                                                  .subprotocols("sip")
                                                  .maxFramePayloadLength(MAX_WEBSOCKET_MESSAGE)
-                                                 .handshakeTimeoutMillis(settings.messageTimeout().toMillis())
+                                                 .handshakeTimeoutMillis(settings().messageTimeout().toMillis())
                                                  .build()));
             p.addLast("ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_MESSAGE));
             p.addLast("sip-ws", new WebSocketSipDecoder(parser));
@@ -225,7 +231,7 @@ public final class StreamTransports implements AutoCloseable {
     }
 
     private IdleStateHandler idleHandler() {
-        return new IdleStateHandler(0, 0, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        return new IdleStateHandler(0, 0, settings().idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -255,7 +261,7 @@ public final class StreamTransports implements AutoCloseable {
                 .group(loop)
                 .channel(ioTransport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings().connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -265,7 +271,8 @@ public final class StreamTransports implements AutoCloseable {
                 });
         final ChannelFuture registered = b.register();
         final Channel ch = registered.channel();
-        final StreamConnection conn = new StreamConnection(ch, t, false, to, texts, null, settings.writeBufferHigh());
+        final StreamConnection conn = new StreamConnection(ch, t, false, to, texts, null,
+                                                           settings().writeBufferHigh());
         final ChannelPipeline p = ch.pipeline();
         p.addLast("idle", idleHandler());
         final String host = tlsHost != null ? tlsHost : to.getAddress().getHostAddress();
@@ -284,7 +291,7 @@ public final class StreamTransports implements AutoCloseable {
                                                  .subprotocol("sip")
                                                  .customHeaders(new DefaultHttpHeaders())
                                                  .maxFramePayloadLength(MAX_WEBSOCKET_MESSAGE)
-                                                 .handshakeTimeoutMillis(settings.messageTimeout().toMillis())
+                                                 .handshakeTimeoutMillis(settings().messageTimeout().toMillis())
                                                  .build()));
             p.addLast("ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_MESSAGE));
             p.addLast("sip-ws", new WebSocketSipDecoder(parser));
@@ -391,9 +398,17 @@ public final class StreamTransports implements AutoCloseable {
         return stats;
     }
 
-    /** Returns the settings. */
+    /**
+     * Replaces the TLS handlers (a reload changed {@code siplb.tls}): connections opened or accepted from now on use
+     * them; open connections keep theirs.
+     */
+    public void tls(TlsHandlers tls) {
+        this.tls = tls;
+    }
+
+    /** Returns the connection settings in force. */
     public ConnectionSettings settings() {
-        return settings;
+        return settings.get();
     }
 
     Forwarder forwarderOf(EventLoop loop) {

@@ -32,6 +32,15 @@ public final class SipPeer implements AutoCloseable {
         }
     }
 
+    /** Binds a new peer to {@code address} (a loopback address; port 0 for an ephemeral one). */
+    public static SipPeer bind(InetSocketAddress address) {
+        try {
+            return new SipPeer(new DatagramSocket(address));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Binds a new peer to an ephemeral port of ::1. */
     public static SipPeer bindIpv6() {
         try {

@@ -46,6 +46,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Map<String, List<String>> srvTargets = new ConcurrentHashMap<>();
     private final List<String> questions = new CopyOnWriteArrayList<>();
     private final java.util.Set<String> silent = ConcurrentHashMap.newKeySet();
+    private volatile int ttl = 60;
 
     private TestDnsServer() {
         channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
@@ -80,6 +81,26 @@ public final class TestDnsServer implements AutoCloseable {
     public TestDnsServer srv(String name, int priority, int weight, int port, String target) {
         srvPorts.computeIfAbsent(key(name), k -> new CopyOnWriteArrayList<>()).add(new int[] { priority, weight, port });
         srvTargets.computeIfAbsent(key(name), k -> new CopyOnWriteArrayList<>()).add(target);
+        return this;
+    }
+
+    /** Sets the time to live of the records in later answers (60 s unless set). */
+    public TestDnsServer ttl(int seconds) {
+        ttl = seconds;
+        return this;
+    }
+
+    /** Removes every record of {@code name} (address and SRV): later questions get NXDOMAIN. */
+    public TestDnsServer remove(String name) {
+        addresses.remove(key(name));
+        srvPorts.remove(key(name));
+        srvTargets.remove(key(name));
+        return this;
+    }
+
+    /** Answers questions about {@code name} again after {@link #silent}. */
+    public TestDnsServer answer(String name) {
+        silent.remove(key(name));
         return this;
     }
 
@@ -130,7 +151,7 @@ public final class TestDnsServer implements AutoCloseable {
                 for (InetAddress a : addresses.getOrDefault(name, List.of())) {
                     if (a.getAddress().length == length) {
                         response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(
-                                q.name(), q.type(), 60, Unpooled.wrappedBuffer(a.getAddress())));
+                                q.name(), q.type(), ttl, Unpooled.wrappedBuffer(a.getAddress())));
                     }
                 }
             } else if (q.type() == DnsRecordType.SRV) {
@@ -144,7 +165,7 @@ public final class TestDnsServer implements AutoCloseable {
                         rdata.writeByte(b.length).writeBytes(b);
                     }
                     rdata.writeByte(0);
-                    response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.SRV, 60,
+                    response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.SRV, ttl,
                                                                                   rdata));
                 }
             }
