@@ -415,7 +415,27 @@ public final class StreamTransports implements AutoCloseable {
         }
         tlsFailureLogged.put(ip, now);
         logger.warn("TLS handshake {} {} failed: {}", conn.isInbound() ? "from" : "with", conn.remoteAddress(),
-                    cause != null ? cause.getMessage() : "unknown");
+                    reason(cause));
+    }
+
+    /**
+     * Returns the message of {@code cause} followed by its innermost cause's: an SSL engine reports a certificate
+     * the trust manager refused as a general handshake failure ({@code General OpenSslEngine problem}) around the
+     * trust manager's reason (expired, host name not named), which is what an operator needs to read.
+     */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        Throwable root = cause;
+        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 16; depth++) {
+            root = root.getCause();
+        }
+        final String message = String.valueOf(cause.getMessage());
+        if (root == cause || root.getMessage() == null || message.contains(root.getMessage())) {
+            return message;
+        }
+        return message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ')';
     }
 
     void internalError(StreamConnection conn, RuntimeException e) {

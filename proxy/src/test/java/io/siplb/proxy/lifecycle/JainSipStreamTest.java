@@ -620,8 +620,25 @@ class JainSipStreamTest {
               + "{ uri = \"" + wrongHost.destinationUri() + "\", priority = 2 }, "
               + "{ uri = \"" + good.destinationUri() + "\", priority = 1 }",
               tlsSection("verify-destinations = true") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }");
+        final ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(io.siplb.proxy.stream.StreamTransports.class);
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
         final long t0 = System.nanoTime();
-        wholeCall(caller, siplb(Leg.UDP), good);
+        try {
+            wholeCall(caller, siplb(Leg.UDP), good);
+        } finally {
+            log.detachAppender(logged);
+        }
+        // Logged once per peer address (both bad backends are on 127.0.0.1): the first, the expired one, with the
+        // trust manager's reason rather than only the engine's general failure.
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                               .filteredOn(m -> m.startsWith("TLS handshake"))
+                               .singleElement().asString()
+                               .startsWith("TLS handshake with /127.0.0.1:" + expired.port() + " failed: ")
+                               .containsIgnoringCase("expired");
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms for the call, failed over twice").isLessThan(4000);
         assertThat(server.stateful().failovers()).isEqualTo(2);
         assertThat(server.streams().stats().get(Cause.TLS_HANDSHAKE_FAILED)).isEqualTo(2);
