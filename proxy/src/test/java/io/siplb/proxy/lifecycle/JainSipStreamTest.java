@@ -366,9 +366,28 @@ class JainSipStreamTest {
         assertThat(fwdCancel.vias()).containsExactly(fwdRinging.vias().get(0));
         assertThat(fwdCancel.callId()).isEqualTo(ringing.callId());
 
+        // 3. A call the callee hangs up: its BYE follows the Record-Route set back to the caller (over a stream:
+        // the caller's own connection, by the flow token).
+        callee.mode(Mode.RING_AND_ANSWER);
+        final Call third = caller.invite(to);
+        assertThat(third.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        third.ack();
+        callee.awaitRequest(Request.INVITE, WAIT);
+        callee.awaitRequest(Request.ACK, WAIT);
+        final Call calleeBye = callee.hangUp(third.callId());
+        final ReceivedRequest atCaller = caller.awaitRequest(Request.BYE, WAIT);
+        assertThat(atCaller.callId()).isEqualTo(third.callId());
+        assertThat(atCaller.requestUri()).isEqualTo(caller.contactUri());
+        assertThat(atCaller.viaCount()).isEqualTo(2);
+        assertThat(atCaller.vias().get(0)).as("siplb's Via of the callee's BYE")
+                                          .startsWith("SIP/2.0/" + in.transport.viaName() + ' ' + siplbHostPort(in)
+                                                      + ";branch=z9hG4bK");
+        assertThat(atCaller.routes()).isEmpty();
+        assertThat(calleeBye.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+
         assertThat(callee.received()).extracting(ReceivedRequest::method)
                                      .containsExactly(Request.INVITE, Request.ACK, Request.BYE, Request.INVITE,
-                                                      Request.CANCEL);
+                                                      Request.CANCEL, Request.INVITE, Request.ACK);
         assertThat(server.stateful().failovers()).as("the refusing destination is down: no second failover")
                                                  .isEqualTo(1);
         if (out.isStream()) {
@@ -376,8 +395,9 @@ class JainSipStreamTest {
                                                                                .isEqualTo(2);
         }
         if (in.isStream()) {
-            assertThat(server.streams().stats().inboundOpened(in.transport)).as("the caller's one connection")
-                                                                             .isEqualTo(1);
+            assertThat(server.streams().stats().inboundOpened(in.transport))
+                    .as("the caller's one connection (and the callee's own for its BYE when it is a stream)")
+                    .isEqualTo(out.transport == in.transport ? 2 : 1);
         }
     }
 

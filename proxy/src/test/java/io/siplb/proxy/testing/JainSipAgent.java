@@ -144,6 +144,8 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
     private final ConcurrentMap<String, BlockingQueue<ReceivedRequest>> unclaimed = new ConcurrentHashMap<>();
     /** UAS: INVITE server transactions without final response, by Call-ID and top Via branch. */
     private final ConcurrentMap<String, PendingInvite> pendingInvites = new ConcurrentHashMap<>();
+    /** UAS: the dialogs of the INVITEs answered, by Call-ID. */
+    private final ConcurrentMap<String, Dialog> answeredDialogs = new ConcurrentHashMap<>();
     /** Responses that matched no {@link Call}, and failures inside listener methods. */
     private final List<Response> strayResponses = new CopyOnWriteArrayList<>();
     private final List<Throwable> listenerErrors = new CopyOnWriteArrayList<>();
@@ -792,6 +794,27 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
     }
 
+    /**
+     * UAS: sends a BYE in the dialog of call {@code callId}, which this agent answered (the callee hangs up); the
+     * BYE follows the route set the INVITE's Record-Route gave. Returns the BYE's {@link Call}.
+     */
+    public Call hangUp(String callId) {
+        final Dialog dialog = answeredDialogs.get(callId);
+        if (dialog == null) {
+            throw new IllegalStateException(name + ": answered no INVITE of " + callId);
+        }
+        try {
+            final Request bye = dialog.createRequest(Request.BYE);
+            final ClientTransaction tx = provider.getNewClientTransaction(bye);
+            final Call call = new Call(bye, tx);
+            calls.put(key(bye), call);
+            dialog.sendRequest(tx);
+            return call;
+        } catch (SipException e) {
+            throw new IllegalStateException(name + ": cannot hang up " + callId, e);
+        }
+    }
+
     /** Returns every request received so far, in order. */
     public List<ReceivedRequest> received() {
         return List.copyOf(received);
@@ -942,7 +965,8 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
         final ServerTransaction st = serverTransaction(event);
         final Request request = event.getRequest();
-        provider.getNewDialog(st);
+        answeredDialogs.put(((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(),
+                            provider.getNewDialog(st));
         final PendingInvite pending = new PendingInvite(st, tag());
         final String key = inviteKey(request);
         pendingInvites.put(key, pending);
