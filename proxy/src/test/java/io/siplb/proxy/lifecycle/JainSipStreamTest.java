@@ -401,6 +401,53 @@ class JainSipStreamTest {
         }
     }
 
+    /**
+     * Stateless mode (RFC 3261 §16.11) over each pair of transports: the callee's responses find the caller's
+     * connection again from the Via siplb left, ACK and BYE follow the Record-Route set both ways, and a ringing call
+     * is CANCELed (the CANCEL goes where the INVITE went).
+     */
+    @ParameterizedTest(name = "stateless {0} to {1}")
+    @CsvSource({ "TCP, TCP", "TLS, TLS", "UDP, TCP", "TCP, UDP", "TLS, UDP", "TCP6, TCP6" })
+    void statelessCallsAndCancel(Leg in, Leg out) {
+        final JainSipAgent caller = agent("alice", in);
+        final JainSipAgent callee = agent("bob", out);
+        start("\"" + callee.destinationUri() + "\"",
+              tlsSection("verify-destinations = true") + "siplb.proxy.mode = stateless");
+        final InetSocketAddress to = siplb(in);
+
+        final Call invite = caller.invite(to);
+        assertThat(invite.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        assertThat(invite.statuses()).as("no 100 of siplb's own when stateless").doesNotContain(Response.TRYING);
+        final ReceivedRequest fwdInvite = callee.awaitRequest(Request.INVITE, WAIT);
+        assertThat(fwdInvite.viaCount()).isEqualTo(2);
+        assertThat(fwdInvite.vias().get(0)).startsWith("SIP/2.0/" + out.transport.viaName() + ' '
+                                                       + siplbHostPort(out) + ";branch=z9hG4bK");
+        assertRecordRoutes(fwdInvite.recordRoutes(), in, out, "the INVITE");
+        invite.ack();
+        assertThat(callee.awaitRequest(Request.ACK, WAIT).callId()).isEqualTo(invite.callId());
+        assertThat(invite.bye().awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        assertThat(callee.awaitRequest(Request.BYE, WAIT).callId()).isEqualTo(invite.callId());
+
+        callee.mode(Mode.answerAfter(Duration.ofSeconds(30)));
+        final Call ringing = caller.invite(to);
+        ringing.awaitStatus(Response.RINGING, WAIT);
+        callee.awaitRequest(Request.INVITE, WAIT);
+        final Call cancel = ringing.cancel();
+        assertThat(cancel.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        assertThat(ringing.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.REQUEST_TERMINATED);
+        assertThat(callee.awaitRequest(Request.CANCEL, WAIT).callId()).isEqualTo(ringing.callId());
+
+        callee.mode(Mode.RING_AND_ANSWER);
+        final Call third = caller.invite(to);
+        assertThat(third.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        third.ack();
+        callee.awaitRequest(Request.INVITE, WAIT);
+        callee.awaitRequest(Request.ACK, WAIT);
+        final Call calleeBye = callee.hangUp(third.callId());
+        assertThat(caller.awaitRequest(Request.BYE, WAIT).callId()).isEqualTo(third.callId());
+        assertThat(calleeBye.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+    }
+
     // ------------------------------------------------------------------ 2
 
     /**
