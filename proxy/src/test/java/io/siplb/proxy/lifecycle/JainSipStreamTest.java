@@ -486,6 +486,47 @@ class JainSipStreamTest {
         again.send(StreamForwardingTest.response(fwdBye, 200, "OK", null, null));
         assertThat(bye.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
         assertThat(server.streams().stats().outboundOpened(Transport.TCP)).isEqualTo(2);
+
+        // A reset between transactions is no health failure: the next call goes to the backend, over the new
+        // connection.
+        final Call next = caller.invite(siplb(Leg.TCP));
+        final String nextInvite = again.receive(RAW_WAIT);
+        assertThat(startLine(nextInvite)).startsWith("INVITE ");
+        again.send(StreamForwardingTest.response(nextInvite, 486, "Busy Here", "b2", null));
+        assertThat(next.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.BUSY_HERE);
+        assertThat(server.stateful().failovers()).isZero();
+    }
+
+    /**
+     * A backend that resets its connection after the answer and is then gone (nothing listens): the caller's BYE
+     * cannot be delivered, siplb's connection attempt is refused, and the caller gets 503 at once rather than after
+     * Timer F; siplb goes on.
+     */
+    @org.junit.jupiter.api.Test
+    void aByeToABackendThatIsGoneGets503AtOnce() {
+        final StreamPeer.Server backend = StreamPeer.Server.listen();
+        final JainSipAgent caller = agent("alice", Leg.TCP);
+        start("\"sip:127.0.0.1:" + backend.port() + ";transport=tcp\"",
+              tlsSection("") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }");
+        final String contact = "<sip:bob@127.0.0.1:" + backend.port() + ";transport=tcp>";
+        final Call invite = caller.invite(siplb(Leg.TCP));
+        final StreamPeer conn = keep(backend.accept(RAW_WAIT));
+        assertThat(conn).isNotNull();
+        final String fwd = conn.receive(RAW_WAIT);
+        conn.send(StreamForwardingTest.response(fwd, 200, "OK", "b1", contact));
+        assertThat(invite.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        invite.ack();
+        assertThat(startLine(conn.receive(RAW_WAIT))).startsWith("ACK ");
+        backend.close();
+        conn.reset();
+        assertThat(eventually(() -> server.streams().stats().get(Cause.RESET) == 1)).isTrue();
+
+        final long t0 = System.nanoTime();
+        final Call bye = invite.bye();
+        assertThat(bye.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.SERVICE_UNAVAILABLE);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to the 503").isLessThan(2000);
+        assertThat(server.streams().stats().get(Cause.CONNECT_FAILED)).isEqualTo(1);
+        assertThat(server.streams().table().inbound()).as("the caller's connection stays").isEqualTo(1);
     }
 
     /**
