@@ -565,30 +565,52 @@ class JainSipStreamTest {
     // ------------------------------------------------------------------ 3
 
     /**
-     * A backend that accepts siplb's connection and never reads: large MESSAGEs routed to it fill the kernel's
-     * buffers, then siplb's write queue past its (small) high water mark; after write-timeout siplb closes the
-     * connection (counted as WRITE_STALLED), drops what it could not write, and goes on serving calls to another
-     * destination.
+     * A backend that accepts siplb's connection (over TLS: and completes the handshake) and then never reads: large
+     * MESSAGEs routed to it fill the kernel's buffers, then siplb's write queue past its (small) high water mark;
+     * after write-timeout siplb closes the connection (counted as WRITE_STALLED), drops what it could not write, and
+     * goes on serving calls to another destination.
      */
-    @org.junit.jupiter.api.Test
-    void aBackendThatStopsReadingIsCutOffAndOtherCallsGoOn() throws Exception {
-        final ServerSocket stalled = new ServerSocket();
-        stalled.setReceiveBufferSize(4096); // inherited by the connection siplb opens; never accepted nor read
+    @ParameterizedTest(name = "over {0}")
+    @CsvSource({ "TCP", "TLS" })
+    void aBackendThatStopsReadingIsCutOffAndOtherCallsGoOn(Leg leg) throws Exception {
+        final ServerSocket stalled = leg == Leg.TLS ? serverContext().getServerSocketFactory().createServerSocket()
+                                                    : new ServerSocket();
+        stalled.setReceiveBufferSize(4096); // inherited by the connection siplb opens
         stalled.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         closeables.add(stalled);
+        final java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
+                new java.util.concurrent.CompletableFuture<>();
+        final Thread acceptor = new Thread(() -> {
+            try {
+                stalled.setSoTimeout(RAW_WAIT * 3);
+                final java.net.Socket s = stalled.accept();
+                if (s instanceof javax.net.ssl.SSLSocket ssl) {
+                    ssl.startHandshake(); // then nothing is read any more
+                }
+                accepted.complete(s);
+            } catch (IOException e) {
+                accepted.completeExceptionally(e);
+            }
+        }, "stalled-backend");
+        acceptor.setDaemon(true);
+        acceptor.start();
         final JainSipAgent caller = agent("alice", Leg.TCP);
         final JainSipAgent callee = agent("bob", Leg.TCP);
         startText("siplb {\n"
-                  + "  listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:0\"]\n"
+                  + "  listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:0\", \"tls:127.0.0.1:0\"]\n"
                   + "  io.threads = 2\n"
                   + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
                   + "  connections { write-buffer-low = 16k, write-buffer-high = 32k, write-timeout = 300ms }\n"
-                  + "  routing = [ { match { method = [MESSAGE] }, dispatch { set = 2 } }, { dispatch { set = 1 } } ]\n"
+                  // Unanswered MESSAGEs must not time out (and mark the stalled backend down) before its buffers fill.
+                  + "  proxy.fr-timeout = 30s\n"
+                  + "  routing = [ { match { method = [MESSAGE] }, dispatch { set = 2 } },\n"
+                  + "              { dispatch { set = 1 } } ]\n"
                   + "}\n"
+                  + tlsSection("verify-destinations = true")
                   + "siplb.dispatcher.sets = [\n"
                   + "  { id = 1, algorithm = priority, destinations = [\"" + callee.destinationUri() + "\"] }\n"
                   + "  { id = 2, algorithm = priority, destinations = [\"sip:127.0.0.1:" + stalled.getLocalPort()
-                  + ";transport=tcp\"] }\n"
+                  + leg.uriParameter() + "\"] }\n"
                   + "]\n");
         final StreamPeer sender = keep(StreamPeer.connect(siplb(Leg.TCP)));
         final String body = "x".repeat(30_000);
@@ -607,30 +629,69 @@ class JainSipStreamTest {
             }
         }
         assertThat(eventually(() -> server.streams().stats().get(Cause.WRITE_STALLED) == 1))
-                .as("the stalled connection closed for WRITE_STALLED after %d MESSAGEs of 30 kB", sent).isTrue();
-        // The first connection siplb opened to the stalled backend ends: what reached its kernel buffers, then EOF.
-        stalled.setSoTimeout(RAW_WAIT);
-        try (java.net.Socket first = stalled.accept()) {
-            first.setSoTimeout(RAW_WAIT);
+                .as("the stalled connection closed for WRITE_STALLED after %d MESSAGEs of 30 kB; %s; %s", sent,
+                    server.stats(), server.streams().stats().snapshot()).isTrue();
+        assertThat(server.stats().drops(io.siplb.proxy.core.DropReason.SEND_QUEUE_FULL))
+                .as("MESSAGEs dropped while its queue was full").isPositive();
+        // The connection ends: what reached the backend's buffers can be read, then the end (or, over TLS, an
+        // abrupt end without close_notify).
+        try (java.net.Socket first = accepted.get(RAW_WAIT, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            first.setSoTimeout(2 * RAW_WAIT);
             final byte[] sink = new byte[65536];
             long drained = 0;
-            int n;
-            while ((n = first.getInputStream().read(sink)) >= 0 && drained < 64L * 1024 * 1024) {
-                drained += n;
+            int n = 0;
+            try {
+                while ((n = first.getInputStream().read(sink)) >= 0 && drained < 64L * 1024 * 1024) {
+                    drained += n;
+                }
+            } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+                n = -1; // TLS: the connection closed under the record layer
             }
             assertThat(n).as("end of the stalled connection after %d bytes", drained).isEqualTo(-1);
         }
-        assertThat(server.stats().drops(io.siplb.proxy.core.DropReason.SEND_QUEUE_FULL))
-                .as("MESSAGEs dropped while its queue was full").isPositive();
 
         final Call invite = caller.invite(siplb(Leg.TCP));
-        assertThat(invite.awaitFinal(WAIT).getStatusCode()).as("%s; %s; %s", invite.responses(),
-                                                               server.stats(), server.streams().stats().snapshot())
+        assertThat(invite.awaitFinal(WAIT).getStatusCode()).as("the final response after the stall")
                                                            .isEqualTo(Response.OK);
         invite.ack();
         callee.awaitRequest(Request.ACK, WAIT);
         assertThat(invite.bye().awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
         assertThat(server.streams().stats().get(Cause.WRITE_STALLED)).isEqualTo(1);
+    }
+
+    /** A JDK TLS server context showing the server certificate. */
+    private javax.net.ssl.SSLContext serverContext() throws Exception {
+        final java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+                pki.keyStore(pki.server(), PASSWORD.toCharArray()))) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        final javax.net.ssl.KeyManagerFactory kmf =
+                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, PASSWORD.toCharArray());
+        final javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), null, null);
+        return ssl;
+    }
+
+    /**
+     * A TLS backend that accepts the TCP connection and never answers the ClientHello: siplb gives the handshake up
+     * after siplb.tls.handshake-timeout (counted) and fails the call over at once to a good backend.
+     */
+    @org.junit.jupiter.api.Test
+    void aTlsBackendThatNeverFinishesTheHandshakeIsFailedOverAfterTheHandshakeTimeout() throws Exception {
+        final ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress()); // never accepts
+        closeables.add(silent);
+        final JainSipAgent caller = agent("alice", Leg.UDP);
+        final JainSipAgent good = agent("good", Leg.TLS);
+        start("{ uri = \"sip:127.0.0.1:" + silent.getLocalPort() + ";transport=tls\", priority = 2 }, "
+              + "{ uri = \"" + good.destinationUri() + "\", priority = 1 }",
+              tlsSection("handshake-timeout = 500ms") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }");
+        final long t0 = System.nanoTime();
+        wholeCall(caller, siplb(Leg.UDP), good);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms for the call").isBetween(400L, 3000L);
+        assertThat(server.streams().stats().get(Cause.TLS_HANDSHAKE_FAILED)).isEqualTo(1);
+        assertThat(server.stateful().failovers()).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ 4
