@@ -578,22 +578,6 @@ class JainSipStreamTest {
         stalled.setReceiveBufferSize(4096); // inherited by the connection siplb opens
         stalled.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         closeables.add(stalled);
-        final java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
-                new java.util.concurrent.CompletableFuture<>();
-        final Thread acceptor = new Thread(() -> {
-            try {
-                stalled.setSoTimeout(RAW_WAIT * 3);
-                final java.net.Socket s = stalled.accept();
-                if (s instanceof javax.net.ssl.SSLSocket ssl) {
-                    ssl.startHandshake(); // then nothing is read any more
-                }
-                accepted.complete(s);
-            } catch (IOException e) {
-                accepted.completeExceptionally(e);
-            }
-        }, "stalled-backend");
-        acceptor.setDaemon(true);
-        acceptor.start();
         final JainSipAgent caller = agent("alice", Leg.TCP);
         final JainSipAgent callee = agent("bob", Leg.TCP);
         startText("siplb {\n"
@@ -612,11 +596,32 @@ class JainSipStreamTest {
                   + "  { id = 2, algorithm = priority, destinations = [\"sip:127.0.0.1:" + stalled.getLocalPort()
                   + leg.uriParameter() + "\"] }\n"
                   + "]\n");
+        final java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
+                new java.util.concurrent.CompletableFuture<>();
+        final Thread acceptor = new Thread(() -> {
+            try {
+                stalled.setSoTimeout(30_000);
+                final java.net.Socket s = stalled.accept();
+                if (s instanceof javax.net.ssl.SSLSocket ssl) {
+                    ssl.startHandshake(); // then nothing is read any more
+                }
+                accepted.complete(s);
+            } catch (IOException e) {
+                accepted.completeExceptionally(e);
+            }
+        }, "stalled-backend");
+        acceptor.setDaemon(true);
+        acceptor.start();
         final StreamPeer sender = keep(StreamPeer.connect(siplb(Leg.TCP)));
+        // Until the connection is cut off: more than the kernel takes (siplb's send buffer grows to tcp_wmem's
+        // maximum, 4 MB on Linux, plus the backend's receive buffer), then siplb's queue stays above its high water
+        // mark. A MESSAGE that finds the queue full is dropped; the sender then waits a little for the kernel's
+        // send buffer to grow, so that enough bytes are really written.
         final String body = "x".repeat(30_000);
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         int sent = 0;
-        while (server.streams().stats().get(Cause.WRITE_STALLED) == 0 && sent < 1000
+        long dropped = 0;
+        while (server.streams().stats().get(Cause.WRITE_STALLED) == 0 && sent < 3000
                && System.nanoTime() < deadline) {
             sender.send("MESSAGE sip:bob@example.com SIP/2.0\r\n"
                         + "Via: SIP/2.0/TCP 127.0.0.1:" + sender.port() + ";branch=z9hG4bK-m" + sent + "\r\n"
@@ -624,8 +629,10 @@ class JainSipStreamTest {
                         + "Call-ID: stall-" + sent + "@test\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
                         + "Content-Length: " + body.length() + "\r\n\r\n" + body);
             sent++;
-            if (sent % 20 == 0) {
-                Thread.sleep(20); // lets siplb's write queue sit above the high water mark past write-timeout
+            final long nowDropped = server.stats().drops(io.siplb.proxy.core.DropReason.SEND_QUEUE_FULL);
+            if (nowDropped > dropped) {
+                dropped = nowDropped;
+                Thread.sleep(10);
             }
         }
         assertThat(eventually(() -> server.streams().stats().get(Cause.WRITE_STALLED) == 1))
@@ -635,7 +642,7 @@ class JainSipStreamTest {
                 .as("MESSAGEs dropped while its queue was full").isPositive();
         // The connection ends: what reached the backend's buffers can be read, then the end (or, over TLS, an
         // abrupt end without close_notify).
-        try (java.net.Socket first = accepted.get(RAW_WAIT, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        try (java.net.Socket first = accepted.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
             first.setSoTimeout(2 * RAW_WAIT);
             final byte[] sink = new byte[65536];
             long drained = 0;
