@@ -562,6 +562,35 @@ class JainSipStreamTest {
         assertThat(server.streams().stats().get(Cause.RESET)).isEqualTo(1);
     }
 
+    /**
+     * siplb closes a TCP caller's connection that carried nothing for idle-timeout, in the middle of a call (no
+     * keep-alives: JAIN-SIP sends none, like many trunks). The callee's BYE names that connection's flow token; the
+     * caller does not use outbound (no {@code ;ob} in its Contact), so siplb reaches it as without flow token, by
+     * its Contact (the BYE's Request-URI) over a new connection, and the call ends on both sides.
+     */
+    @org.junit.jupiter.api.Test
+    void theCalleesByeReachesACallerWhoseIdleConnectionSiplbClosed() {
+        final JainSipAgent caller = agent("alice", Leg.TCP);
+        final JainSipAgent callee = agent("bob", Leg.UDP);
+        start("\"" + callee.destinationUri() + "\"", tlsSection("") + "siplb.connections.idle-timeout = 1s");
+        final Call invite = caller.invite(siplb(Leg.TCP));
+        assertThat(invite.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        invite.ack();
+        callee.awaitRequest(Request.INVITE, WAIT);
+        callee.awaitRequest(Request.ACK, WAIT);
+        assertThat(eventually(() -> server.streams().stats().get(Cause.IDLE) >= 1
+                                    && server.streams().table().inbound() == 0))
+                .as("the caller's idle connection closed").isTrue();
+
+        final Call bye = callee.hangUp(invite.callId());
+        final ReceivedRequest atCaller = caller.awaitRequest(Request.BYE, WAIT);
+        assertThat(atCaller.requestUri()).isEqualTo(caller.contactUri());
+        assertThat(atCaller.vias().get(0)).startsWith("SIP/2.0/TCP " + siplbHostPort(Leg.TCP) + ";branch=z9hG4bK");
+        assertThat(bye.awaitFinal(WAIT).getStatusCode()).isEqualTo(Response.OK);
+        assertThat(server.streams().stats().outboundOpened(Transport.TCP)).as("the new connection to the caller")
+                                                                          .isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ 3
 
     /**
