@@ -5,32 +5,54 @@ import static io.siplb.proxy.testing.SipText.startLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ListIterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import javax.sip.DialogState;
 import javax.sip.header.RecordRouteHeader;
 import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 import io.siplb.dispatch.Transport;
+import io.siplb.proxy.core.DropReason;
 import io.siplb.proxy.stream.ConnectionStats.Cause;
 import io.siplb.proxy.stream.ListenerTexts;
+import io.siplb.proxy.stream.StreamTransports;
 import io.siplb.proxy.testing.JainSipAgent;
 import io.siplb.proxy.testing.JainSipAgent.Call;
 import io.siplb.proxy.testing.JainSipAgent.Listen;
@@ -42,11 +64,20 @@ import io.siplb.proxy.testing.TestCertificates;
 import io.siplb.proxy.testing.TestServers;
 
 /**
- * siplb started in-process in stateful mode between JAIN-SIP RI user agents over TCP, TLS and UDP, IPv4 and IPv6:
- * whole calls (INVITE, 100 from siplb, 180, 200, ACK, BYE), a CANCEL of a ringing call and a failover from a
- * destination that refuses the connection (or, over UDP, answers ICMP port unreachable) for each pair of inbound
- * (the caller's) and outbound (the destination URI's) transports, with the Via and Record-Route a real third-party
- * stack sees. Not thread-safe; confined to the test thread (the agents are thread-safe).
+ * siplb started in-process between JAIN-SIP RI user agents over TCP, TLS and UDP, IPv4 and IPv6, and hand-written
+ * peers on raw sockets where a fault is needed:
+ * <ul>
+ * <li>for each pair of inbound (the caller's) and outbound (the destination URI's) transports, statefully: a
+ * failover from a destination that refuses the connection (over UDP: ICMP port unreachable), a whole call (INVITE,
+ * 100 from siplb, 180, 200, ACK, BYE) with the Via and Record-Route a real third-party stack sees, a CANCEL of a
+ * ringing call, a call the callee hangs up; statelessly the same without failover;</li>
+ * <li>a backend that resets its connection after the answer or while the INVITE is pending, or is gone;</li>
+ * <li>a caller whose idle connection siplb closed in the middle of a call;</li>
+ * <li>a backend (TCP or TLS) that stops reading, cut off at the write buffer limit;</li>
+ * <li>mutual TLS accepted and refused, expired and wrong-host backend certificates, a TLS backend that never
+ * answers the ClientHello.</li>
+ * </ul>
+ * Not thread-safe; confined to the test thread (the agents are thread-safe).
  */
 class JainSipStreamTest {
 
@@ -247,7 +278,7 @@ class JainSipStreamTest {
 
     /** The Record-Route value siplb writes for its side {@code leg} (a flow token for a caller's connection). */
     String recordRoutePattern(Leg leg, boolean callerSide) {
-        final String hostPort = java.util.regex.Pattern.quote(siplbHostPort(leg));
+        final String hostPort = Pattern.quote(siplbHostPort(leg));
         if (!leg.isStream()) {
             return "<sip:" + hostPort + ";lr>";
         }
@@ -280,7 +311,7 @@ class JainSipStreamTest {
                                                + ";branch=z9hG4bK");
         // JAIN-SIP writes ::1 as 0:0:0:0:0:0:0:1 in the Vias its dialogs build: either form is the caller's.
         final String callerHost = in.host.equals("::1") ? "\\[(::1|0:0:0:0:0:0:0:1)\\]"
-                                                        : java.util.regex.Pattern.quote(in.host);
+                                                        : Pattern.quote(in.host);
         assertThat(r.vias().get(1)).as("the caller's Via of %s", r.method())
                                    .matches("SIP/2\\.0/" + in.transport.viaName() + ' ' + callerHost + ':'
                                             + caller.port() + ";.*");
@@ -293,7 +324,7 @@ class JainSipStreamTest {
 
     static List<String> recordRoutes(Response response) {
         final List<String> out = new ArrayList<>();
-        for (java.util.ListIterator<?> it = response.getHeaders(RecordRouteHeader.NAME); it.hasNext(); ) {
+        for (ListIterator<?> it = response.getHeaders(RecordRouteHeader.NAME); it.hasNext(); ) {
             final String h = it.next().toString().trim();
             out.add(h.substring(h.indexOf(':') + 1).trim());
         }
@@ -455,7 +486,7 @@ class JainSipStreamTest {
      * counts the reset and stays up; the caller's BYE goes over a new connection siplb opens to the callee's
      * Contact, and the callee's 200 reaches the caller.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aBackendResetAfterTheAnswerGetsTheByeOverANewConnection() {
         final StreamPeer.Server backend = keep(StreamPeer.Server.listen());
         final JainSipAgent caller = agent("alice", Leg.TCP);
@@ -502,7 +533,7 @@ class JainSipStreamTest {
      * cannot be delivered, siplb's connection attempt is refused, and the caller gets 503 at once rather than after
      * Timer F; siplb goes on.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aByeToABackendThatIsGoneGets503AtOnce() {
         final StreamPeer.Server backend = StreamPeer.Server.listen();
         final JainSipAgent caller = agent("alice", Leg.TCP);
@@ -534,7 +565,7 @@ class JainSipStreamTest {
      * client transaction, so the call fails over at once (long before the 10 s fr-inv-timeout) to the next
      * destination, a JAIN-SIP UAS, where it completes.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aBackendResetDuringAPendingInviteFailsOverAtOnce() {
         final StreamPeer.Server resetting = keep(StreamPeer.Server.listen());
         final JainSipAgent caller = agent("alice", Leg.TCP);
@@ -568,7 +599,7 @@ class JainSipStreamTest {
      * caller does not use outbound (no {@code ;ob} in its Contact), so siplb reaches it as without flow token, by
      * its Contact (the BYE's Request-URI) over a new connection, and the call ends on both sides.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void theCalleesByeReachesACallerWhoseIdleConnectionSiplbClosed() {
         final JainSipAgent caller = agent("alice", Leg.TCP);
         final JainSipAgent callee = agent("bob", Leg.UDP);
@@ -625,13 +656,13 @@ class JainSipStreamTest {
                   + "  { id = 2, algorithm = priority, destinations = [\"sip:127.0.0.1:" + stalled.getLocalPort()
                   + leg.uriParameter() + "\"] }\n"
                   + "]\n");
-        final java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
-                new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<Socket> accepted =
+                new CompletableFuture<>();
         final Thread acceptor = new Thread(() -> {
             try {
                 stalled.setSoTimeout(30_000);
-                final java.net.Socket s = stalled.accept();
-                if (s instanceof javax.net.ssl.SSLSocket ssl) {
+                final Socket s = stalled.accept();
+                if (s instanceof SSLSocket ssl) {
                     ssl.startHandshake(); // then nothing is read any more
                 }
                 accepted.complete(s);
@@ -658,7 +689,7 @@ class JainSipStreamTest {
                         + "Call-ID: stall-" + sent + "@test\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
                         + "Content-Length: " + body.length() + "\r\n\r\n" + body);
             sent++;
-            final long nowDropped = server.stats().drops(io.siplb.proxy.core.DropReason.SEND_QUEUE_FULL);
+            final long nowDropped = server.stats().drops(DropReason.SEND_QUEUE_FULL);
             if (nowDropped > dropped) {
                 dropped = nowDropped;
                 Thread.sleep(10);
@@ -667,11 +698,11 @@ class JainSipStreamTest {
         assertThat(eventually(() -> server.streams().stats().get(Cause.WRITE_STALLED) == 1))
                 .as("the stalled connection closed for WRITE_STALLED after %d MESSAGEs of 30 kB; %s; %s", sent,
                     server.stats(), server.streams().stats().snapshot()).isTrue();
-        assertThat(server.stats().drops(io.siplb.proxy.core.DropReason.SEND_QUEUE_FULL))
+        assertThat(server.stats().drops(DropReason.SEND_QUEUE_FULL))
                 .as("MESSAGEs dropped while its queue was full").isPositive();
         // The connection ends: what reached the backend's buffers can be read, then the end (or, over TLS, an
         // abrupt end without close_notify).
-        try (java.net.Socket first = accepted.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        try (Socket first = accepted.get(30, TimeUnit.SECONDS)) {
             first.setSoTimeout(2 * RAW_WAIT);
             final byte[] sink = new byte[65536];
             long drained = 0;
@@ -680,7 +711,7 @@ class JainSipStreamTest {
                 while ((n = first.getInputStream().read(sink)) >= 0 && drained < 64L * 1024 * 1024) {
                     drained += n;
                 }
-            } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+            } catch (SSLException | SocketException e) {
                 n = -1; // TLS: the connection closed under the record layer
             }
             assertThat(n).as("end of the stalled connection after %d bytes", drained).isEqualTo(-1);
@@ -696,16 +727,16 @@ class JainSipStreamTest {
     }
 
     /** A JDK TLS server context showing the server certificate. */
-    private javax.net.ssl.SSLContext serverContext() throws Exception {
-        final java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+    private SSLContext serverContext() throws Exception {
+        final KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(
                 pki.keyStore(pki.server(), PASSWORD.toCharArray()))) {
             ks.load(in, PASSWORD.toCharArray());
         }
-        final javax.net.ssl.KeyManagerFactory kmf =
-                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        final KeyManagerFactory kmf =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, PASSWORD.toCharArray());
-        final javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        final SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), null, null);
         return ssl;
     }
@@ -714,7 +745,7 @@ class JainSipStreamTest {
      * A TLS backend that accepts the TCP connection and never answers the ClientHello: siplb gives the handshake up
      * after siplb.tls.handshake-timeout (counted) and fails the call over at once to a good backend.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aTlsBackendThatNeverFinishesTheHandshakeIsFailedOverAfterTheHandshakeTimeout() throws Exception {
         final ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress()); // never accepts
         closeables.add(silent);
@@ -737,7 +768,7 @@ class JainSipStreamTest {
      * TLS client without a certificate and one with a certificate of another CA are refused in the handshake,
      * counted, and reach no backend; siplb serves the next call as before.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void mutualTlsAcceptsACertificateOfTheCaAndRefusesNoneAndAnotherCas() throws Exception {
         final JainSipAgent caller = agent("alice", Leg.TLS, pki.client());
         final JainSipAgent callee = agent("bob", Leg.UDP);
@@ -755,7 +786,7 @@ class JainSipStreamTest {
     }
 
     /** siplb shows its certificate to a JAIN-SIP backend that requires one (JAIN-SIP's client auth Enabled). */
-    @org.junit.jupiter.api.Test
+    @Test
     void siplbShowsItsCertificateToABackendThatRequiresOne() {
         final JainSipAgent caller = agent("alice", Leg.UDP);
         final JainSipAgent callee = JainSipAgent.start("bob", Listen.tls(stores(pki.server(), "Enabled")));
@@ -771,27 +802,27 @@ class JainSipStreamTest {
      * or the connection was closed without an answer.
      */
     private boolean refused(TestCertificates.Issued issued) throws Exception {
-        final javax.net.ssl.KeyManagerFactory kmf =
-                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        final java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        final KeyManagerFactory kmf =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        final KeyStore ks = KeyStore.getInstance("PKCS12");
         final Path file = issued != null ? pki.keyStore(issued, PASSWORD.toCharArray())
                                          : pki.emptyKeyStore("empty.p12", PASSWORD.toCharArray());
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, PASSWORD.toCharArray());
         }
         kmf.init(ks, PASSWORD.toCharArray());
-        final javax.net.ssl.TrustManagerFactory tmf =
-                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        final java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+        final TrustManagerFactory tmf =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        final KeyStore ts = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(
                 pki.trustStore("trust.p12", PASSWORD.toCharArray(), false))) {
             ts.load(in, PASSWORD.toCharArray());
         }
         tmf.init(ts);
-        final javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        final SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         final InetSocketAddress to = siplb(Leg.TLS);
-        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ssl.getSocketFactory()
+        try (SSLSocket s = (SSLSocket) ssl.getSocketFactory()
                                                                        .createSocket(to.getAddress(), to.getPort())) {
             s.setSoTimeout(RAW_WAIT);
             s.startHandshake();
@@ -800,10 +831,10 @@ class JainSipStreamTest {
                                    + "Max-Forwards: 70\r\nFrom: <sip:x@example.com>;tag=o\r\n"
                                    + "To: <sip:bob@example.com>\r\nCall-ID: mtls@test\r\nCSeq: 1 OPTIONS\r\n"
                                    + "Content-Length: 0\r\n\r\n";
-            s.getOutputStream().write(options.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().write(options.getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             return s.getInputStream().read() < 0;
-        } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+        } catch (SSLException | SocketException e) {
             return true;
         }
     }
@@ -815,7 +846,7 @@ class JainSipStreamTest {
      * another host name are refused in the handshake (counted), the call fails over at once and lands on a backend
      * with a good certificate; with verification off, siplb takes each of the two.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void expiredAndWrongHostBackendCertificatesAreRefusedWithVerificationOnly() {
         final JainSipAgent caller = agent("alice", Leg.UDP);
         final JainSipAgent expired = agent("expired", Leg.TLS, pki.expired());
@@ -825,10 +856,8 @@ class JainSipStreamTest {
               + "{ uri = \"" + wrongHost.destinationUri() + "\", priority = 2 }, "
               + "{ uri = \"" + good.destinationUri() + "\", priority = 1 }",
               tlsSection("verify-destinations = true") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }");
-        final ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger)
-                org.slf4j.LoggerFactory.getLogger(io.siplb.proxy.stream.StreamTransports.class);
-        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-                new ch.qos.logback.core.read.ListAppender<>();
+        final Logger log = (Logger) LoggerFactory.getLogger(StreamTransports.class);
+        final ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
         log.addAppender(logged);
         final long t0 = System.nanoTime();
@@ -839,7 +868,7 @@ class JainSipStreamTest {
         }
         // Logged once per peer address (both bad backends are on 127.0.0.1): the first, the expired one, with the
         // trust manager's reason rather than only the engine's general failure.
-        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
                                .filteredOn(m -> m.startsWith("TLS handshake"))
                                .singleElement().asString()
                                .startsWith("TLS handshake with /127.0.0.1:" + expired.port() + " failed: ")
