@@ -2,8 +2,6 @@ package io.siplb.loadtests;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -13,19 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import javax.management.ObjectName;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import io.siplb.proxy.config.SiplbConfig;
 import io.siplb.proxy.lifecycle.SiplbServer;
@@ -70,14 +60,8 @@ public final class TransactionFootprint {
     private static final int BATCH = 200;
     private static final int UAC_SOCKETS = 4;
     private static final long BATCH_WAIT_NANOS = 5_000_000_000L;
-    private static final Pattern HISTO_LINE =
-            Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
 
     private TransactionFootprint() {}
-
-    /** One reading: the live heap by class and the direct-memory counters. */
-    private record Reading(Map<String, long[]> classes, long heapTotal, long nettyDirect, long jdkDirect,
-                           long jdkDirectCount, long allocatorDirect) {}
 
     public static void main(String[] args) throws Exception {
         int threads = 1;
@@ -145,10 +129,10 @@ public final class TransactionFootprint {
                 uacReaders.add(reader("footprint-uac-" + i, uac, trying, otherResponses));
             }
 
-            final Reading base = read();
+            final MemoryReading base = MemoryReading.take();
             System.out.printf(Locale.ROOT, "baseline: heap %d B live, netty direct %d B, jdk direct %d B " +
-                              "(%d buffers), allocator direct %d B%n", base.heapTotal, base.nettyDirect,
-                              base.jdkDirect, base.jdkDirectCount, base.allocatorDirect);
+                              "(%d buffers), allocator direct %d B%n", base.heapTotal(), base.nettyDirect(),
+                              base.jdkDirect(), base.jdkDirectCount(), base.allocatorDirect());
             final int[] ports = new int[UAC_SOCKETS];
             for (int i = 0; i < UAC_SOCKETS; i++) {
                 ports[i] = ((InetSocketAddress) uacs.get(i).getLocalAddress()).getPort();
@@ -159,7 +143,7 @@ public final class TransactionFootprint {
             final StringBuilder tops = new StringBuilder();
             final ByteBuffer out = ByteBuffer.allocate(2048);
             int sent = 0;
-            Reading previous = base;
+            MemoryReading previous = base;
             int previousN = 0;
             final long start = System.nanoTime();
             for (int n : counts) {
@@ -194,19 +178,19 @@ public final class TransactionFootprint {
                 if (active != n || drops != 0 || otherResponses.get() != 0) {
                     throw new IllegalStateException("expected " + n + " open transactions and no drop");
                 }
-                final Reading r = read();
+                final MemoryReading r = MemoryReading.take();
                 table.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,.0f | %,.0f | %,.0f | %,d MiB |%n", n,
-                        per(r.heapTotal - base.heapTotal, n), per(r.nettyDirect - base.nettyDirect, n),
-                        per(r.jdkDirect - base.jdkDirect, n), per(r.allocatorDirect - base.allocatorDirect, n),
-                        r.heapTotal >> 20));
+                        per(r.heapTotal() - base.heapTotal(), n), per(r.nettyDirect() - base.nettyDirect(), n),
+                        per(r.jdkDirect() - base.jdkDirect(), n), per(r.allocatorDirect() - base.allocatorDirect(), n),
+                        r.heapTotal() >> 20));
                 if (previous != base) {
                     table.append(String.format(Locale.ROOT, "| marginal %,d→%,d | %,.0f | %,.0f | %,.0f | " +
-                            "%,.0f | |%n", previousN, n, per(r.heapTotal - previous.heapTotal, n - previousN),
-                            per(r.nettyDirect - previous.nettyDirect, n - previousN),
-                            per(r.jdkDirect - previous.jdkDirect, n - previousN),
-                            per(r.allocatorDirect - previous.allocatorDirect, n - previousN)));
+                            "%,.0f | |%n", previousN, n, per(r.heapTotal() - previous.heapTotal(), n - previousN),
+                            per(r.nettyDirect() - previous.nettyDirect(), n - previousN),
+                            per(r.jdkDirect() - previous.jdkDirect(), n - previousN),
+                            per(r.allocatorDirect() - previous.allocatorDirect(), n - previousN)));
                 }
-                tops.append(topClasses(base, r, n, top));
+                tops.append(r.topClasses(base, n, top, "txn"));
                 previous = r;
                 previousN = n;
             }
@@ -215,7 +199,7 @@ public final class TransactionFootprint {
             System.out.println();
             System.out.print(tops);
             System.out.printf(Locale.ROOT, "%nmax heap %d MiB; live heap after the last step %d MiB%n",
-                              Runtime.getRuntime().maxMemory() >> 20, previous.heapTotal >> 20);
+                              Runtime.getRuntime().maxMemory() >> 20, previous.heapTotal() >> 20);
         } finally {
             server.close();
             for (DatagramChannel uac : uacs) {
@@ -233,58 +217,6 @@ public final class TransactionFootprint {
 
     private static double per(long bytes, int n) {
         return (double) bytes / n;
-    }
-
-    private static String topClasses(Reading base, Reading r, int n, int top) {
-        final List<Map.Entry<String, long[]>> diff = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : r.classes.entrySet()) {
-            final long[] b = base.classes.getOrDefault(e.getKey(), new long[2]);
-            diff.add(Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]}));
-        }
-        diff.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed());
-        final long total = r.heapTotal - base.heapTotal;
-        final StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Top %d classes at N = %,d (live heap growth %,d B = %,.0f B/txn)%n%n",
-                                top, n, total, per(total, n)));
-        sb.append("| class | instances/txn | B/txn | share |\n|---|---|---|---|\n");
-        for (int i = 0; i < Math.min(top, diff.size()); i++) {
-            final long[] v = diff.get(i).getValue();
-            sb.append(String.format(Locale.ROOT, "| `%s` | %.2f | %,.1f | %.1f %% |%n", diff.get(i).getKey(),
-                                    (double) v[0] / n, per(v[1], n), 100.0 * v[1] / total));
-        }
-        return sb.append('\n').toString();
-    }
-
-    /** Takes a live class histogram (a full GC first) and reads the direct-memory counters. */
-    private static Reading read() throws Exception {
-        final String histo = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-                new Object[] {new String[0]}, new String[] {String[].class.getName()});
-        final Map<String, long[]> classes = new HashMap<>();
-        long total = 0;
-        for (String line : histo.split("\n")) {
-            final Matcher m = HISTO_LINE.matcher(line);
-            if (m.matches()) {
-                final long instances = Long.parseLong(m.group(1));
-                final long bytes = Long.parseLong(m.group(2));
-                classes.merge(m.group(3), new long[] {instances, bytes},
-                              (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-                total += bytes;
-            }
-        }
-        long jdkDirect = 0;
-        long jdkCount = 0;
-        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-            if ("direct".equals(pool.getName())) {
-                jdkDirect = pool.getMemoryUsed();
-                jdkCount = pool.getCount();
-            }
-        }
-        final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-        final long allocatorDirect = alloc instanceof ByteBufAllocatorMetricProvider
-                                     ? ((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory() : -1;
-        return new Reading(classes, total, PlatformDependent.usedDirectMemory(), jdkDirect, jdkCount,
-                           allocatorDirect);
     }
 
     /** Starts a daemon thread counting what {@code ch} receives: 100 Trying in {@code trying}, the rest in other. */

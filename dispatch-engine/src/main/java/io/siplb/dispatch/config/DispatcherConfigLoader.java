@@ -48,10 +48,11 @@ import io.siplb.dispatch.state.StateConfig;
  *       {@code c >= 1}</td></tr>
  *   <tr><td>default-algorithm</td><td>name or number</td><td>round-robin</td><td>algorithm of sets that name
  *       none</td></tr>
- *   <tr><td>state.failure-threshold</td><td>integer &gt;= 1</td><td>1</td><td>consecutive failures before a
- *       destination goes down ({@link StateConfig#probingThreshold()}, Kamailio {@code ds_probing_threshold})</td></tr>
- *   <tr><td>state.success-threshold</td><td>integer &gt;= 1</td><td>1</td><td>consecutive probe successes before a
- *       down destination is active again ({@link StateConfig#inactiveThreshold()}, {@code ds_inactive_threshold})
+ *   <tr><td>probing.failure-threshold</td><td>integer &gt;= 1</td><td>1 (siplb's proxy: 3)</td><td>consecutive failures (probes or
+ *       passive signals) before a destination goes down ({@link StateConfig#probingThreshold()}, Kamailio
+ *       {@code ds_probing_threshold}); the other {@code probing} keys are the proxy's</td></tr>
+ *   <tr><td>probing.success-threshold</td><td>integer &gt;= 1</td><td>1</td><td>consecutive probe successes before
+ *       a down destination is active again ({@link StateConfig#inactiveThreshold()}, {@code ds_inactive_threshold})
  *       </td></tr>
  *   <tr><td>state.latency-alpha</td><td>number in (0, 1)</td><td>0.1</td><td>EWMA weight of a new latency
  *       sample ({@link StateConfig#latencyAlpha()})</td></tr>
@@ -92,10 +93,8 @@ public final class DispatcherConfigLoader {
 
     private static final Set<String> SET_KEYS = Set.of("id", "algorithm", "destinations");
     private static final Set<String> DESTINATION_KEYS = Set.of("uri", "flags", "priority", "attrs");
-    private static final String STATE_KEY_LIST =
-            "failure-threshold, success-threshold, latency-alpha, history-size, call-load";
-    private static final Set<String> STATE_KEYS =
-            Set.of("failure-threshold", "success-threshold", "latency-alpha", "history-size", "call-load");
+    private static final String STATE_KEY_LIST = "latency-alpha, history-size, call-load";
+    private static final Set<String> STATE_KEYS = Set.of("latency-alpha", "history-size", "call-load");
     private static final String CALL_LOAD_KEY_LIST = "max-calls, expire, init-expire";
     private static final Set<String> CALL_LOAD_KEYS = Set.of("max-calls", "expire", "init-expire");
 
@@ -230,8 +229,15 @@ public final class DispatcherConfigLoader {
             if (c.hasPath("default-algorithm")) {
                 defaultAlgorithm = algorithm(c.getValue("default-algorithm"), "default-algorithm");
             }
+            final StateConfig.Builder state = StateConfig.builder();
+            if (c.hasPath("probing")) {
+                readThresholds(c.getValue("probing"), state);
+            }
             if (c.hasPath("state")) {
-                readState(c.getValue("state"), builder);
+                readState(c.getValue("state"), builder, state);
+            }
+            if (c.hasPath("probing") || c.hasPath("state")) {
+                builder.stateConfig(state.build());
             }
 
             // Set id -> (algorithm or null, destinations in configuration order).
@@ -325,18 +331,28 @@ public final class DispatcherConfigLoader {
             return builder.source(String.join(", ", sources)).build();
         }
 
-        /** Reads {@code state} (and {@code state.call-load}) into the builder's state and call-load settings. */
-        private void readState(ConfigValue v, DispatcherSettings.Builder builder) {
-            final ConfigObject o = object(v, "state", STATE_KEYS, STATE_KEY_LIST);
-            final StateConfig.Builder state = StateConfig.builder();
+        /**
+         * Reads {@code probing.failure-threshold} and {@code probing.success-threshold} into the state settings; the
+         * other {@code probing} keys belong to the proxy, which checks them.
+         */
+        private void readThresholds(ConfigValue v, StateConfig.Builder state) {
+            if (v.valueType() != ConfigValueType.OBJECT) {
+                throw error(v, "probing", render(v) + " (expected: an object)");
+            }
+            final ConfigObject o = (ConfigObject) v;
             if (o.containsKey("failure-threshold")) {
-                state.probingThreshold(intInRange(o.get("failure-threshold"), "state.failure-threshold", 1,
+                state.probingThreshold(intInRange(o.get("failure-threshold"), "probing.failure-threshold", 1,
                                                   Integer.MAX_VALUE, "an integer >= 1"));
             }
             if (o.containsKey("success-threshold")) {
-                state.inactiveThreshold(intInRange(o.get("success-threshold"), "state.success-threshold", 1,
+                state.inactiveThreshold(intInRange(o.get("success-threshold"), "probing.success-threshold", 1,
                                                    Integer.MAX_VALUE, "an integer >= 1"));
             }
+        }
+
+        /** Reads {@code state} (and {@code state.call-load}) into the state and call-load settings. */
+        private void readState(ConfigValue v, DispatcherSettings.Builder builder, StateConfig.Builder state) {
+            final ConfigObject o = object(v, "state", STATE_KEYS, STATE_KEY_LIST);
             if (o.containsKey("latency-alpha")) {
                 final ConfigValue a = o.get("latency-alpha");
                 final double alpha = a.valueType() == ConfigValueType.NUMBER ? ((Number) a.unwrapped()).doubleValue()
@@ -351,7 +367,6 @@ public final class DispatcherConfigLoader {
                                              StateConfig.MAX_HISTORY_SIZE,
                                              "an integer from 1 to " + StateConfig.MAX_HISTORY_SIZE));
             }
-            builder.stateConfig(state.build());
             if (o.containsKey("call-load")) {
                 final ConfigObject cl = object(o.get("call-load"), "state.call-load", CALL_LOAD_KEYS,
                                                CALL_LOAD_KEY_LIST);

@@ -25,8 +25,7 @@ import io.siplb.dispatch.state.StateConfig;
 /** {@code siplb.dispatcher.state}: the runtime-state and call-load settings, their defaults and their errors. */
 class StateSettingsLoaderTest {
 
-    private static final String STATE_KEYS =
-            "failure-threshold, success-threshold, latency-alpha, history-size, call-load";
+    private static final String STATE_KEYS = "latency-alpha, history-size, call-load";
 
     @TempDir
     Path dir;
@@ -50,9 +49,8 @@ class StateSettingsLoaderTest {
     void readsEveryKey() throws IOException {
         final Path conf = conf("siplb.dispatcher {\n"
                                + "  sets = [ { id = 1, destinations = [ \"sip:127.0.0.1:5060\" ] } ]\n"
+                               + "  probing { failure-threshold = 3, success-threshold = 2 }\n"
                                + "  state {\n"
-                               + "    failure-threshold = 3\n"
-                               + "    success-threshold = 2\n"
                                + "    latency-alpha = 0.25\n"
                                + "    history-size = 64\n"
                                + "    call-load { max-calls = 500, expire = 1h, init-expire = 30s }\n"
@@ -111,12 +109,18 @@ class StateSettingsLoaderTest {
     @Test
     void everyBadValueNamesFileLineKeyAndExpectation() throws IOException {
         // Each value is on line 2 of the file.
+        final String[][] thresholds = {
+                {"failure-threshold = 0", "probing.failure-threshold: 0 (expected: an integer >= 1)"},
+                {"failure-threshold = two", "probing.failure-threshold: \"two\" (expected: an integer >= 1)"},
+                {"failure-threshold = 1.5", "probing.failure-threshold: 1.5 (expected: an integer >= 1)"},
+                {"success-threshold = -1", "probing.success-threshold: -1 (expected: an integer >= 1)"},
+                {"success-threshold = [1]", "probing.success-threshold: [1] (expected: an integer >= 1)"},
+        };
+        for (String[] c : thresholds) {
+            final Path conf = conf("siplb.dispatcher.probing {\n  " + c[0] + "\n}\n");
+            assertThat(message(conf)).as(c[0]).isEqualTo(conf + ":2: siplb.dispatcher." + c[1]);
+        }
         final String[][] cases = {
-                {"failure-threshold = 0", "state.failure-threshold: 0 (expected: an integer >= 1)"},
-                {"failure-threshold = two", "state.failure-threshold: \"two\" (expected: an integer >= 1)"},
-                {"failure-threshold = 1.5", "state.failure-threshold: 1.5 (expected: an integer >= 1)"},
-                {"success-threshold = -1", "state.success-threshold: -1 (expected: an integer >= 1)"},
-                {"success-threshold = [1]", "state.success-threshold: [1] (expected: an integer >= 1)"},
                 {"latency-alpha = 0", "state.latency-alpha: 0 (expected: a number > 0 and < 1)"},
                 {"latency-alpha = 1", "state.latency-alpha: 1 (expected: a number > 0 and < 1)"},
                 {"latency-alpha = fast", "state.latency-alpha: \"fast\" (expected: a number > 0 and < 1)"},
@@ -136,6 +140,8 @@ class StateSettingsLoaderTest {
                 {"call-load.expires = 1h",
                  "state.call-load.expires: unknown key (expected: one of max-calls, expire, init-expire)"},
                 {"failure-treshold = 2", "state.failure-treshold: unknown key (expected: one of " + STATE_KEYS + ')'},
+                {"failure-threshold = 2",
+                 "state.failure-threshold: unknown key (expected: one of " + STATE_KEYS + ')'},
         };
         for (String[] c : cases) {
             final Path conf = conf("siplb.dispatcher.state {\n  " + c[0] + "\n}\n");

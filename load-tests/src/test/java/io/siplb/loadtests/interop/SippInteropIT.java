@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +20,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * sipp interop suite: a sipp UAC calls through siplb to sipp UAS backends over UDP on loopback.
+ * sipp interop suite: a sipp UAC calls through siplb to sipp UAS backends on loopback, over UDP, and over TCP on
+ * either side.
  *
  * <p>Run it (after {@code mvn -o -pl sip-codec,dispatch-engine,proxy install -DskipTests}, or with {@code -am}):
  * <pre>{@code
@@ -44,18 +50,26 @@ import org.junit.jupiter.api.Test;
  *       Record-Route, then answer the BYE) or {@code sipp/uas_503.xml} (answer every INVITE 503 and wait for the
  *       ACK); a "closed" destination is a free port where nothing listens;</li>
  *   <li>siplb, a separate JVM started from the shaded jar ({@code proxy/target/siplb.jar}, or
- *       {@code -Dsiplb.jar}) with a generated configuration: UDP listener, record-route, the test's mode
- *       (stateful, siplb's default), algorithm, fr-timeout, and the backends as set 1 (Kamailio-format list
- *       file);</li>
+ *       {@code -Dsiplb.jar}) with a generated configuration: UDP listener (and a TCP listener on the same port when
+ *       a side uses TCP), record-route, the test's mode (stateful, siplb's default), algorithm, fr-timeout, and the
+ *       backends as set 1 (Kamailio-format list file; {@code ;transport=tcp} on TCP backends, which sipp serves
+ *       with {@code -t t1});</li>
  *   <li>one sipp UAC ({@code sipp/uac.xml}) with a bounded call count and rate; the 200 OK is received with
  *       {@code rrs="true"} and must carry a loose-routing Record-Route; ACK and BYE go to {@code [next_url]} with
- *       {@code [routes]}, back through siplb.</li>
+ *       {@code [routes]}, back through siplb (over the call's own connection with TCP).</li>
  * </ol>
+ * When the calls are done the backends are told to quit (SIGUSR1) and siplb is stopped with SIGTERM, after which it
+ * logs its counters ({@link SiplbCounters}: messages forwarded, connections opened per transport and direction).
  *
  * <p>The tests: hash-call-id, round-robin, weighted (weights 1 and 3) and call-load through a stateful siplb, every
  * call successful and both backends taking calls in the expected shares; failover, with a 503 backend and a closed
  * port before one healthy backend, still without a failed call; and a backend killed halfway through a run, after
- * which every new call completes and only calls whose dialog was already on the killed backend may fail. sipp's
+ * which every new call completes and only calls whose dialog was already on the killed backend may fail.
+ * Over TCP ({@value #DEFAULT_STREAM_CALLS} calls at {@value #DEFAULT_STREAM_RATE} calls/s each, round-robin): the UAC
+ * with {@code -t t1} (one connection for every call) and with {@code -t tn} (one connection per call) to siplb's
+ * {@code tcp:} listener, to two UDP backends and to two TCP backends; every call succeeds, both backends take
+ * calls, the backends see siplb's Via of their transport above the UAC's TCP Via, and siplb's counters show one
+ * inbound connection (t1) or one per call (tn) and one outbound connection per TCP backend, reused by every call. sipp's
  * statistics, message logs and screens, siplb's log and configuration are kept in
  * {@code load-tests/target/interop/<test>/}; a failure prints where.
  *
@@ -65,6 +79,9 @@ class SippInteropIT {
 
     static final int DEFAULT_CALLS = 2000;
     static final int DEFAULT_RATE = 200;
+    /** Calls and rate of each TCP run ({@code -Dinterop.stream-calls}, {@code -Dinterop.stream-rate}). */
+    static final int DEFAULT_STREAM_CALLS = 300;
+    static final int DEFAULT_STREAM_RATE = 100;
 
     /** Each backend must receive at least this share of the calls (hash, round-robin, call-load). */
     private static final double MIN_BACKEND_SHARE = 0.20;
@@ -76,12 +93,17 @@ class SippInteropIT {
     private static final String SHORT_FR_TIMEOUT = "1s";
     /** How long siplb gets to answer its first probe. */
     private static final Duration SIPLB_STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long siplb gets to stop after SIGTERM (its shutdown.timeout is 3 s). */
+    private static final Duration SIPLB_STOP_TIMEOUT = Duration.ofSeconds(15);
     /** How long a UAS gets to write its final statistics after SIGUSR1 (sipp's graceful quit). */
     private static final Duration UAS_QUIT_TIMEOUT = Duration.ofSeconds(15);
     /** sipp's own limit on the UAS lifetime, in case the suite cannot stop it. */
     private static final Duration UAS_MAX_LIFETIME = Duration.ofMinutes(5);
     /** Extra time the UAC gets on top of calls / rate, for its own {@code -timeout}. */
     private static final Duration UAC_SLACK = Duration.ofSeconds(50);
+
+    /** sipp's {@code -max_socket} with {@code -t tn}: far above the calls open at once, below the open-file limit. */
+    private static final int UAC_MAX_SOCKETS = 1000;
 
     private final List<ChildProcess> started = new ArrayList<>();
 
@@ -113,14 +135,33 @@ class SippInteropIT {
         }
     }
 
-    /** One run: siplb's mode and algorithm, set 1, the UAC's calls and rate, an optional backend to kill midway. */
+    /**
+     * One run: siplb's mode and algorithm, set 1, the UAC's calls and rate, an optional backend to kill midway, the
+     * UAC's sipp transport mode ({@code u1}: UDP; {@code t1}: one TCP connection for every call; {@code tn}: one TCP
+     * connection per call) and the backends' transport ({@code udp} or {@code tcp}).
+     */
     record Setup(String name, String mode, String algorithm, String frTimeout, List<Backend> backends, int calls,
-                 int rate, String killHalfway) {}
+                 int rate, String killHalfway, String uacTransport, String backendTransport) {
+        /** A run over UDP on both sides. */
+        Setup(String name, String mode, String algorithm, String frTimeout, List<Backend> backends, int calls,
+              int rate, String killHalfway) {
+            this(name, mode, algorithm, frTimeout, backends, calls, rate, killHalfway, "u1", "udp");
+        }
+
+        boolean uacOverTcp() {
+            return !"u1".equals(uacTransport);
+        }
+
+        boolean backendsOverTcp() {
+            return "tcp".equals(backendTransport);
+        }
+    }
 
     /** The outcome of one run, read from sipp's files. */
     record Outcome(Setup setup, Path dir, int uacExit, double seconds, SippStatistics uac,
                    Map<String, Integer> ports, Map<String, SippStatistics> uas, Map<String, Set<String>> invites,
-                   double uacStartEpoch, double killEpoch, double killedEpoch, String summary) {
+                   double uacStartEpoch, double killEpoch, double killedEpoch, SiplbCounters siplbCounters,
+                   String summary) {
         SippStatistics uas(String name) {
             return uas.get(name);
         }
@@ -286,6 +327,88 @@ class SippInteropIT {
                                               .isLessThanOrEqualTo(failed.size());
     }
 
+    /**
+     * sipp over TCP through siplb's {@code tcp:} listener, all calls on one connection ({@code -t t1}), to two UDP
+     * backends (round-robin): siplb converts TCP to UDP and back (double Record-Route), every call succeeds and
+     * both backends take calls.
+     */
+    @Test
+    void tcpOneConnectionToUdpBackendsEveryCallSucceeds() throws Exception {
+        assertStreamRun(run(streamSetup("tcp-t1-to-udp", "t1", "udp")));
+    }
+
+    /** As {@link #tcpOneConnectionToUdpBackendsEveryCallSucceeds()} with one TCP connection per call ({@code -t tn}). */
+    @Test
+    void tcpConnectionPerCallToUdpBackendsEveryCallSucceeds() throws Exception {
+        assertStreamRun(run(streamSetup("tcp-tn-to-udp", "tn", "udp")));
+    }
+
+    /**
+     * sipp over TCP ({@code -t t1}) to two sipp UAS backends over TCP (destination URIs with {@code ;transport=tcp},
+     * the UAS with {@code -t t1}): siplb opens one connection per backend and keeps it for every call.
+     */
+    @Test
+    void tcpOneConnectionToTcpBackendsEveryCallSucceeds() throws Exception {
+        assertStreamRun(run(streamSetup("tcp-t1-to-tcp", "t1", "tcp")));
+    }
+
+    /** As {@link #tcpOneConnectionToTcpBackendsEveryCallSucceeds()} with one TCP connection per call ({@code -t tn}). */
+    @Test
+    void tcpConnectionPerCallToTcpBackendsEveryCallSucceeds() throws Exception {
+        assertStreamRun(run(streamSetup("tcp-tn-to-tcp", "tn", "tcp")));
+    }
+
+    private static Setup streamSetup(String name, String uacTransport, String backendTransport) {
+        return new Setup(name, "stateful", "round-robin", null, List.of(Backend.uas("uas1"), Backend.uas("uas2")),
+                         Integer.getInteger("interop.stream-calls", DEFAULT_STREAM_CALLS),
+                         Integer.getInteger("interop.stream-rate", DEFAULT_STREAM_RATE), null, uacTransport,
+                         backendTransport);
+    }
+
+    /**
+     * Every call succeeded, both backends took calls; the backends saw siplb's Via of their own transport above the
+     * UAC's TCP Via (siplb sent over the backends' transport, not the caller's); siplb accepted one connection from
+     * the UAC ({@code -t t1}) or one per call ({@code -t tn}), opened one to each TCP backend and reused it for every
+     * call, and forwarded each call's INVITE, ACK and BYE.
+     */
+    private static void assertStreamRun(Outcome o) throws IOException {
+        assertEveryCallSucceeded(o);
+        assertBackendsShare(o, "uas1", "uas2");
+        final Setup setup = o.setup();
+        // siplb's Via line, and right below it the UAC's (sipp's branch: z9hG4bK-PID-CALL-N), from the port of the
+        // UAC's socket: its -p port with -t t1, the port of each call's own connection with -t tn.
+        final Pattern vias = Pattern.compile(
+                "Via: SIP/2\\.0/" + setup.backendTransport().toUpperCase(Locale.ROOT) + " 127\\.0\\.0\\.1:"
+                + o.ports().get("siplb") + ";branch=z9hG4bK[^\r\n]*\r?\n"
+                + "Via: SIP/2\\.0/TCP 127\\.0\\.0\\.1:("
+                + ("t1".equals(setup.uacTransport()) ? o.ports().get("uac") : "[0-9]+")
+                + ");branch=z9hG4bK-[0-9]+-[0-9]+-[0-9]+");
+        final Set<String> uacPorts = new HashSet<>();
+        for (String name : List.of("uas1", "uas2")) {
+            final Path log = o.dir().resolve(name + "_wire.log");
+            final String wire = Files.readString(log, StandardCharsets.ISO_8859_1);
+            assertThat(wire).as("%s's message log %s: siplb's Via, then the UAC's TCP Via (%s); %s", name, log,
+                                vias.pattern(), o.summary())
+                            .containsPattern(vias);
+            final Matcher m = vias.matcher(wire);
+            while (m.find()) {
+                uacPorts.add(m.group(1));
+            }
+        }
+        final long calls = setup.calls();
+        // With -t tn each call has its own connection, so its own source port; the kernel may hand out a port again
+        // once an earlier call's connection is gone, hence more than half, not all.
+        assertThat((long) uacPorts.size()).as("distinct source ports of the UAC's Via; %s", o.summary())
+                                          .isGreaterThan("t1".equals(setup.uacTransport()) ? 0 : calls / 2);
+        final SiplbCounters c = o.siplbCounters();
+        assertThat(c.get("connections.tcp.inbound")).as("TCP connections siplb accepted; %s", o.summary())
+                                                    .isEqualTo("t1".equals(setup.uacTransport()) ? 1 : calls);
+        assertThat(c.get("connections.tcp.outbound")).as("TCP connections siplb opened; %s", o.summary())
+                                                     .isEqualTo(setup.backendsOverTcp() ? 2 : 0);
+        assertThat(c.get("requests.forwarded")).as("requests siplb forwarded (INVITE, ACK, BYE); %s", o.summary())
+                                               .isEqualTo(3 * calls);
+    }
+
     private static int calls() {
         return Integer.getInteger("interop.calls", DEFAULT_CALLS);
     }
@@ -372,18 +495,27 @@ class SippInteropIT {
         final int rate = setup.rate();
         final Path uacScenario = copyResource("sipp/uac.xml", dir);
         final List<Backend> backends = setup.backends();
-        final int[] free = freeUdpPorts(backends.size() + 2);
+        final int[] free = freePorts(backends.size() + 2);
         final int siplbPort = free[backends.size()];
         final int uacPort = free[backends.size() + 1];
         final Map<String, Integer> ports = new LinkedHashMap<>();
         final Map<String, ChildProcess> uas = new LinkedHashMap<>();
+        // Each scenario is copied once: copying it again for the next backend would rewrite the file while the
+        // sipp started before is still reading it.
+        final Map<String, Path> scenarios = new LinkedHashMap<>();
         for (int i = 0; i < backends.size(); i++) {
             final Backend b = backends.get(i);
             ports.put(b.name(), free[i]);
             if (b.scenario() != null) {
-                uas.put(b.name(), startUas(sipp, copyResource(b.scenario(), dir), dir, b.name(), free[i]));
+                final Path scenario = scenarios.get(b.scenario());
+                if (scenario == null) {
+                    scenarios.put(b.scenario(), copyResource(b.scenario(), dir));
+                }
+                uas.put(b.name(), startUas(sipp, scenarios.get(b.scenario()), dir, b.name(), free[i], setup));
             }
         }
+        ports.put("siplb", siplbPort);
+        ports.put("uac", uacPort);
 
         final Path config = writeSiplbConfig(dir, siplbPort, setup, ports);
         final ChildProcess siplb = start("siplb", List.of(
@@ -404,10 +536,15 @@ class SippInteropIT {
         final Duration uacTimeout = Duration.ofSeconds(calls / Math.max(1, rate)).plus(UAC_SLACK);
         final long startNanos = System.nanoTime();
         final double uacStartEpoch = System.currentTimeMillis() / 1000.0;
-        final ChildProcess uac = start("uac", List.of(
+        final List<String> uacCommand = new ArrayList<>(List.of(
                 sipp.toString(), "127.0.0.1:" + siplbPort,
                 "-sf", uacScenario.toString(),
-                "-i", "127.0.0.1", "-p", Integer.toString(uacPort),
+                "-i", "127.0.0.1", "-p", Integer.toString(uacPort), "-t", setup.uacTransport()));
+        if ("tn".equals(setup.uacTransport())) {
+            // sipp refuses to start when its socket limit (default 50000) exceeds the open-file limit.
+            uacCommand.addAll(List.of("-max_socket", Integer.toString(UAC_MAX_SOCKETS)));
+        }
+        uacCommand.addAll(List.of(
                 "-m", Integer.toString(calls), "-r", Integer.toString(rate), "-rp", "1000", "-l", "1000",
                 "-recv_timeout", "10s",
                 "-timeout", uacTimeout.toSeconds() + "s", "-timeout_error",
@@ -415,7 +552,8 @@ class SippInteropIT {
                 "-trace_stat", "-stf", dir.resolve("uac_stats.csv").toString(), "-fd", "1",
                 "-trace_shortmsg", "-shortmessage_file", dir.resolve("uac_messages.log").toString(),
                 "-trace_err", "-error_file", dir.resolve("uac_errors.log").toString(),
-                "-trace_screen", "-screen_file", dir.resolve("uac_screen.log").toString()), dir);
+                "-trace_screen", "-screen_file", dir.resolve("uac_screen.log").toString()));
+        final ChildProcess uac = start("uac", uacCommand, dir);
         double killEpoch = 0;
         double killedEpoch = 0;
         if (setup.killHalfway() != null) {
@@ -448,14 +586,16 @@ class SippInteropIT {
         final Map<String, SippStatistics> uasStats = new LinkedHashMap<>();
         final Map<String, Set<String>> invites = new LinkedHashMap<>();
         final StringBuilder backendsText = new StringBuilder();
+        final String backendTransport = setup.backendTransport();
         for (String name : uas.keySet()) {
             final SippStatistics st = SippStatistics.read(dir.resolve(name + "_stats.csv"));
             final Set<String> ids = SippMessageLog.receivedRequestCallIds(dir.resolve(name + "_messages.log"),
                                                                           "INVITE");
             uasStats.put(name, st);
             invites.put(name, ids);
-            backendsText.append(String.format("; %s (udp:127.0.0.1:%d, %s) INVITEs %d (%d logged), completed %d, " +
-                                              "failed %d", name, ports.get(name), scenarioOf(backends, name),
+            backendsText.append(String.format("; %s (%s:127.0.0.1:%d, %s) INVITEs %d (%d logged), completed %d, " +
+                                              "failed %d", name, backendTransport, ports.get(name),
+                                              scenarioOf(backends, name),
                                               st.incomingCalls(), ids.size(), st.successfulCalls(),
                                               st.failedCalls()));
         }
@@ -466,9 +606,9 @@ class SippInteropIT {
             }
         }
         final String summary = String.format(
-                "sipp interop [%s]: siplb %s, %s%s: %d calls at %d calls/s in %.1f s: UAC exit %d, successful %d, " +
-                "failed %d, retransmissions %d, INVITE->200 mean %d ms%s; files in %s",
-                setup.name(), setup.mode(), setup.algorithm(),
+                "sipp interop [%s]: UAC -t %s, siplb %s, %s%s: %d calls at %d calls/s in %.1f s: UAC exit %d, " +
+                "successful %d, failed %d, retransmissions %d, INVITE->200 mean %d ms%s; files in %s",
+                setup.name(), setup.uacTransport(), setup.mode(), setup.algorithm(),
                 setup.frTimeout() != null ? ", fr-timeout " + setup.frTimeout() : "", calls, rate, seconds, uacExit,
                 uacStats.successfulCalls(), uacStats.failedCalls(), uacStats.counter(SippStatistics.RETRANSMISSIONS),
                 uacStats.duration(SippStatistics.RESPONSE_TIME).toMillis(), backendsText, dir);
@@ -476,10 +616,21 @@ class SippInteropIT {
         Files.writeString(dir.resolve("summary.txt"), summary + System.lineSeparator());
 
         assertThat(siplb.isAlive()).as("siplb still running after the calls; its log: %s", siplb.log()).isTrue();
+        // SIGTERM: siplb stops gracefully and logs its counters (messages, connections per transport).
+        siplb.signal("TERM");
+        assertThat(siplb.waitFor(SIPLB_STOP_TIMEOUT))
+                .as("siplb's exit code after SIGTERM (143: the JVM's exit on SIGTERM once its shutdown hook ran); " +
+                    "its log: %s", siplb.log())
+                .isIn(0, 143);
+        final SiplbCounters counters = SiplbCounters.read(siplb.log());
         final String siplbLog = Files.readString(siplb.log(), StandardCharsets.ISO_8859_1);
         assertThat(siplbLog).as("Netty leak reports in siplb's log %s", siplb.log()).doesNotContain("LEAK:");
+        final String summaryWithCounters = summary + "; siplb's counters " + counters;
+        System.out.println("sipp interop [" + setup.name() + "]: siplb's counters " + counters);
+        Files.writeString(dir.resolve("summary.txt"), "siplb's counters " + counters + System.lineSeparator(),
+                          StandardOpenOption.APPEND);
         return new Outcome(setup, dir, uacExit, seconds, uacStats, ports, uasStats, invites, uacStartEpoch,
-                           killEpoch, killedEpoch, summary);
+                           killEpoch, killedEpoch, counters, summaryWithCounters);
     }
 
     private static String scenarioOf(List<Backend> backends, String name) {
@@ -491,18 +642,30 @@ class SippInteropIT {
         return "?";
     }
 
-    private ChildProcess startUas(Path sipp, Path scenario, Path dir, String name, int port) throws IOException {
-        return start(name, List.of(
+    /**
+     * Starts a sipp UAS on {@code port}: over UDP, or over TCP ({@code -t t1}: sipp accepts siplb's connections on
+     * its TCP port) when the setup's backends are TCP. When the caller or the backends use TCP the UAS also writes
+     * every message in full to {@code NAME_wire.log}, so the Via headers show the transports of both hops.
+     */
+    private ChildProcess startUas(Path sipp, Path scenario, Path dir, String name, int port, Setup setup)
+            throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
                 sipp.toString(),
                 "-sf", scenario.toString(),
                 "-i", "127.0.0.1", "-p", Integer.toString(port),
+                "-t", setup.backendsOverTcp() ? "t1" : "u1"));
+        if (setup.uacOverTcp() || setup.backendsOverTcp()) {
+            command.addAll(List.of("-trace_msg", "-message_file", dir.resolve(name + "_wire.log").toString()));
+        }
+        command.addAll(List.of(
                 "-recv_timeout", "30s",
                 "-timeout", UAS_MAX_LIFETIME.toSeconds() + "s",
                 "-nostdin",
                 "-trace_stat", "-stf", dir.resolve(name + "_stats.csv").toString(), "-fd", "1",
                 "-trace_shortmsg", "-shortmessage_file", dir.resolve(name + "_messages.log").toString(),
                 "-trace_err", "-error_file", dir.resolve(name + "_errors.log").toString(),
-                "-trace_screen", "-screen_file", dir.resolve(name + "_screen.log").toString()), dir);
+                "-trace_screen", "-screen_file", dir.resolve(name + "_screen.log").toString()));
+        return start(name, command, dir);
     }
 
     private ChildProcess start(String name, List<String> command, Path dir) throws IOException {
@@ -521,7 +684,8 @@ class SippInteropIT {
             throws IOException {
         final StringBuilder list = new StringBuilder("# setid uri flags priority attrs\n");
         for (Backend b : setup.backends()) {
-            list.append("1 sip:127.0.0.1:").append(ports.get(b.name())).append(" 0 0");
+            list.append("1 sip:127.0.0.1:").append(ports.get(b.name()))
+                .append(setup.backendsOverTcp() ? ";transport=tcp" : "").append(" 0 0");
             if (!b.attrs().isEmpty()) {
                 list.append(' ').append(b.attrs());
             }
@@ -531,10 +695,15 @@ class SippInteropIT {
         final Path config = dir.resolve("siplb.conf");
         Files.writeString(config,
                           "siplb {\n" +
-                          "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"]\n" +
+                          "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"" +
+                          (setup.uacOverTcp() || setup.backendsOverTcp()
+                           ? ", \"tcp:127.0.0.1:" + siplbPort + "\"" : "") + "]\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
                           "    default-algorithm = " + setup.algorithm() + "\n" +
+                          // No keepalive probing: sipp's UAS scenarios would take an OPTIONS for an unexpected
+                          // call, and a destination the passive signals took out stays out.
+                          "    probing.interval = 0s\n" +
                           "  }\n" +
                           "  proxy {\n" +
                           "    mode = " + setup.mode() + "\n" +
@@ -610,20 +779,42 @@ class SippInteropIT {
         return target;
     }
 
-    /** {@code count} distinct UDP ports free on 127.0.0.1 at the time of the call. */
-    private static int[] freeUdpPorts(int count) throws IOException {
-        final List<DatagramSocket> sockets = new ArrayList<>();
+    /**
+     * {@code count} distinct ports free on 127.0.0.1 for both UDP and TCP at the time of the call (siplb listens on
+     * both with one port number; a backend listens on one of them). At most 50 attempts per port.
+     */
+    private static int[] freePorts(int count) throws IOException {
+        final List<AutoCloseable> sockets = new ArrayList<>();
         try {
             final int[] ports = new int[count];
             for (int i = 0; i < count; i++) {
-                final DatagramSocket socket =
-                        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
+                for (int attempt = 0; ; attempt++) {
+                    final DatagramSocket udp =
+                            new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                    sockets.add(udp);
+                    try {
+                        final ServerSocket tcp = new ServerSocket();
+                        sockets.add(tcp);
+                        tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort()));
+                        ports[i] = udp.getLocalPort();
+                        break;
+                    } catch (IOException tcpTaken) {
+                        if (attempt >= 50) {
+                            throw new IOException("no port free for both UDP and TCP on 127.0.0.1 in 50 attempts",
+                                                  tcpTaken);
+                        }
+                    }
+                }
             }
             return ports;
         } finally {
-            sockets.forEach(DatagramSocket::close);
+            for (AutoCloseable s : sockets) {
+                try {
+                    s.close();
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+            }
         }
     }
 }

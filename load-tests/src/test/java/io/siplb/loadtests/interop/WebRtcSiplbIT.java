@@ -92,6 +92,8 @@ class WebRtcSiplbIT {
                                   + "  io.threads = 2\n"
                                   + "  dispatcher.sets = [ { id = 1, algorithm = round-robin, destinations = "
                                   + "[\"sip:127.0.0.1:" + uasPort + "\"] } ]\n"
+                                  // the sipp UAS would take an OPTIONS probe for an unexpected call
+                                  + "  dispatcher.probing.mode = inactive\n"
                                   + "}\n");
         final ChildProcess siplb = start("siplb", List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",

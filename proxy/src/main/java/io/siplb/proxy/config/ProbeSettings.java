@@ -14,7 +14,7 @@ import java.util.Locale;
  * <tr><th>Key</th><th>Type</th><th>Default</th><th>Meaning</th></tr>
  * <tr><td>{@code interval}</td><td>duration</td><td>{@code 10s}</td><td>each eligible destination is probed once
  *     per interval, spread over it ({@code 0s}: no probing); Kamailio {@code ds_ping_interval}</td></tr>
- * <tr><td>{@code mode}</td><td>{@code all}, {@code inactive}, {@code flagged}</td><td>{@code inactive}</td>
+ * <tr><td>{@code mode}</td><td>{@code all}, {@code inactive}, {@code flagged}</td><td>{@code all}</td>
  *     <td>which destinations: every one not disabled; those out of rotation (inactive, probing, trying); those out
  *     of rotation or with flag 8 (probing); Kamailio {@code ds_probing_mode}</td></tr>
  * <tr><td>{@code method}</td><td>token</td><td>{@code OPTIONS}</td><td>{@code ds_ping_method}</td></tr>
@@ -23,8 +23,16 @@ import java.util.Locale;
  * <tr><td>{@code timeout}</td><td>duration</td><td>{@code 2s}</td><td>no final response in this time is a
  *     failure</td></tr>
  * <tr><td>{@code reply-codes}</td><td>string</td><td>{@code class=2}</td><td>final responses that count as
- *     success besides 200: {@code class=N} and {@code code=NNN} joined by {@code ;}; {@code ds_ping_reply_codes}</td></tr>
+ *     success besides 200: {@code class=N} and {@code code=NNN} joined by {@code ;} or {@code ,} (a destination's
+ *     {@code ping_reply_codes} attribute takes {@code ,}); {@code ds_ping_reply_codes}</td></tr>
+ * <tr><td>{@code failure-threshold}</td><td>integer</td><td>{@code 3}</td><td>consecutive failures (probes or
+ *     passive signals) before a destination goes down; read by the dispatch engine; {@code ds_probing_threshold}</td></tr>
+ * <tr><td>{@code success-threshold}</td><td>integer</td><td>{@code 1}</td><td>consecutive probe successes before a
+ *     down destination is active again; read by the dispatch engine; {@code ds_inactive_threshold}</td></tr>
  * </table>
+ *
+ * <p>A destination's attributes {@code ping_from}, {@code ping_method}, {@code ping_reply_codes} and
+ * {@code ping_timeout} override the global values for it ({@link #forDestination}).
  */
 public final class ProbeSettings {
 
@@ -39,7 +47,7 @@ public final class ProbeSettings {
     }
 
     private static final ProbeSettings DEFAULTS =
-            new ProbeSettings(Duration.ofSeconds(10), Mode.INACTIVE, "OPTIONS", "sip:siplb@localhost",
+            new ProbeSettings(Duration.ofSeconds(10), Mode.ALL, "OPTIONS", "sip:siplb@localhost",
                               Duration.ofSeconds(2), "class=2");
 
     private final Duration interval;
@@ -77,7 +85,7 @@ public final class ProbeSettings {
         }
         replyCodesText = requireNonNull(replyCodes, "replyCodes");
         this.replyCodes[200] = true;
-        for (String part : replyCodes.split(";")) {
+        for (String part : replyCodes.split("[;,]")) {
             final String p = part.trim().toLowerCase(Locale.ROOT);
             if (p.isEmpty()) {
                 continue;
@@ -105,7 +113,43 @@ public final class ProbeSettings {
                 // fall through to the error
             }
             throw new IllegalArgumentException("reply-codes: \"" + replyCodes + "\" (expected: class=N and code=NNN"
-                                               + " joined by ';', e.g. \"class=2;code=403;code=404\")");
+                                               + " joined by ';' or ',', e.g. \"class=2;code=403;code=404\")");
+        }
+    }
+
+    /**
+     * Returns these settings with a destination's own probing attributes applied: {@code ping_from} (From URI),
+     * {@code ping_method}, {@code ping_reply_codes} (as {@code reply-codes}) and {@code ping_timeout} (a duration
+     * such as {@code 500ms} or {@code 2s}). The interval, the mode and the thresholds are global.
+     *
+     * @param pingFrom the {@code ping_from} attribute, or null
+     * @param others   the destination's other attributes (keys lower-case)
+     * @throws IllegalArgumentException naming the attribute and the expectation
+     */
+    public ProbeSettings forDestination(String pingFrom, java.util.Map<String, String> others) {
+        final String m = others.get("ping_method");
+        final String codes = others.get("ping_reply_codes");
+        final String t = others.get("ping_timeout");
+        if (pingFrom == null && m == null && codes == null && t == null) {
+            return this;
+        }
+        Duration to = timeout;
+        if (t != null) {
+            try {
+                to = com.typesafe.config.ConfigFactory.parseString("t = \"" + t.replace("\"", "") + "\"")
+                                                      .getDuration("t");
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new IllegalArgumentException("ping_timeout: \"" + t + "\" (expected: a duration, e.g. 500ms or 2s)");
+            }
+        }
+        try {
+            return new ProbeSettings(interval, mode, m != null ? m : method, pingFrom != null ? pingFrom : from, to,
+                                     codes != null ? codes : replyCodesText);
+        } catch (IllegalArgumentException e) {
+            final String msg = e.getMessage();
+            final String key = msg.substring(0, msg.indexOf(':'));
+            throw new IllegalArgumentException("ping_" + key.replace('-', '_')
+                                               + msg.substring(key.length()), e);
         }
     }
 

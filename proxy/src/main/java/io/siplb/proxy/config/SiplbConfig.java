@@ -56,7 +56,22 @@ public final class SiplbConfig {
             throw new SiplbConfigException(e.getMessage(), e);
         }
         AlgorithmCheck.check(root, file.toString(), proxy, dispatcher, routing);
+        checkProbeAttributes(file, proxy, dispatcher);
         return new SiplbConfig(file, root, proxy, dispatcher, routing);
+    }
+
+    /** Refuses a destination whose probing attributes ({@code ping_method}, {@code ping_timeout}, ...) are invalid. */
+    private static void checkProbeAttributes(Path file, ProxySettings proxy, DispatcherSettings dispatcher) {
+        for (io.siplb.dispatch.DestinationSet set : dispatcher.sets()) {
+            for (io.siplb.dispatch.Destination d : set.destinations()) {
+                try {
+                    proxy.probing().forDestination(d.attributes().pingFrom(), d.attributes().others());
+                } catch (IllegalArgumentException e) {
+                    throw new SiplbConfigException(file + ": siplb.dispatcher set " + set.id() + " destination "
+                                                   + d.uri() + ": attribute " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /**

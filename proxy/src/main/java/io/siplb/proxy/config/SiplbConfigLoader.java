@@ -251,9 +251,11 @@ public final class SiplbConfigLoader {
         final String base = "siplb.dispatcher.probing";
         final Config p = root.getConfig(base);
         for (String k : p.root().keySet()) {
-            if (!java.util.Set.of("interval", "mode", "method", "from", "timeout", "reply-codes").contains(k)) {
+            if (!java.util.Set.of("interval", "mode", "method", "from", "timeout", "reply-codes",
+                                  "failure-threshold", "success-threshold").contains(k)) {
                 throw ConfigErrors.at(root, base + '.' + k, fileName, "unknown key (expected: one of interval, "
-                                      + "mode, method, from, timeout, reply-codes)");
+                                      + "mode, method, from, timeout, reply-codes, failure-threshold, "
+                                      + "success-threshold)");
             }
         }
         final String mode = p.getString("mode");

@@ -124,6 +124,36 @@ public final class ProxyContext {
         return streams;
     }
 
+    private final HealthLog healthLog = new HealthLog();
+    private volatile ProbeObserver probeObserver = ProbeObserver.NONE;
+
+    /** Returns the log (and count) of the destinations' health transitions. */
+    public HealthLog healthLog() {
+        return healthLog;
+    }
+
+    private volatile boolean probingEnabled = true;
+
+    /** Sets what is told the outcome of every keepalive probe. */
+    public void probeObserver(ProbeObserver observer) {
+        this.probeObserver = requireNonNull(observer, "observer");
+    }
+
+    /** Returns what is told the outcome of every keepalive probe ({@link ProbeObserver#NONE} by default). */
+    public ProbeObserver probeObserver() {
+        return probeObserver;
+    }
+
+    /** Turns keepalive probing on or off at run time (the admin API); on by default. */
+    public void probingEnabled(boolean enabled) {
+        this.probingEnabled = enabled;
+    }
+
+    /** Returns whether keepalive probing is on. */
+    public boolean probingEnabled() {
+        return probingEnabled;
+    }
+
     /** Sets what opens sockets towards single destinations; before the listeners read. */
     public void connector(io.siplb.proxy.transport.Connector connector) {
         this.connector = connector;

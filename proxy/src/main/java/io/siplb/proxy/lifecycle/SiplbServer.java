@@ -218,6 +218,7 @@ public final class SiplbServer implements AutoCloseable {
         final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 threads, new DefaultThreadFactory("siplb-io"), transport.ioHandlerFactory());
         final ProxyContext proxy = new ProxyContext(settings, dispatcher, rules);
+        dispatcher.stateRegistry().addListener(proxy.healthLog());
         final StatefulProxy statefulShared = new StatefulProxy(
                 CallLoadTable.builder().config(dispatcher.snapshot().settings().callLoadConfig()).build());
         final SipMessageParser parser = new SipMessageParser();
@@ -431,6 +432,7 @@ public final class SiplbServer implements AutoCloseable {
                 }
             }
             stateful.close();
+            proxy.dispatcher().stateRegistry().removeListener(proxy.healthLog());
             if (tls != null) {
                 closeTls(tls);
             }

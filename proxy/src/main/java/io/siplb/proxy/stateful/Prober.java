@@ -3,10 +3,12 @@ package io.siplb.proxy.stateful;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -23,124 +25,213 @@ import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.transport.Egress;
 
 /**
- * Keepalive probing (Kamailio's {@code ds_ping_interval}): once per interval, each eligible destination (by
- * {@link ProbeSettings.Mode}; never a disabled one or one with the no-ping flag) gets an OPTIONS (or the configured
- * method) at a random moment of the interval, so a large set is not pinged in one burst. The reply is matched by
- * branch; a final response the reply codes accept is a success, any other final response, no final response within
- * the timeout or an ICMP port unreachable a failure; the destination's state follows the engine's thresholds
- * ({@link DestinationState#probeSucceeded}, {@link DestinationState#probeFailed}, applied on the writer thread) and
- * the round-trip time feeds its latency statistics. A destination address listed in several sets is probed once and
- * the result applies to each. Runs on the event loop of the forwarder that owns it. Not thread-safe; confined to that
- * event loop.
+ * Keepalive probing (Kamailio's {@code ds_ping_interval}). Every probed address (one per transport and address,
+ * however many sets list it) has its own timer on this event loop: a probe (OPTIONS or the configured method) every
+ * interval, the first one at a random moment of the first interval and each later one after the interval ±10 %, so
+ * a large set is not pinged in one burst. A destination that appears in the dispatcher's snapshot after start-up (a
+ * reload, the admin API) is probed at once; one that leaves it is no longer probed. Whether an address is probed when
+ * its timer fires depends on the mode ({@link ProbeSettings.Mode}) and on its destinations' states at that moment;
+ * disabled destinations and those with the no-ping flag (32) are never probed.
+ *
+ * <p>The reply is matched by branch; a final response the reply codes accept is a success, any other final
+ * response, no final response within the timeout, an ICMP port unreachable or a failed connection is a failure. The
+ * destinations' states follow the engine's thresholds ({@link DestinationState#probeSucceeded},
+ * {@link DestinationState#probeFailed}, applied on the health writer thread); the round-trip time of an answered probe
+ * feeds their latency statistics, a probe without answer counts as a latency timeout, and the
+ * {@link io.siplb.proxy.core.ProbeObserver} is told both. The settings, the snapshot and
+ * {@link io.siplb.proxy.core.ProxyContext#probingEnabled()} are read again every second, so a reload or the admin
+ * API changes what is probed without a restart.
+ *
+ * <p>Not thread-safe; confined to the event loop of the forwarder that owns it (one forwarder of siplb probes).
  */
 final class Prober {
 
+    private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final StatefulForwarder f;
-    private final ProbeSettings settings;
-    private final long intervalNanos;
+    private final Map<String, Target> targets = new HashMap<>();
     private final Map<String, Probe> pending = new HashMap<>();
+    private DispatchSnapshot seenSnapshot;
+    private ProbeSettings seenSettings;
     private long sequence;
+
+    /** One probed address: its destinations and timer. Not thread-safe; confined to the event loop. */
+    private static final class Target {
+        final String key;
+        Destination destination;
+        List<DestinationState> states;
+        ProbeSettings settings;
+        ScheduledFuture<?> next;
+        Probe inFlight;
+
+        Target(String key) {
+            this.key = key;
+        }
+    }
 
     /** One probe in flight. Not thread-safe; confined to the event loop. */
     private static final class Probe {
+        final Target target;
         final List<DestinationState> states;
         final InetSocketAddress address;
+        final ProbeSettings settings;
         final long sentNanos;
         ScheduledFuture<?> timeout;
 
-        Probe(List<DestinationState> states, InetSocketAddress address, long sentNanos) {
-            this.states = states;
+        Probe(Target target, InetSocketAddress address, long sentNanos) {
+            this.target = target;
+            this.states = target.states;
+            this.settings = target.settings;
             this.address = address;
             this.sentNanos = sentNanos;
         }
     }
 
-    Prober(StatefulForwarder f, ProbeSettings settings) {
+    Prober(StatefulForwarder f) {
         this.f = f;
-        this.settings = settings;
-        intervalNanos = settings.interval().toNanos();
     }
 
     void start() {
-        if (intervalNanos > 0) {
-            f.schedule(this::round, intervalNanos);
-        }
+        tick();
     }
 
-    /** Plans one round: every eligible destination at a random moment of the next interval. */
-    private void round() {
+    /** Follows the snapshot and the settings; every second. */
+    private void tick() {
+        final ProbeSettings settings = f.ctx.settings().probing();
         final DispatchSnapshot snapshot = f.ctx.dispatcher().snapshot();
-        // One probe per transport and address, for every destination there.
-        final Map<String, List<DestinationState>> targets = new LinkedHashMap<>();
+        if (snapshot != seenSnapshot || settings != seenSettings) {
+            reconcile(settings, snapshot, seenSnapshot == null || seenSettings.interval().isZero());
+            seenSnapshot = snapshot;
+            seenSettings = settings;
+        }
+        f.schedule(this::tick, TICK_NANOS);
+    }
+
+    /**
+     * Brings the targets in line with {@code snapshot}: new addresses get a timer (at a random moment of the first
+     * interval when {@code spread}, else at once), addresses no longer listed lose theirs.
+     */
+    private void reconcile(ProbeSettings settings, DispatchSnapshot snapshot, boolean spread) {
+        final long interval = settings.interval().toNanos();
+        final Map<String, List<DestinationState>> states = new LinkedHashMap<>();
         final Map<String, Destination> first = new HashMap<>();
-        for (DestinationSet set : snapshot.sets()) {
-            for (Destination d : set.destinations()) {
-                final InetSocketAddress a = d.address();
-                final DestinationState s = f.ctx.dispatcher().state(d);
-                if (s == null || a == null || a.isUnresolved() || d.transport() == Transport.SCTP
-                    || (d.flags() & Destination.FLAG_NOPING) != 0 || !eligible(d, s)) {
-                    continue;
+        if (interval > 0) {
+            for (DestinationSet set : snapshot.sets()) {
+                for (Destination d : set.destinations()) {
+                    final InetSocketAddress a = d.address();
+                    final DestinationState s = f.ctx.dispatcher().state(d);
+                    if (s == null || a == null || a.isUnresolved() || d.transport() == Transport.SCTP
+                        || (d.flags() & Destination.FLAG_NOPING) != 0) {
+                        continue;
+                    }
+                    final String key = d.transport().uriName() + ':' + a;
+                    states.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+                    first.putIfAbsent(key, d);
                 }
-                final String key = d.transport().uriName() + ':' + a;
-                targets.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
-                first.putIfAbsent(key, d);
             }
         }
-        for (Map.Entry<String, List<DestinationState>> e : targets.entrySet()) {
+        for (Iterator<Target> it = targets.values().iterator(); it.hasNext(); ) {
+            final Target t = it.next();
+            if (!states.containsKey(t.key)) {
+                if (t.next != null) {
+                    t.next.cancel(false);
+                }
+                it.remove();
+            }
+        }
+        for (Map.Entry<String, List<DestinationState>> e : states.entrySet()) {
             final Destination d = first.get(e.getKey());
-            final List<DestinationState> states = e.getValue();
-            final long delay = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
-            f.schedule(() -> send(d, states), delay);
-        }
-        f.schedule(this::round, intervalNanos);
-    }
-
-    private boolean eligible(Destination d, DestinationState s) {
-        final HealthState h = s.health();
-        if (h == HealthState.DISABLED) {
-            return false;
-        }
-        final boolean out = h == HealthState.INACTIVE || h == HealthState.PROBING || h == HealthState.TRYING;
-        switch (settings.mode()) {
-            case ALL:
-                return true;
-            case FLAGGED:
-                return out || (d.flags() & Destination.FLAG_PROBING) != 0;
-            default:
-                return out;
+            Target t = targets.get(e.getKey());
+            final boolean added = t == null;
+            if (added) {
+                t = new Target(e.getKey());
+                targets.put(t.key, t);
+            }
+            t.destination = d;
+            t.states = List.copyOf(e.getValue());
+            t.settings = settings.forDestination(d.attributes().pingFrom(), d.attributes().others());
+            if (added) {
+                final Target target = t;
+                final long delay = spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval)) : 0;
+                t.next = f.schedule(() -> fire(target), delay);
+            }
         }
     }
 
-    private void send(Destination d, List<DestinationState> states) {
+    /** A target's timer: probes it when eligible, then plans the next probe. */
+    private void fire(Target t) {
+        t.next = null;
+        if (targets.get(t.key) != t) {
+            return; // removed by a reconcile
+        }
+        if (t.inFlight == null && f.ctx.probingEnabled() && eligible(t)) {
+            send(t);
+        }
+        final long interval = t.settings.interval().toNanos();
+        if (interval > 0) {
+            final long jitter = interval / 10;
+            final long delay = interval - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
+            t.next = f.schedule(() -> fire(t), delay);
+        }
+    }
+
+    private boolean eligible(Target t) {
+        for (DestinationState s : t.states) {
+            final HealthState h = s.health();
+            if (h == HealthState.DISABLED) {
+                continue;
+            }
+            final boolean out = h == HealthState.INACTIVE || h == HealthState.PROBING || h == HealthState.TRYING;
+            switch (t.settings.mode()) {
+                case ALL:
+                    return true;
+                case FLAGGED:
+                    if (out || (t.destination.flags() & Destination.FLAG_PROBING) != 0) {
+                        return true;
+                    }
+                    break;
+                default:
+                    if (out) {
+                        return true;
+                    }
+            }
+        }
+        return false;
+    }
+
+    private void send(Target t) {
+        final Destination d = t.destination;
         final Object hop = f.router.nextHop(d);
         if (!(hop instanceof NextHop)) {
             return; // a transport siplb does not listen on, or siplb itself
         }
         final InetSocketAddress to = d.address();
+        final Probe probe = new Probe(t, to, System.nanoTime());
         // Over the destination's own transport: a new connection when none is open.
         final Egress out = f.io.egressTowards((NextHop) hop, f);
         if (out == null) {
+            failed(probe, "probe: no connection to " + to);
             return;
         }
+        final ProbeSettings s = t.settings;
         final String branch = f.newBranch() + "p";
-        final String from = d.attributes().pingFrom() != null ? d.attributes().pingFrom() : settings.from();
         final String uri = d.uri();
-        final String text = settings.method() + ' ' + uri + " SIP/2.0\r\n" +
+        final String text = s.method() + ' ' + uri + " SIP/2.0\r\n" +
                             "Via: " + out.viaSentBy() + ";branch=" + branch + "\r\n" +
                             "Max-Forwards: 70\r\n" +
-                            "From: <" + from + ">;tag=" + Long.toString(++sequence, 36) + "\r\n" +
+                            "From: <" + s.from() + ">;tag=" + Long.toString(++sequence, 36) + "\r\n" +
                             "To: <" + uri + ">\r\n" +
                             "Call-ID: " + branch + "@siplb\r\n" +
-                            "CSeq: 1 " + settings.method() + "\r\n" +
+                            "CSeq: 1 " + s.method() + "\r\n" +
                             "Content-Length: 0\r\n\r\n";
         final ByteBuf buf = ByteBufUtil.writeUtf8(out.alloc(), text);
-        final Probe probe = new Probe(states, to, System.nanoTime());
         pending.put(branch, probe);
+        t.inFlight = probe;
         probe.timeout = f.schedule(() -> {
             if (pending.remove(branch) == probe) {
                 failed(probe, "probe timeout");
             }
-        }, settings.timeout().toNanos());
+        }, s.timeout().toNanos());
         f.io.send(out, buf, to);
     }
 
@@ -157,37 +248,53 @@ final class Prober {
         }
         pending.remove(branch);
         probe.timeout.cancel(false);
-        if (settings.isSuccess(status)) {
+        if (probe.settings.isSuccess(status)) {
             final long rtt = System.nanoTime() - probe.sentNanos;
+            done(probe);
             for (DestinationState s : probe.states) {
                 s.latency().recordNanos(rtt);
             }
+            f.ctx.probeObserver().onProbe(probe.states, rtt, status);
             f.shared.onWriter(() -> {
                 for (DestinationState s : probe.states) {
                     s.probeSucceeded("probe answered " + status);
                 }
             });
         } else {
-            failed(probe, "probe answered " + status);
+            done(probe);
+            f.ctx.probeObserver().onProbe(probe.states, System.nanoTime() - probe.sentNanos, status);
+            f.shared.onWriter(() -> {
+                for (DestinationState s : probe.states) {
+                    s.probeFailed("probe answered " + status);
+                }
+            });
         }
         return true;
     }
 
-    /** An ICMP port unreachable from {@code remote}: its probes in flight fail. */
+    /** A transport error towards {@code remote} (ICMP port unreachable, failed connection): its probes fail. */
     void onTransportError(InetSocketAddress remote) {
         for (Map.Entry<String, Probe> e : new ArrayList<>(pending.entrySet())) {
             if (e.getValue().address.equals(remote)) {
                 pending.remove(e.getKey());
                 e.getValue().timeout.cancel(false);
-                failed(e.getValue(), "probe: ICMP port unreachable");
+                failed(e.getValue(), "probe: transport error");
             }
         }
     }
 
+    private void done(Probe probe) {
+        if (probe.target.inFlight == probe) {
+            probe.target.inFlight = null;
+        }
+    }
+
     private void failed(Probe probe, String reason) {
+        done(probe);
         for (DestinationState s : probe.states) {
             s.latency().recordTimeout();
         }
+        f.ctx.probeObserver().onProbe(probe.states, -1, 0);
         f.shared.onWriter(() -> {
             for (DestinationState s : probe.states) {
                 s.probeFailed(reason);

@@ -289,7 +289,7 @@ public final class StatefulForwarder implements Forwarder {
 
     /** Starts keepalive probing from this loop (one loop of siplb probes); on the loop. */
     public void startProbing() {
-        prober = new Prober(this, ctx.settings().probing());
+        prober = new Prober(this);
         prober.start();
     }
 

@@ -402,6 +402,9 @@ public final class StreamTransports implements AutoCloseable {
         }
     }
 
+    /** How many causes {@link #reason(Throwable)} names at most. */
+    private static final int MAX_CAUSES = 5;
+
     /** Logs a failed TLS handshake at most once per peer IP address per minute. */
     void tlsHandshakeFailed(StreamConnection conn, Throwable cause) {
         final InetAddress ip = conn.remoteAddress().getAddress();
@@ -419,23 +422,28 @@ public final class StreamTransports implements AutoCloseable {
     }
 
     /**
-     * Returns the message of {@code cause} followed by its innermost cause's: an SSL engine reports a certificate
-     * the trust manager refused as a general handshake failure ({@code General OpenSslEngine problem}) around the
-     * trust manager's reason (expired, host name not named), which is what an operator needs to read.
+     * The messages of {@code cause} and of its causes, outermost first, joined by {@code ": "} (repeated ones once,
+     * at most {@value #MAX_CAUSES}): a TLS engine reports a refused certificate as a general handshake failure whose
+     * cause says why (for example the host the certificate does not name).
      */
     static String reason(Throwable cause) {
         if (cause == null) {
             return "unknown";
         }
-        Throwable root = cause;
-        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 16; depth++) {
-            root = root.getCause();
+        final StringBuilder text = new StringBuilder();
+        String previous = null;
+        Throwable t = cause;
+        for (int i = 0; t != null && i < MAX_CAUSES; i++, t = t.getCause()) {
+            final String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+            if (previous == null || !previous.contains(message)) {
+                if (text.length() > 0) {
+                    text.append(": ");
+                }
+                text.append(message);
+            }
+            previous = message;
         }
-        final String message = String.valueOf(cause.getMessage());
-        if (root == cause || root.getMessage() == null || message.contains(root.getMessage())) {
-            return message;
-        }
-        return message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ')';
+        return text.toString();
     }
 
     void internalError(StreamConnection conn, RuntimeException e) {

@@ -220,7 +220,7 @@ class StatefulForwardingTest {
 
     @Test
     void nothingAnsweringGivesTheCallerA408AndTakesTheDestinationsOutOfRotation() {
-        start(2, "priority", "");
+        start(2, "priority", "siplb.dispatcher.probing.failure-threshold = 1");
         uac.send(invite("c4@uac", "z9hG4bK-c4"), siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(100);
         assertThat(status(atUac(WAIT))).as("both destinations silent").isEqualTo(408);
@@ -441,7 +441,8 @@ class StatefulForwardingTest {
 
     @Test
     void aDestinationTakenOutByAFailureComesBackWhenItAnswersProbes() throws InterruptedException {
-        start(2, "priority", "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms }");
+        start(2, "priority", "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms, mode = inactive, " +
+                             "failure-threshold = 1 }");
         final Destination first = server.proxy().dispatcher().snapshot().set(1).destinations().stream()
                 .filter(d -> d.address().getPort() == backends.get(0).port()).findFirst().orElseThrow();
         uac.send(invite("p1@uac", "z9hG4bK-p1"), siplb);

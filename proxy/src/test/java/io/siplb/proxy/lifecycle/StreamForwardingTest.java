@@ -64,6 +64,7 @@ class StreamForwardingTest {
                                         + "  io.threads = 2\n"
                                         + "  proxy.mode = " + mode + "\n"
                                         + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
+                                        + "  dispatcher.probing.interval = 0s\n"
                                         + "}\n"
                                         + "siplb.dispatcher.sets = [ { id = 1, algorithm = priority, destinations = ["
                                         + destinations + "] } ]\n" + extra + '\n');

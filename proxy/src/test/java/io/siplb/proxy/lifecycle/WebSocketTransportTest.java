@@ -70,6 +70,7 @@ class WebSocketTransportTest {
                                     + "  listen = [\"udp:127.0.0.1:0\", \"ws:127.0.0.1:0\"]\n"
                                     + "  io.threads = 2\n"
                                     + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
+                                    + "  dispatcher.probing.interval = 0s\n"
                                     + "}\n"
                                     + "siplb.dispatcher.sets = [ { id = 1, algorithm = round-robin, destinations = ["
                                     + destinations + "] } ]\n" + extra + '\n');

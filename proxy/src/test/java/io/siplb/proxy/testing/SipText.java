@@ -46,4 +46,25 @@ public final class SipText {
     public static int status(String msg) {
         return Integer.parseInt(startLine(msg).split(" ")[1]);
     }
+
+    /**
+     * Returns the response a UAS sends to {@code request}: its Vias, From, To (with {@code toTag} when not null),
+     * Call-ID and CSeq; a Contact for a 2xx; no body.
+     */
+    public static String response(String request, int status, String reason, String toTag) {
+        final StringBuilder sb = new StringBuilder("SIP/2.0 ").append(status).append(' ').append(reason)
+                                                               .append("\r\n");
+        for (String v : headers(request, "Via")) {
+            sb.append("Via: ").append(v).append("\r\n");
+        }
+        sb.append("From: ").append(header(request, "From")).append("\r\n");
+        sb.append("To: ").append(header(request, "To")).append(toTag != null ? ";tag=" + toTag : "")
+          .append("\r\n");
+        sb.append("Call-ID: ").append(header(request, "Call-ID")).append("\r\n");
+        sb.append("CSeq: ").append(header(request, "CSeq")).append("\r\n");
+        if (status >= 200 && status < 300) {
+            sb.append("Contact: <sip:bob@127.0.0.1>\r\n");
+        }
+        return sb.append("Content-Length: 0\r\n\r\n").toString();
+    }
 }

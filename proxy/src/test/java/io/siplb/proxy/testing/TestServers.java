@@ -28,13 +28,15 @@ public final class TestServers {
 
     /**
      * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads,
-     * followed by {@code extra}.
+     * followed by {@code extra}. Keepalive probing is off ({@code probing.interval = 0s}) so that the test peers see
+     * only the traffic a test sends; tests of probing set an interval in {@code extra}.
      */
     public static String statefulConfig(String extra) {
         return "siplb {\n" +
                "  listen = [\"udp:127.0.0.1:0\"]\n" +
                "  io.threads = 2\n" +
                "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
+               "  dispatcher.probing.interval = 0s\n" +
                "}\n" + extra + '\n';
     }
 
