@@ -100,6 +100,7 @@ public final class ConnectionFootprint {
         final Path conf = dir.resolve("siplb.conf");
         Files.writeString(conf, "siplb {\n" +
                 "  listen = [\"tcp:127.0.0.1:0\", \"tls:127.0.0.1:0\"]\n" +
+                "  admin.listen = \"127.0.0.1:0\"\n" +
                 "  io.threads = " + threads + "\n" +
                 "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
                 "  connections { max = " + (2 * max + 100) + ", max-per-ip = " + (2 * max + 100) +

@@ -99,6 +99,7 @@ public final class TransactionFootprint {
         final int sinkPort = ((InetSocketAddress) sink.getLocalAddress()).getPort();
         Files.writeString(conf, "siplb {\n" +
                 "  listen = [\"udp:127.0.0.1:0\"]\n" +
+                "  admin.listen = \"127.0.0.1:0\"\n" +
                 "  io.threads = " + threads + "\n" +
                 "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
                 "  proxy {\n" +

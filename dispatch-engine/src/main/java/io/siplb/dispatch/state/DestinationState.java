@@ -56,6 +56,7 @@ public final class DestinationState {
     private final AtomicInteger activeCalls = new AtomicInteger();
     private final LatencyStats latency;
     private final OverloadControl overload;
+    private final DestinationCounters counters = new DestinationCounters();
     private volatile boolean probed;
 
     DestinationState(DestinationKey key, HealthState initial, StateConfig config, HealthListener listener) {
@@ -68,6 +69,11 @@ public final class DestinationState {
         latency = new LatencyStats(config.latencyAlpha());
         overload = new OverloadControl(config.ticker());
         probed = initial == HealthState.PROBING;
+    }
+
+    /** Returns the destination's traffic counters (selections, responses by class, probes). */
+    public DestinationCounters counters() {
+        return counters;
     }
 
     /** The stable identity of the destination. */

@@ -349,6 +349,7 @@ class KamailioTlsInteropIT {
         Files.writeString(config,
                           "siplb {\n" +
                           "  listen = [\"udp:127.0.0.1:" + udpPort + "\", \"tls:127.0.0.1:" + tlsPort + "\"]\n" +
+                          "  admin.listen = \"127.0.0.1:0\"\n" +
                           "  io.threads = 2\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +

@@ -698,6 +698,7 @@ class SippInteropIT {
                           "  listen = [\"udp:127.0.0.1:" + siplbPort + "\"" +
                           (setup.uacOverTcp() || setup.backendsOverTcp()
                            ? ", \"tcp:127.0.0.1:" + siplbPort + "\"" : "") + "]\n" +
+                          "  admin.listen = \"127.0.0.1:0\"\n" +
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
                           "    default-algorithm = " + setup.algorithm() + "\n" +

@@ -90,6 +90,7 @@ class WebRtcSiplbIT {
                                   + "  listen = [\"udp:127.0.0.1:" + siplbUdpPort + "\", \"ws:127.0.0.1:" + wsPort
                                   + "\"]\n"
                                   + "  io.threads = 2\n"
+                                  + "  admin.listen = \"127.0.0.1:0\"\n"
                                   + "  dispatcher.sets = [ { id = 1, algorithm = round-robin, destinations = "
                                   + "[\"sip:127.0.0.1:" + uasPort + "\"] } ]\n"
                                   // the sipp UAS would take an OPTIONS probe for an unexpected call

@@ -1,22 +1,23 @@
 package io.siplb.proxy.cli;
 
 /**
- * Builds one-line JSON objects for command output, escaping strings per RFC 8259 §7. Not thread-safe; confined to the
- * thread writing the output.
+ * Builds one-line JSON objects for command output and the admin listener's answers, escaping strings per RFC 8259
+ * §7. Not thread-safe; confined to the thread writing the output.
  */
-final class Json {
+public final class Json {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final StringBuilder sb = new StringBuilder(256);
     private boolean first = true;
 
-    Json() {
+    /** Starts an empty object. */
+    public Json() {
         sb.append('{');
     }
 
     /** Adds {@code "name": "value"}, or {@code "name": null} when {@code value} is {@code null}. */
-    Json add(String name, String value) {
+    public Json add(String name, String value) {
         key(name);
         if (value == null) {
             sb.append("null");
@@ -27,28 +28,28 @@ final class Json {
     }
 
     /** Adds {@code "name": value}. */
-    Json add(String name, long value) {
+    public Json add(String name, long value) {
         key(name);
         sb.append(value);
         return this;
     }
 
     /** Adds {@code "name": true|false}. */
-    Json add(String name, boolean value) {
+    public Json add(String name, boolean value) {
         key(name);
         sb.append(value);
         return this;
     }
 
     /** Adds {@code "name": {...}} with an already built object, or {@code null}. */
-    Json add(String name, Json object) {
+    public Json add(String name, Json object) {
         key(name);
         sb.append(object == null ? "null" : object.toString());
         return this;
     }
 
     /** Adds {@code "name": [...]} with already built objects. */
-    Json add(String name, java.util.List<Json> objects) {
+    public Json add(String name, java.util.List<Json> objects) {
         key(name);
         sb.append('[');
         for (int i = 0; i < objects.size(); i++) {
@@ -68,6 +69,13 @@ final class Json {
         first = false;
         quote(sb, name);
         sb.append(':');
+    }
+
+    /** Returns {@code s} as a JSON string literal. */
+    public static String quote(String s) {
+        final StringBuilder sb = new StringBuilder(s.length() + 2);
+        quote(sb, s);
+        return sb.toString();
     }
 
     /** Appends {@code s} as a JSON string literal. */

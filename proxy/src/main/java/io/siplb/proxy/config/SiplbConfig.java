@@ -23,6 +23,7 @@ public final class SiplbConfig {
     private final DispatcherSettings dispatcher;
     private final RoutingRules routing;
     private final io.siplb.proxy.tls.TlsSettings tls;
+    private final io.siplb.proxy.admin.AdminSettings admin;
 
     private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
                         RoutingRules routing) {
@@ -30,6 +31,9 @@ public final class SiplbConfig {
         tls = root.hasPath("siplb.tls")
               ? io.siplb.proxy.tls.TlsSettings.parse(root, file.toString(), dir != null ? dir : Path.of("."))
               : io.siplb.proxy.tls.TlsSettings.builder().build();
+        admin = root.hasPath("siplb.admin.listen")
+                ? io.siplb.proxy.admin.AdminSettings.parse(root, file.toString())
+                : io.siplb.proxy.admin.AdminSettings.disabled();
         this.file = file;
         this.root = root;
         this.proxy = proxy;
@@ -91,6 +95,11 @@ public final class SiplbConfig {
     /** Returns the TLS settings ({@code siplb.tls}). */
     public io.siplb.proxy.tls.TlsSettings tls() {
         return tls;
+    }
+
+    /** Returns the admin listener's settings ({@code siplb.admin}). */
+    public io.siplb.proxy.admin.AdminSettings admin() {
+        return admin;
     }
 
     /** Returns the configuration file. */

@@ -123,6 +123,11 @@ public final class ForwardingSupport {
         return loop;
     }
 
+    /** Returns the proxy context. */
+    public ProxyContext context() {
+        return ctx;
+    }
+
     /** Returns the counters. */
     public ProxyStats stats() {
         return stats;
@@ -272,10 +277,13 @@ public final class ForwardingSupport {
     /**
      * Writes {@code buf} to {@code to} through {@code out}, or releases it and counts
      * {@link DropReason#SEND_QUEUE_FULL} when the socket is not writable (its queue is above the high water mark).
+     * A queued message is counted as sent over the egress's transport, as a request or response of {@code method}.
      *
+     * @param request whether {@code buf} is a request (else a response)
+     * @param method the request's method, or the response's CSeq method ({@link SipMethod#EXTENSION}: other)
      * @return whether the message was queued
      */
-    public boolean send(Egress out, ByteBuf buf, InetSocketAddress to) {
+    public boolean send(Egress out, ByteBuf buf, InetSocketAddress to, boolean request, SipMethod method) {
         if (out instanceof StreamConnection && !((StreamConnection) out).isOpen()) {
             out = reopen((StreamConnection) out);
             if (out == null) {
@@ -295,6 +303,7 @@ public final class ForwardingSupport {
         } else {
             out.send(buf, to, true, sendListener);
         }
+        stats.sent(out.transport(), request, method);
         return true;
     }
 
@@ -431,7 +440,8 @@ public final class ForwardingSupport {
             stats.drop(DropReason.MALFORMED_REQUEST);
             return;
         }
-        if (send(inbound, response, Addresses.localResponseTarget(request.topVia(), sender))) {
+        if (send(inbound, response, Addresses.localResponseTarget(request.topVia(), sender), false,
+                 ProxyStats.countedMethod(request))) {
             stats.localResponse(status);
         }
     }
@@ -612,7 +622,7 @@ public final class ForwardingSupport {
             return;
         }
         final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().build(via.alloc());
-        if (send(via, buf, to)) {
+        if (send(via, buf, to, false, ProxyStats.countedMethod(msg))) {
             stats.responseForwarded();
         }
     }

@@ -5,11 +5,18 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.siplb.codec.SipDecodeError;
+import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMethod;
+import io.siplb.dispatch.Transport;
+import io.siplb.dispatch.state.DurationHistogram;
 
 /**
- * The counters of the forwarders: messages received and forwarded, local responses by status, drops by
- * {@link DropReason} and decode failures by {@link SipDecodeError}. The hot path only increments {@link LongAdder}s;
- * {@link #snapshot()} reads them for tests, the shutdown summary and (later) a metrics registry.
+ * The counters of the forwarders: messages received and forwarded, messages received and sent by transport, kind
+ * (request or response) and method, local responses by status, drops by {@link DropReason}, decode failures by
+ * {@link SipDecodeError} and the time from a request to its first final response. The hot path only increments
+ * {@link LongAdder}s found by array index (transport, kind and method ordinals; no lookup by name);
+ * {@link #snapshot()} reads them for tests and the shutdown summary, and {@code io.siplb.proxy.metrics} at scrape
+ * time.
  * Thread-safe (lock-free).
  */
 public final class ProxyStats {
@@ -17,6 +24,9 @@ public final class ProxyStats {
     private static final DropReason[] DROP_REASONS = DropReason.values();
     private static final SipDecodeError[] DECODE_ERRORS = SipDecodeError.values();
     private static final RejectReason[] REJECT_REASONS = RejectReason.values();
+
+    private static final Transport[] TRANSPORTS = Transport.values();
+    private static final SipMethod[] METHODS = SipMethod.values();
 
     private final LongAdder requestsReceived = new LongAdder();
     private final LongAdder responsesReceived = new LongAdder();
@@ -27,6 +37,61 @@ public final class ProxyStats {
     private final LongAdder[] drops = newAdders(DROP_REASONS.length);
     private final LongAdder[] decodeErrors = newAdders(DECODE_ERRORS.length);
     private final LongAdder[] rejects = newAdders(REJECT_REASONS.length);
+    /** Indexed by {@link #messageIndex}. */
+    private final LongAdder[] received = newAdders(TRANSPORTS.length * 2 * METHODS.length);
+    private final LongAdder[] sent = newAdders(TRANSPORTS.length * 2 * METHODS.length);
+    private final DurationHistogram requestDuration = new DurationHistogram(
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
+
+    private static int messageIndex(Transport transport, boolean request, SipMethod method) {
+        return (transport.ordinal() * 2 + (request ? 0 : 1)) * METHODS.length + method.ordinal();
+    }
+
+    /**
+     * Returns the method a message is counted under: a request's method, a response's CSeq method
+     * ({@link SipMethod#EXTENSION} for an extension method or when it has none).
+     */
+    public static SipMethod countedMethod(SipMessage msg) {
+        if (msg.isRequest()) {
+            final SipMethod m = msg.method();
+            return m != null ? m : SipMethod.EXTENSION;
+        }
+        final io.siplb.codec.CSeq cseq = msg.decoderResult().isSuccess() ? msg.cseq() : null;
+        return cseq != null ? cseq.methodType() : SipMethod.EXTENSION;
+    }
+
+    /**
+     * Counts a message received over {@code transport} (requests and responses; input that is neither is counted
+     * only as a drop).
+     */
+    public void received(Transport transport, SipMessage msg) {
+        if (msg.isRequest() || msg.isResponse()) {
+            received[messageIndex(transport, msg.isRequest(), countedMethod(msg))].increment();
+        }
+    }
+
+    /** Counts a message siplb queued for sending over {@code transport}. */
+    public void sent(Transport transport, boolean request, SipMethod method) {
+        sent[messageIndex(transport, request, method)].increment();
+    }
+
+    /** Returns the messages received over {@code transport} of a kind and method. */
+    public long receivedCount(Transport transport, boolean request, SipMethod method) {
+        return received[messageIndex(transport, request, method)].sum();
+    }
+
+    /** Returns the messages sent over {@code transport} of a kind and method. */
+    public long sentCount(Transport transport, boolean request, SipMethod method) {
+        return sent[messageIndex(transport, request, method)].sum();
+    }
+
+    /**
+     * Returns the time from a request's arrival to the first final response siplb sent for it (forwarded or local),
+     * for the requests of server transactions (stateful mode).
+     */
+    public DurationHistogram requestDuration() {
+        return requestDuration;
+    }
 
     private static LongAdder[] newAdders(int n) {
         final LongAdder[] a = new LongAdder[n];

@@ -26,8 +26,16 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.siplb.codec.SipMessageParser;
+import io.siplb.proxy.admin.AdminResponse;
+import io.siplb.proxy.admin.AdminRouter;
+import io.siplb.proxy.admin.AdminServer;
+import io.siplb.proxy.admin.AdminSettings;
+import io.siplb.proxy.admin.Readiness;
+import io.siplb.proxy.metrics.SiplbMetrics;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.Dispatcher;
@@ -59,9 +67,12 @@ import io.siplb.proxy.udp.UdpListeners;
 import io.siplb.proxy.udp.UdpSipHandlers;
 
 /**
- * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}.
+ * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}, and
+ * (when started from a {@link SiplbConfig} with {@code siplb.admin.listen} set) the admin HTTP listener with
+ * {@code /health/live}, {@code /health/ready} and {@code /metrics} on a thread of its own.
  * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
  * <ol>
+ *   <li>close the admin listener;</li>
  *   <li>close the listeners (no more datagrams are read);</li>
  *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
  *       already being written are sent;</li>
@@ -110,6 +121,14 @@ public final class SiplbServer implements AutoCloseable {
             throw e;
         }
         server.tls = tls;
+        if (config.admin().isEnabled()) {
+            try {
+                server.startAdmin(config.admin());
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
         if (config.usesCongestionControl()) {
             // relative-weight with cc: the weights are computed from the latency estimates when a snapshot is built.
             server.group.scheduleAtFixedRate(() -> server.stateful.onWriter(dispatcher::refresh), 1, 1,
@@ -132,6 +151,62 @@ public final class SiplbServer implements AutoCloseable {
 
     /** The TLS contexts when siplb has TLS listeners or destinations, else {@code null}; closed at stop. */
     private volatile TlsContexts tls;
+    /** The admin listener and the metrics it serves; {@code null} when it is off. */
+    private volatile AdminServer admin;
+    private volatile SiplbMetrics metrics;
+
+    /**
+     * Starts the admin listener with siplb's routes ({@link #adminRoutes}).
+     *
+     * @throws UdpListeners.BindFailedException when its address cannot be bound
+     */
+    private void startAdmin(AdminSettings settings) {
+        final SiplbMetrics m = new SiplbMetrics(proxy, stateful);
+        metrics = m;
+        admin = AdminServer.start(settings, adminRoutes(m));
+    }
+
+    /**
+     * Returns the admin listener's routes: {@code GET /health/live} and {@code GET /health/ready} (open to anyone)
+     * and {@code GET /metrics} (bearer token when configured).
+     */
+    private AdminRouter adminRoutes(SiplbMetrics m) {
+        final Readiness readiness = new Readiness(this::isListening, proxy.dispatcher(), proxy::rules);
+        return new AdminRouter()
+                .addOpen(HttpMethod.GET, "/health/live",
+                         r -> AdminResponse.json(HttpResponseStatus.OK, "{\"status\": \"live\"}"))
+                .addOpen(HttpMethod.GET, "/health/ready", r -> {
+                    final Readiness.Result result = readiness.check();
+                    return AdminResponse.json(result.isReady() ? HttpResponseStatus.OK
+                                                               : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                              result.toJson());
+                })
+                .add(HttpMethod.GET, "/metrics",
+                     r -> AdminResponse.of(HttpResponseStatus.OK, SiplbMetrics.CONTENT_TYPE, m.scrape()));
+    }
+
+    /** Returns whether siplb runs with every SIP listener bound and open. */
+    boolean isListening() {
+        if (closed.get() || !streams.isListening()) {
+            return false;
+        }
+        for (Channel ch : listeners.channels()) {
+            if (!ch.isActive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns the admin listener, or {@code null} when it is off. */
+    public AdminServer admin() {
+        return admin;
+    }
+
+    /** Returns the metrics registry behind {@code /metrics}, or {@code null} when the admin listener is off. */
+    public SiplbMetrics metrics() {
+        return metrics;
+    }
 
     /**
      * Returns the TLS contexts a configuration needs: when it has a {@code tls:} or {@code wss:} listener or a TLS
@@ -421,6 +496,10 @@ public final class SiplbServer implements AutoCloseable {
             return;
         }
         try {
+            final AdminServer a = admin;
+            if (a != null) {
+                a.close();
+            }
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();
             streams.close();
@@ -442,6 +521,10 @@ public final class SiplbServer implements AutoCloseable {
             final Map<String, Long> stats = new LinkedHashMap<>(proxy.stats().snapshot());
             stats.putAll(streams.stats().snapshot());
             logger.info("Stopped. Counters: {}", stats.isEmpty() ? "{}" : stats);
+            final SiplbMetrics m = metrics;
+            if (m != null) {
+                m.close();
+            }
         } finally {
             terminated.countDown();
         }

@@ -3,6 +3,7 @@ package io.siplb.proxy.stateful;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.siplb.codec.SipMessage;
+import io.siplb.codec.SipMethod;
 import io.siplb.dispatch.state.DestinationState;
 import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.transport.Egress;
@@ -75,7 +76,10 @@ final class ClientBranch {
 
     void start() {
         sentNanos = System.nanoTime();
-        if (st.f.io.send(out, request.retainedDuplicate(), hop.address())) {
+        if (destination != null) {
+            destination.counters().selected();
+        }
+        if (st.f.io.send(out, request.retainedDuplicate(), hop.address(), true, st.method)) {
             st.f.stats.requestForwarded();
         }
         if (!reliable) {
@@ -91,7 +95,7 @@ final class ClientBranch {
         if (state != CALLING && !(state == PROCEEDING && !invite)) {
             return;
         }
-        st.f.io.send(out, request.retainedDuplicate(), hop.address());
+        st.f.io.send(out, request.retainedDuplicate(), hop.address(), true, st.method);
         interval = invite ? interval * 2 : Math.min(interval * 2, st.f.t2);
         if (state == PROCEEDING) {
             interval = st.f.t2;
@@ -131,6 +135,9 @@ final class ClientBranch {
 
     void onResponse(SipMessage response) {
         final int status = response.statusCode();
+        if (destination != null) {
+            destination.counters().response(status);
+        }
         if (!answered) {
             answered = true;
             if (destination != null) {
@@ -193,7 +200,7 @@ final class ClientBranch {
     private void onFailure(SipMessage response) {
         if (state == COMPLETED) {
             if (invite && ack != null) {
-                st.f.io.send(out, ack.retainedDuplicate(), hop.address());
+                st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
             }
             return;
         }
@@ -212,7 +219,7 @@ final class ClientBranch {
             } finally {
                 sent.release();
             }
-            st.f.io.send(out, ack.retainedDuplicate(), hop.address());
+            st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
         }
         deadline = st.f.schedule(this::terminate, reliable ? 0 : invite ? TIMER_D_NANOS : st.f.t4);
         if (wasLive) {
@@ -243,7 +250,7 @@ final class ClientBranch {
             sent.release();
         }
         cancelSentNanos = System.nanoTime();
-        st.f.io.send(out, cancel.retainedDuplicate(), hop.address());
+        st.f.io.send(out, cancel.retainedDuplicate(), hop.address(), true, SipMethod.CANCEL);
         if (!reliable) {
             cancelInterval = st.f.t1;
             cancelTimer = st.f.schedule(this::retransmitCancel, cancelInterval);
@@ -258,7 +265,7 @@ final class ClientBranch {
         if (System.nanoTime() - cancelSentNanos > 64 * st.f.t1) {
             return;
         }
-        st.f.io.send(out, cancel.retainedDuplicate(), hop.address());
+        st.f.io.send(out, cancel.retainedDuplicate(), hop.address(), true, SipMethod.CANCEL);
         cancelInterval = Math.min(cancelInterval * 2, st.f.t2);
         cancelTimer = st.f.schedule(this::retransmitCancel, cancelInterval);
     }

@@ -229,10 +229,13 @@ final class Prober {
         t.inFlight = probe;
         probe.timeout = f.schedule(() -> {
             if (pending.remove(branch) == probe) {
+                for (DestinationState ds : probe.states) {
+                    ds.counters().probeTimeout();
+                }
                 failed(probe, "probe timeout");
             }
         }, s.timeout().toNanos());
-        f.io.send(out, buf, to);
+        f.io.send(out, buf, to, true, io.siplb.codec.SipMethod.of(s.method()));
     }
 
     /** Handles a response whose branch is a probe's; returns false when it is not one. */
@@ -248,6 +251,10 @@ final class Prober {
         }
         pending.remove(branch);
         probe.timeout.cancel(false);
+        final long rttNanos = System.nanoTime() - probe.sentNanos;
+        for (DestinationState ds : probe.states) {
+            ds.counters().probeRtt().record(rttNanos);
+        }
         if (probe.settings.isSuccess(status)) {
             final long rtt = System.nanoTime() - probe.sentNanos;
             done(probe);

@@ -54,6 +54,12 @@ final class ServerTransaction {
     final InetSocketAddress sender;
     final InetSocketAddress responseTarget;
     private final boolean invite;
+    /** The request's method, under which the responses sent for it are counted. */
+    final SipMethod method;
+    /** When the request arrived, for {@link io.siplb.proxy.core.ProxyStats#requestDuration()}. */
+    private final long createdNanos;
+    /** Whether a final response went upstream (the request's duration is recorded once). */
+    private boolean finalSent;
     private final String callId;
     private int state = PROCEEDING;
     /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
@@ -83,6 +89,8 @@ final class ServerTransaction {
         this.sender = sender;
         responseTarget = Addresses.localResponseTarget(request.topVia(), sender);
         invite = request.method() == SipMethod.INVITE;
+        method = request.method();
+        createdNanos = System.nanoTime();
         callId = request.callId();
     }
 
@@ -116,7 +124,7 @@ final class ServerTransaction {
 
     void onRetransmission() {
         if (lastResponse != null && state != ACCEPTED && state != TERMINATED) {
-            f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget);
+            f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget, false, method);
         }
     }
 
@@ -206,7 +214,7 @@ final class ServerTransaction {
             return false;
         }
         if (attempts > 0 && !sel.isParallel()) {
-            f.shared.failover();
+            f.shared.failover(d.setId());
         }
         return startBranch(d, (NextHop) hop, plan.edits());
     }
@@ -491,7 +499,7 @@ final class ServerTransaction {
         if (state != COMPLETED || lastResponse == null) {
             return;
         }
-        f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget);
+        f.io.send(inbound, lastResponse.retainedDuplicate(), responseTarget, false, method);
         timerGInterval = Math.min(timerGInterval * 2, f.t2);
         timer = f.schedule(this::timerG, timerGInterval);
     }
@@ -511,7 +519,11 @@ final class ServerTransaction {
             lastResponse.release();
         }
         lastResponse = copy;
-        if (f.io.send(inbound, copy.retainedDuplicate(), responseTarget)) {
+        if (status >= 200 && !finalSent) {
+            finalSent = true;
+            f.stats.requestDuration().record(System.nanoTime() - createdNanos);
+        }
+        if (f.io.send(inbound, copy.retainedDuplicate(), responseTarget, false, method)) {
             if (local && status != 100) {
                 f.stats.localResponse(status);
             } else if (!local) {

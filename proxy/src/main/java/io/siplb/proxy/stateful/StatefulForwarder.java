@@ -115,6 +115,7 @@ public final class StatefulForwarder implements Forwarder {
 
     @Override
     public void handle(SipMessage msg, Egress inbound, InetSocketAddress sender) {
+        stats.received(inbound.transport(), msg);
         try {
             if (!msg.decoderResult().isSuccess()) {
                 io.handleMalformed(msg, inbound, sender);

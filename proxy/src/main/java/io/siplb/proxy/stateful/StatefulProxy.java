@@ -31,6 +31,9 @@ public final class StatefulProxy implements AutoCloseable {
     private final String instanceTag;
     private final LongAdder transactionsCreated = new LongAdder();
     private final LongAdder failovers = new LongAdder();
+    /** Failovers by set id; an entry is added at the first failover of a set (rare) and never removed. */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, LongAdder> failoversBySet =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder handovers = new LongAdder();
     private volatile List<StatefulForwarder> forwarders = List.of();
 
@@ -90,8 +93,24 @@ public final class StatefulProxy implements AutoCloseable {
         transactionsCreated.increment();
     }
 
-    void failover() {
+    void failover(int setId) {
         failovers.increment();
+        LongAdder a = failoversBySet.get(setId);
+        if (a == null) {
+            a = failoversBySet.computeIfAbsent(setId, k -> new LongAdder());
+        }
+        a.increment();
+    }
+
+    /** Returns the failovers of set {@code setId} so far. */
+    public long failovers(int setId) {
+        final LongAdder a = failoversBySet.get(setId);
+        return a != null ? a.sum() : 0;
+    }
+
+    /** Returns the ids of the sets that had a failover, ascending. */
+    public java.util.SortedSet<Integer> setsWithFailovers() {
+        return new java.util.TreeSet<>(failoversBySet.keySet());
     }
 
     void handover() {

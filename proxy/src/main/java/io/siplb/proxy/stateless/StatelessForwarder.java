@@ -47,6 +47,8 @@ public final class StatelessForwarder implements Forwarder {
     private final ForwardingSupport io;
     private final RequestRouter router;
     private final ProxyStats stats;
+    /** Whether {@link #handle} counts received messages: not when the stateful forwarder hands them on. */
+    private final boolean countsReceived;
 
     /**
      * Creates the forwarder of one event loop.
@@ -56,7 +58,7 @@ public final class StatelessForwarder implements Forwarder {
      * @param router the router (stateless)
      */
     public StatelessForwarder(ProxyContext ctx, EventLoop loop, RequestRouter router) {
-        this(new ForwardingSupport(requireNonNull(ctx, "ctx"), loop), router);
+        this(new ForwardingSupport(requireNonNull(ctx, "ctx"), loop), router, true);
     }
 
     /**
@@ -64,13 +66,21 @@ public final class StatelessForwarder implements Forwarder {
      * stateful one, for the requests it forwards without a transaction); that forwarder flushes and closes it.
      */
     public StatelessForwarder(ForwardingSupport io, RequestRouter router) {
+        this(io, router, false);
+    }
+
+    private StatelessForwarder(ForwardingSupport io, RequestRouter router, boolean countsReceived) {
         this.io = requireNonNull(io, "io");
         this.router = requireNonNull(router, "router");
+        this.countsReceived = countsReceived;
         stats = io.stats();
     }
 
     @Override
     public void handle(SipMessage msg, Egress inbound, InetSocketAddress sender) {
+        if (countsReceived) {
+            stats.received(inbound.transport(), msg);
+        }
         try {
             if (!msg.decoderResult().isSuccess()) {
                 io.handleMalformed(msg, inbound, sender);
@@ -94,10 +104,15 @@ public final class StatelessForwarder implements Forwarder {
             forward(msg, inbound, sender, f.hop(), f.edits());
         } else if (decision instanceof Dispatch) {
             final Dispatch d = (Dispatch) decision;
-            final Object hop = router.nextHop(d.selection().destination());
+            final io.siplb.dispatch.Destination chosen = d.selection().destination();
+            final Object hop = router.nextHop(chosen);
             if (hop instanceof RejectReason) {
                 io.reject(msg, inbound, sender, Reject.unavailable((RejectReason) hop));
                 return;
+            }
+            final io.siplb.dispatch.state.DestinationState state = io.context().dispatcher().state(chosen);
+            if (state != null) {
+                state.counters().selected();
             }
             forward(msg, inbound, sender, (NextHop) hop, d.edits());
         } else {
@@ -120,7 +135,7 @@ public final class StatelessForwarder implements Forwarder {
             return;
         }
         final ByteBuf buf = io.buildRequest(msg, sender, edits, inbound, out, SipBranches.stateless(msg));
-        if (io.send(out, buf, hop.address())) {
+        if (io.send(out, buf, hop.address(), true, msg.method())) {
             stats.requestForwarded();
         }
     }

@@ -354,6 +354,19 @@ public final class StreamTransports implements AutoCloseable {
         return transports;
     }
 
+    /**
+     * Returns whether every stream listener is still open (true when there is none). The listener list is complete
+     * before {@link #bind} returns and is not changed afterwards, so any thread may call this.
+     */
+    public boolean isListening() {
+        for (Channel c : serverChannels) {
+            if (!c.isActive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Returns the bound addresses of the listeners, in configuration order. */
     public List<InetSocketAddress> boundAddresses() {
         final List<InetSocketAddress> a = new ArrayList<>();

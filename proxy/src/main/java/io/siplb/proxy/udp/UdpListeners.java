@@ -198,5 +198,11 @@ public final class UdpListeners {
             super("cannot listen on " + address + ": " + cause.getMessage() +
                   " (expected: a free local address and port)", cause);
         }
+
+        /** A listener other than a SIP one: {@code what} names it, e.g. {@code siplb.admin.listen 127.0.0.1:9460}. */
+        public BindFailedException(String what, Throwable cause) {
+            super("cannot listen on " + what + ": " + cause.getMessage() +
+                  " (expected: a free local address and port)", cause);
+        }
     }
 }

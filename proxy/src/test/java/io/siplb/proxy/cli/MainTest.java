@@ -239,6 +239,19 @@ class MainTest {
     }
 
     @Test
+    void runWithTheAdminPortInUseExitsOneNamingTheKey() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Path conf = write("busy-admin.conf", "siplb {\n  listen = [\"udp:127.0.0.1:0\"]\n"
+                                    + "  admin.listen = \"127.0.0.1:" + taken.getLocalPort() + "\"\n}\n");
+            assertThat(run("run", "-c", conf.toString())).isEqualTo(1);
+            assertThat(err()).startsWith("siplb: cannot listen on siplb.admin.listen 127.0.0.1:"
+                                         + taken.getLocalPort() + ": ")
+                             .contains("Address already in use")
+                             .contains("(expected: a free local address and port)");
+        }
+    }
+
+    @Test
     void runOnAPortInUseExitsOneNamingTheAddress() throws IOException {
         try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             final Path conf = write("busy.conf", "siplb.listen = [\"udp:127.0.0.1:" + taken.getLocalPort() + "\"]\n");

@@ -27,14 +27,16 @@ public final class TestServers {
     }
 
     /**
-     * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads,
-     * followed by {@code extra}. Keepalive probing is off ({@code probing.interval = 0s}) so that the test peers see
-     * only the traffic a test sends; tests of probing set an interval in {@code extra}.
+     * Returns a config text of a stateful siplb (the default mode) listening on 127.0.0.1:0 with two I/O threads and
+     * its admin listener on an ephemeral port of 127.0.0.1, followed by {@code extra}. Keepalive probing is off
+     * ({@code probing.interval = 0s}) so that the test peers see only the traffic a test sends; tests of probing set
+     * an interval in {@code extra}.
      */
     public static String statefulConfig(String extra) {
         return "siplb {\n" +
                "  listen = [\"udp:127.0.0.1:0\"]\n" +
                "  io.threads = 2\n" +
+               "  admin.listen = \"127.0.0.1:0\"\n" +
                "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
                "  dispatcher.probing.interval = 0s\n" +
                "}\n" + extra + '\n';
@@ -71,11 +73,17 @@ public final class TestServers {
         return sb.append("] } ]").toString();
     }
 
-    /** Writes {@code text} to {@code dir/siplb.conf}, loads it and starts siplb. */
+    /**
+     * Writes {@code text} to {@code dir/siplb.conf}, loads it and starts siplb; unless {@code text} sets
+     * {@code admin.listen}, the admin listener goes on an ephemeral port of 127.0.0.1 (appended, so line numbers in
+     * errors stay those of {@code text}), never on the default 9460 another siplb of the machine may hold.
+     */
     public static SiplbServer start(Path dir, String text) {
         final Path file = dir.resolve("siplb.conf");
+        final String withAdmin = text.contains("admin.listen") ? text
+                                                               : text + "\nsiplb.admin.listen = \"127.0.0.1:0\"\n";
         try {
-            Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+            Files.write(file, withAdmin.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
