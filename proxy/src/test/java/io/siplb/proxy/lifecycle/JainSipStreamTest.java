@@ -168,8 +168,9 @@ class JainSipStreamTest {
     }
 
     /**
-     * Starts stateful siplb listening on UDP, TCP and TLS on 127.0.0.1 and TCP on ::1, with the TLS section of
-     * {@link #tlsSection}, set 1 of {@code destinations} (priority algorithm) and {@code extra}.
+     * Starts stateful siplb listening on UDP, TCP and TLS on 127.0.0.1 and TCP on ::1, without keepalive probing
+     * (the peers see only the test's traffic), with the TLS section of {@link #tlsSection}, set 1 of
+     * {@code destinations} (priority algorithm) and {@code extra}.
      */
     SiplbServer start(String destinations, String extra) {
         final String text = "siplb {\n"
@@ -177,6 +178,7 @@ class JainSipStreamTest {
                             + "\"tcp:[::1]:0\"]\n"
                             + "  io.threads = 2\n"
                             + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
+                            + "  dispatcher.probing.interval = 0s\n"
                             + "}\n"
                             + "siplb.dispatcher.sets = [ { id = 1, algorithm = priority, destinations = ["
                             + destinations + "] } ]\n"
@@ -346,7 +348,9 @@ class JainSipStreamTest {
         final JainSipAgent callee = agent("bob", out);
         start("{ uri = \"" + refusingUri(out) + "\", priority = 2 }, "
               + "{ uri = \"" + callee.destinationUri() + "\", priority = 1 }",
-              tlsSection("verify-destinations = true") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }");
+              tlsSection("verify-destinations = true") + "siplb.proxy { fr-timeout = 10s, fr-inv-timeout = 10s }\n"
+              // Down after its first failure, so that only the first call fails over.
+              + "siplb.dispatcher.probing.failure-threshold = 1");
         final InetSocketAddress to = siplb(in);
 
         // 1. A call, failed over from the refusing destination.
@@ -644,6 +648,7 @@ class JainSipStreamTest {
                   + "  listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:0\", \"tls:127.0.0.1:0\"]\n"
                   + "  io.threads = 2\n"
                   + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
+                  + "  dispatcher.probing.interval = 0s\n"
                   + "  connections { write-buffer-low = 16k, write-buffer-high = 32k, write-timeout = 300ms }\n"
                   // Unanswered MESSAGEs must not time out (and mark the stalled backend down) before its buffers fill.
                   + "  proxy.fr-timeout = 30s\n"
