@@ -186,9 +186,17 @@ public final class RequestRouter {
                                                                        : new RouteEdits(first, newRequestUri);
         if (first > 0 && routes.get(first - 1).uri().user() != null) {
             // siplb's Record-Route facing a stream client carries the flow token of the client's connection: the
-            // request goes back over that connection, or gets 430 when it has closed (RFC 5626 §5.3).
+            // request goes back over that connection. When it has closed: 430 (RFC 5626 §5.3) to a client using
+            // outbound (";ob" in its Contact, the Request-URI here), which opens a new flow, and to a WebSocket
+            // client, which nothing else reaches; any other client is reached as without flow token (RFC 3261
+            // §16.12), by the rest of the route set or its Contact, over a new connection.
             final NextHop flow = flows.flow(routes.get(first - 1).uri().user());
-            return flow != null ? new Forward(flow, edits) : new Reject(430, null, null, "Flow Failed");
+            if (flow != null) {
+                return new Forward(flow, edits);
+            }
+            if (!reachableWithoutFlow(target)) {
+                return new Reject(430, null, null, "Flow Failed");
+            }
         }
         if (first < end) {
             // Loose routing: the next Route's URI.
@@ -233,6 +241,19 @@ public final class RequestRouter {
                                                                : Reject.unavailable(RejectReason.UNRESOLVABLE_NEXT_HOP));
         }
         return unroutableInDialog(msg, toHop(new NextHop(address, lookup.transport(), lookup.name().host(), true, null), msg, sender, lookup.edits()));
+    }
+
+    /**
+     * Whether a client whose flow has closed is reached by its remote target {@code target} (the Request-URI): when
+     * it names an address (not a name to look up, which could send the request anywhere), and the client uses
+     * neither outbound ({@code ob}, RFC 5626 §4.2) nor WebSocket (RFC 7118: a browser accepts no connection).
+     */
+    private static boolean reachableWithoutFlow(SipUri target) {
+        if (target == null || target.hasParam("ob") || !(Addresses.nextHop(target) instanceof NextHop)) {
+            return false;
+        }
+        final Transport t = Addresses.transportOf(target);
+        return t != Transport.WS && t != Transport.WSS;
     }
 
     private RoutingDecision toHop(NextHop hop, SipMessage msg, InetSocketAddress sender, RouteEdits edits) {

@@ -138,6 +138,49 @@ class StreamForwardingTest {
         return sb.toString();
     }
 
+    /**
+     * The callee's in-dialog request for a caller whose connection has closed: over a new connection to the caller's
+     * Contact (its Request-URI) when the caller listens there, 430 Flow Failed when the caller uses outbound
+     * ({@code ;ob}, RFC 5626 §5.3: it opens a new flow itself).
+     */
+    @Test
+    void aClosedFlowGoesToTheContactUnlessTheClientUsesOutbound() {
+        final SipPeer backend = keep(SipPeer.bind());
+        start("stateful", "\"sip:127.0.0.1:" + backend.port() + "\"", "");
+        final StreamPeer.Server callerListens = keep(StreamPeer.Server.listen());
+        final StreamPeer caller = keep(StreamPeer.connect(tcp()));
+        caller.send(invite("TCP", callerListens.port(), "t13@uac", "z9hG4bK-t13", ""));
+        assertThat(status(caller.receive(WAIT))).isEqualTo(100);
+        final String fwd = backend.receive(WAIT);
+        backend.send(response(fwd, 200, "OK", "b1", "<sip:bob@127.0.0.1:" + backend.port() + ">"), udp());
+        assertThat(status(caller.receive(WAIT))).isEqualTo(200);
+        caller.close();
+        final long deadline = System.nanoTime() + WAIT * 1_000_000L;
+        while (server.streams().table().inbound() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(server.streams().table().inbound()).isZero();
+
+        final String contact = "sip:alice@127.0.0.1:" + callerListens.port() + ";transport=tcp";
+        final String outboundBye = calleeBye(fwd, "UDP", backend.port(), "z9hG4bK-obye")
+                .replace("BYE sip:alice@127.0.0.1 SIP/2.0", "BYE " + contact + ";ob SIP/2.0");
+        backend.send(outboundBye, udp());
+        assertThat(status(backend.receive(WAIT))).isEqualTo(430);
+        assertThat(callerListens.accept(QUIET)).isNull();
+
+        final String bye = calleeBye(fwd, "UDP", backend.port(), "z9hG4bK-cbye")
+                .replace("BYE sip:alice@127.0.0.1 SIP/2.0", "BYE " + contact + " SIP/2.0")
+                .replace("CSeq: 1 BYE", "CSeq: 2 BYE");
+        backend.send(bye, udp());
+        final StreamPeer back = keep(callerListens.accept(WAIT));
+        assertThat(back).as("siplb's new connection to the caller's Contact").isNotNull();
+        final String atCaller = back.receive(WAIT);
+        assertThat(startLine(atCaller)).isEqualTo("BYE " + contact + " SIP/2.0");
+        assertThat(headers(atCaller, "Route")).isEmpty();
+        back.send(response(atCaller, 200, "OK", null, null));
+        assertThat(status(backend.receive(WAIT))).isEqualTo(200);
+    }
+
     @Test
     void aTcpCallerReachesAUdpBackendAndTheCalleesByeComesBackOverTheCallersConnection() {
         final SipPeer backend = keep(SipPeer.bind());

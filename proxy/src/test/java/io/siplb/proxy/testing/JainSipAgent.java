@@ -5,6 +5,8 @@ import java.lang.reflect.Field;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EventObject;
@@ -72,11 +74,12 @@ import gov.nist.javax.sip.stack.MessageProcessor;
 import gov.nist.javax.sip.stack.UDPMessageProcessor;
 
 /**
- * A SIP user agent on a real third-party stack, JAIN-SIP RI: one {@link SipStack} with one UDP {@link ListeningPoint}
- * on 127.0.0.1, acting as a UAC ({@link #invite}, {@link #send}, then {@link Call}) and as a UAS answering whatever
- * reaches it according to its {@link Mode}. Thread-safe: JAIN-SIP calls the listener methods on its own threads and
- * a test calls the rest on its own, so every piece of shared state is a concurrent collection, a volatile field or
- * guarded by the {@link Call}'s monitor; every wait is bounded.
+ * A SIP user agent on a real third-party stack, JAIN-SIP RI: one {@link SipStack} with one {@link ListeningPoint}
+ * (UDP on 127.0.0.1 by default; TCP or TLS, and {@code ::1}, by {@link Listen}), acting as a UAC ({@link #invite},
+ * {@link #send}, then {@link Call}) and as a UAS answering whatever reaches it according to its {@link Mode}.
+ * Thread-safe: JAIN-SIP calls the listener methods on its own threads and a test calls the rest on its own, so every
+ * piece of shared state is a concurrent collection, a volatile field or guarded by the {@link Call}'s monitor; every
+ * wait is bounded.
  *
  * <p>Each agent is an independent stack: a unique {@code javax.sip.STACK_NAME}, automatic dialog support off (the
  * agent creates its dialogs itself, so that {@link Mode#NEVER_ANSWER} can leave an INVITE without a server
@@ -84,8 +87,9 @@ import gov.nist.javax.sip.stack.UDPMessageProcessor;
  * JainSipStackLogger}, {@link JainSipServerLogger}; WARN and up in logback-test.xml, so quiet) and no log4j.
  *
  * <p>As a UAC, requests go to the address given (siplb's listener) through a pre-loaded Route of that address (RFC 3261
- * §8.1.2, an outbound proxy), with the Request-URI, From and To of {@link RequestOptions}. In-dialog requests (ACK of a
- * 2xx, BYE) are built by the JAIN-SIP {@link Dialog} and so follow the route set learned from Record-Route.
+ * §8.1.2, an outbound proxy) naming the agent's transport ({@code ;transport=tcp|tls}, so JAIN-SIP's router sends
+ * over it), with the Request-URI, From and To of {@link RequestOptions}. In-dialog requests (ACK of a 2xx, BYE) are
+ * built by the JAIN-SIP {@link Dialog} and so follow the route set learned from Record-Route.
  *
  * <p>As a UAS, every request received is recorded ({@link #received()}, {@link #awaitRequest}) before it is answered:
  * <ul>
@@ -119,6 +123,9 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
     private static final String HOST = "127.0.0.1";
 
     private final String name;
+    private final Listen listen;
+    /** The listening address as it is written in a URI or a Via ({@code [::1]} for IPv6). */
+    private final String uriHost;
     private final String stackName;
     private final SipStack stack;
     private final ListeningPoint listeningPoint;
@@ -137,12 +144,16 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
     private final ConcurrentMap<String, BlockingQueue<ReceivedRequest>> unclaimed = new ConcurrentHashMap<>();
     /** UAS: INVITE server transactions without final response, by Call-ID and top Via branch. */
     private final ConcurrentMap<String, PendingInvite> pendingInvites = new ConcurrentHashMap<>();
+    /** UAS: the dialogs of the INVITEs answered, by Call-ID. */
+    private final ConcurrentMap<String, Dialog> answeredDialogs = new ConcurrentHashMap<>();
     /** Responses that matched no {@link Call}, and failures inside listener methods. */
     private final List<Response> strayResponses = new CopyOnWriteArrayList<>();
     private final List<Throwable> listenerErrors = new CopyOnWriteArrayList<>();
 
-    private JainSipAgent(String name, int port) throws Exception {
+    private JainSipAgent(String name, int port, Listen listen) throws Exception {
         this.name = Objects.requireNonNull(name);
+        this.listen = Objects.requireNonNull(listen);
+        this.uriHost = listen.host().indexOf(':') >= 0 ? '[' + listen.host() + ']' : listen.host();
         this.stackName = "siplb-test-" + name + '-' + SEQUENCE.incrementAndGet();
         final Properties p = new Properties();
         p.setProperty("javax.sip.STACK_NAME", stackName);
@@ -156,6 +167,9 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "1");
         // An ACK of a non-2xx goes to the INVITE server transaction, not to the listener (default, stated).
         p.setProperty("gov.nist.javax.sip.PASS_INVITE_NON_2XX_ACK_TO_LISTENER", "false");
+        if (listen.tls() != null) {
+            listen.tls().apply(p);
+        }
         this.stack = new SipStackImpl(p);
         final SipFactory factory = SipFactory.getInstance();
         this.addresses = factory.createAddressFactory();
@@ -163,11 +177,12 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         this.messages = factory.createMessageFactory();
         ListeningPoint lp = null;
         Exception last = null;
-        // JAIN-SIP's UDP listening point cannot bind port 0 and report the port chosen: take a free one, retrying
+        // JAIN-SIP's listening points cannot bind port 0 and report the port chosen: take a free one, retrying
         // when another process takes it in between.
         for (int attempt = 0; attempt < 10 && lp == null; attempt++) {
             try {
-                lp = stack.createListeningPoint(HOST, port != 0 ? port : freeUdpPort(), ListeningPoint.UDP);
+                lp = stack.createListeningPoint(listen.host(), port != 0 ? port : freePort(listen),
+                                                listen.transport());
             } catch (Exception e) {
                 last = e;
                 if (port != 0) {
@@ -177,7 +192,7 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
         if (lp == null) {
             stack.stop();
-            throw new IllegalStateException("no UDP listening point for agent " + name, last);
+            throw new IllegalStateException("no " + listen.transport() + " listening point for agent " + name, last);
         }
         this.listeningPoint = lp;
         this.provider = stack.createSipProvider(lp);
@@ -188,7 +203,9 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
             return t;
         });
         stack.start();
-        awaitUdpReader();
+        if (ListeningPoint.UDP.equalsIgnoreCase(listen.transport())) {
+            awaitUdpReader();
+        }
     }
 
     /**
@@ -219,8 +236,18 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
 
     /** Starts an agent named {@code name} on UDP port {@code port} of 127.0.0.1 (0: a free one). */
     public static JainSipAgent start(String name, int port) {
+        return start(name, port, Listen.UDP);
+    }
+
+    /** Starts an agent named {@code name} on a free port listening as {@code listen} says. */
+    public static JainSipAgent start(String name, Listen listen) {
+        return start(name, 0, listen);
+    }
+
+    /** Starts an agent named {@code name} on port {@code port} (0: a free one) listening as {@code listen} says. */
+    public static JainSipAgent start(String name, int port, Listen listen) {
         try {
-            return new JainSipAgent(name, port);
+            return new JainSipAgent(name, port, listen);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -228,8 +255,14 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
     }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(HOST), 0))) {
+    private static int freePort(Listen listen) throws IOException {
+        final InetAddress ip = InetAddress.getByName(listen.host());
+        if (ListeningPoint.UDP.equalsIgnoreCase(listen.transport())) {
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(ip, 0))) {
+                return s.getLocalPort();
+            }
+        }
+        try (ServerSocket s = new ServerSocket(0, 1, ip)) {
             return s.getLocalPort();
         }
     }
@@ -239,19 +272,35 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         return name;
     }
 
-    /** Returns the UDP port listened on. */
+    /** Returns the port listened on. */
     public int port() {
         return listeningPoint.getPort();
     }
 
-    /** Returns 127.0.0.1 and {@link #port()}. */
+    /** Returns the address listened on and {@link #port()}. */
     public InetSocketAddress address() {
-        return new InetSocketAddress(HOST, port());
+        return new InetSocketAddress(listen.host(), port());
     }
 
-    /** Returns this agent's Contact URI, {@code sip:NAME@127.0.0.1:PORT}. */
+    /** Returns how this agent listens. */
+    public Listen listen() {
+        return listen;
+    }
+
+    /**
+     * Returns this agent's Contact URI, {@code sip:NAME@127.0.0.1:PORT}, with {@code ;transport=tcp|tls} when it
+     * listens on a stream transport.
+     */
     public String contactUri() {
-        return "sip:" + name + '@' + HOST + ':' + port();
+        return "sip:" + name + '@' + uriHost + ':' + port() + listen.uriParameter();
+    }
+
+    /**
+     * Returns a URI of this agent as a destination of siplb's dispatcher: {@code sip:HOST:PORT} with the transport
+     * parameter of {@link #contactUri()}.
+     */
+    public String destinationUri() {
+        return "sip:" + uriHost + ':' + port() + listen.uriParameter();
     }
 
     /** Returns the JAIN-SIP stack, for what this class does not cover. */
@@ -307,15 +356,17 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
             final ToHeader toHeader = headers.createToHeader(addresses.createAddress(o.to), null);
             final CallIdHeader callIdHeader = headers.createCallIdHeader(callId);
             final CSeqHeader cseq = headers.createCSeqHeader(o.cseq, method);
-            final ViaHeader via = headers.createViaHeader(HOST, port(), ListeningPoint.UDP, null);
+            final ViaHeader via = headers.createViaHeader(listen.host(), port(), listen.transport(), null);
             via.setRPort();
             final MaxForwardsHeader maxForwards = headers.createMaxForwardsHeader(o.maxForwards);
             final Request request = messages.createRequest(addresses.createURI(o.requestUri), method, callIdHeader,
                                                            cseq, from, toHeader, List.of(via), maxForwards);
             request.addHeader(headers.createContactHeader(addresses.createAddress("<" + contactUri() + ">")));
             if (o.route) {
+                final String ip = to.getAddress().getHostAddress();
                 request.addHeader(headers.createRouteHeader(addresses.createAddress(
-                        "<sip:" + to.getAddress().getHostAddress() + ':' + to.getPort() + ";lr>")));
+                        "<sip:" + (ip.indexOf(':') >= 0 ? '[' + ip + ']' : ip) + ':' + to.getPort() +
+                        listen.uriParameter() + ";lr>")));
             }
             for (Map.Entry<String, List<String>> h : o.extraHeaders.entrySet()) {
                 for (String value : h.getValue()) {
@@ -579,6 +630,88 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ transports
+
+    /**
+     * How an agent listens: its one listening point's transport and address, and for TLS the key and trust stores.
+     * Immutable.
+     *
+     * @param transport {@code UDP}, {@code TCP} or {@code TLS} (JAIN-SIP's names)
+     * @param host the address listened on, {@code 127.0.0.1} or {@code ::1}
+     * @param tls the key material of a TLS agent, else {@code null}
+     */
+    public record Listen(String transport, String host, TlsStores tls) {
+
+        /** UDP on 127.0.0.1. */
+        public static final Listen UDP = new Listen(ListeningPoint.UDP, HOST, null);
+        /** TCP on 127.0.0.1. */
+        public static final Listen TCP = new Listen(ListeningPoint.TCP, HOST, null);
+
+        public Listen {
+            Objects.requireNonNull(transport);
+            Objects.requireNonNull(host);
+            if (ListeningPoint.TLS.equalsIgnoreCase(transport) != (tls != null)) {
+                throw new IllegalArgumentException("TLS key material is for a TLS agent, and a TLS agent needs it");
+            }
+        }
+
+        /** TCP on {@code host}. */
+        public static Listen tcp(String host) {
+            return new Listen(ListeningPoint.TCP, host, null);
+        }
+
+        /** TLS on 127.0.0.1 with {@code stores}. */
+        public static Listen tls(TlsStores stores) {
+            return new Listen(ListeningPoint.TLS, HOST, Objects.requireNonNull(stores));
+        }
+
+        /** Returns {@code ""} for UDP, else {@code ;transport=tcp} or {@code ;transport=tls}. */
+        public String uriParameter() {
+            return ListeningPoint.UDP.equalsIgnoreCase(transport) ? ""
+                   : ";transport=" + transport.toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The key material of a TLS agent as JAIN-SIP RI takes it (stack properties {@code javax.net.ssl.keyStore},
+     * {@code javax.net.ssl.trustStore} and their passwords, PKCS#12 files): the agent's own certificate and key (a
+     * key store without a key entry: no certificate to show), the CAs it trusts, and whether, as a TLS server, it
+     * asks its clients for a certificate. Cipher suites: TLS 1.2 ECDHE with ECDSA or RSA (JAIN-SIP's own default list
+     * has only RSA and anonymous suites, which an EC certificate cannot serve). Immutable.
+     *
+     * @param keyStore the PKCS#12 key store
+     * @param trustStore the PKCS#12 trust store
+     * @param password the password of both stores and of the key entry
+     * @param clientAuth JAIN-SIP's {@code TLS_CLIENT_AUTH_TYPE}: {@code Enabled}, {@code Want}, {@code Disabled}
+     */
+    public record TlsStores(Path keyStore, Path trustStore, String password, String clientAuth) {
+
+        /** The suites offered and accepted. */
+        static final String CIPHER_SUITES = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,"
+                                            + "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,"
+                                            + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+
+        public TlsStores {
+            Objects.requireNonNull(keyStore);
+            Objects.requireNonNull(trustStore);
+            Objects.requireNonNull(password);
+            Objects.requireNonNull(clientAuth);
+        }
+
+        void apply(Properties p) {
+            p.setProperty("javax.net.ssl.keyStore", keyStore.toString());
+            p.setProperty("javax.net.ssl.keyStorePassword", password);
+            p.setProperty("javax.net.ssl.keyStoreType", "PKCS12");
+            p.setProperty("javax.net.ssl.trustStore", trustStore.toString());
+            p.setProperty("javax.net.ssl.trustStorePassword", password);
+            p.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+            p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", clientAuth);
+            p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.2");
+            p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES", CIPHER_SUITES);
+            p.setProperty("gov.nist.javax.sip.SSL_HANDSHAKE_TIMEOUT", "3000");
+        }
+    }
+
     // ------------------------------------------------------------------ UAS
 
     /**
@@ -658,6 +791,27 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         public String header(String headerName) {
             final Header h = request.getHeader(headerName);
             return h == null ? null : value(h);
+        }
+    }
+
+    /**
+     * UAS: sends a BYE in the dialog of call {@code callId}, which this agent answered (the callee hangs up); the
+     * BYE follows the route set the INVITE's Record-Route gave. Returns the BYE's {@link Call}.
+     */
+    public Call hangUp(String callId) {
+        final Dialog dialog = answeredDialogs.get(callId);
+        if (dialog == null) {
+            throw new IllegalStateException(name + ": answered no INVITE of " + callId);
+        }
+        try {
+            final Request bye = dialog.createRequest(Request.BYE);
+            final ClientTransaction tx = provider.getNewClientTransaction(bye);
+            final Call call = new Call(bye, tx);
+            calls.put(key(bye), call);
+            dialog.sendRequest(tx);
+            return call;
+        } catch (SipException e) {
+            throw new IllegalStateException(name + ": cannot hang up " + callId, e);
         }
     }
 
@@ -811,7 +965,8 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
         }
         final ServerTransaction st = serverTransaction(event);
         final Request request = event.getRequest();
-        provider.getNewDialog(st);
+        answeredDialogs.put(((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(),
+                            provider.getNewDialog(st));
         final PendingInvite pending = new PendingInvite(st, tag());
         final String key = inviteKey(request);
         pendingInvites.put(key, pending);
@@ -1018,6 +1173,6 @@ public final class JainSipAgent implements SipListener, AutoCloseable {
 
     @Override
     public String toString() {
-        return "JainSipAgent[" + name + " " + HOST + ':' + port() + ']';
+        return "JainSipAgent[" + name + " " + listen.transport() + ' ' + uriHost + ':' + port() + ']';
     }
 }

@@ -3,11 +3,14 @@ package io.siplb.proxy.testing;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +38,8 @@ import io.siplb.proxy.tls.TlsSettings;
  * TestCertificates.Issued sip = pki.issue("sip-domain", "uri:sip:example.test", "dns:example.test");
  * }</pre>
  *
- * <p>Files: {@code ca.pem}, {@code other-ca.pem}, and {@code NAME.pem} / {@code NAME.key} per issued certificate.
+ * <p>Files: {@code ca.pem}, {@code other-ca.pem}, and {@code NAME.pem} / {@code NAME.key} per issued certificate;
+ * on request PKCS#12 key and trust stores for JDK peers ({@link #keyStore}, {@link #trustStore}).
  *
  * <p>Thread-safe: the fixed certificates are created by {@link #create(Path)}; {@link #issue(String, String...)}
  * and {@link #renew(Issued)} may be called from any thread.
@@ -158,6 +162,48 @@ public final class TestCertificates {
                                                          .keyPair(origin.bundle.getKeyPair())
                                                          .serial(new BigInteger(63, RANDOM).add(BigInteger.ONE));
         return issueBy(origin.issuer, issued.name() + "-renewed-" + renewals.incrementAndGet(), builder);
+    }
+
+    /**
+     * Writes {@code issued}'s private key and certificate (with its CA) as a PKCS#12 key store {@code NAME.p12}
+     * whose store and key entry passwords are {@code password}, for a JDK (JAIN-SIP) TLS peer.
+     */
+    public Path keyStore(Issued issued, char[] password) throws Exception {
+        final Origin origin = origins.get(issued.certificate());
+        if (origin == null) {
+            throw new IllegalArgumentException("not issued by this TestCertificates: " + issued);
+        }
+        final KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, password);
+        ks.setKeyEntry(issued.name(), origin.bundle.getKeyPair().getPrivate(), password,
+                       new Certificate[] { origin.bundle.getCertificate(), origin.issuer.getCertificate() });
+        return store(ks, issued.name() + ".p12", password);
+    }
+
+    /** Writes a PKCS#12 key store {@code fileName} without any entry: a TLS client with no certificate to show. */
+    public Path emptyKeyStore(String fileName, char[] password) throws Exception {
+        final KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, password);
+        return store(ks, fileName, password);
+    }
+
+    /** Writes a PKCS#12 trust store {@code fileName} holding the CA (and with {@code otherToo} the second CA). */
+    public Path trustStore(String fileName, char[] password, boolean otherToo) throws Exception {
+        final KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, password);
+        ks.setCertificateEntry("ca", caBundle.getCertificate());
+        if (otherToo) {
+            ks.setCertificateEntry("other-ca", otherCaBundle.getCertificate());
+        }
+        return store(ks, fileName, password);
+    }
+
+    private Path store(KeyStore ks, String fileName, char[] password) throws Exception {
+        final Path file = dir.resolve(fileName);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ks.store(out, password);
+        }
+        return file;
     }
 
     private static X509Bundle ca(String subject) throws Exception {
