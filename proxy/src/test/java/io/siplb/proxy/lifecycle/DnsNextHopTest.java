@@ -171,7 +171,7 @@ class DnsNextHopTest {
                 }
             }
             assertThat(answered).isEqualTo(sent);
-            assertThat(busy).isEqualTo(sent - ForwardingSupport.MAX_PENDING_LOOKUPS);
+            assertThat(busy).as("503s; counters %s", server.stats().snapshot()).isEqualTo(sent - ForwardingSupport.MAX_PENDING_LOOKUPS);
             assertThat(server.stats().rejects(RejectReason.TOO_MANY_LOOKUPS)).isEqualTo(4);
             assertThat(server.stats().rejects(RejectReason.UNRESOLVABLE_NEXT_HOP))
                     .isEqualTo(ForwardingSupport.MAX_PENDING_LOOKUPS);

@@ -396,14 +396,17 @@ class MetricsEndpointTest {
     }
 
     @Test
-    void reloadCountersReadZeroUntilBoundThenFollowTheirSource() {
+    void reloadCountersStartAtZeroWithTheStartUpLoadAsLastSuccessThenFollowTheirSource() {
+        final long before = System.currentTimeMillis() / 1000;
         start(1, "");
-        final PrometheusText unbound = scrape();
-        assertThat(unbound.type("siplb_config_reloads_total")).isEqualTo("counter");
-        assertThat(unbound.value("siplb_config_reloads_total", "result", "success")).isEqualTo(0.0);
-        assertThat(unbound.value("siplb_config_reloads_total", "result", "failure")).isEqualTo(0.0);
-        assertThat(unbound.type("siplb_config_last_reload_success_timestamp_seconds")).isNull();
-        assertThat(unbound.samples("siplb_config_last_reload_success_timestamp_seconds")).isEmpty();
+        final PrometheusText initial = scrape();
+        assertThat(initial.type("siplb_config_reloads_total")).isEqualTo("counter");
+        assertThat(initial.value("siplb_config_reloads_total", "result", "success")).isEqualTo(0.0);
+        assertThat(initial.value("siplb_config_reloads_total", "result", "failure")).isEqualTo(0.0);
+        // The configuration loaded at start-up is the last one loaded successfully.
+        assertThat(initial.type("siplb_config_last_reload_success_timestamp_seconds")).isEqualTo("gauge");
+        assertThat(initial.value("siplb_config_last_reload_success_timestamp_seconds"))
+                .isBetween((double) before - 1, (double) System.currentTimeMillis() / 1000 + 1);
 
         final AtomicLong successes = new AtomicLong(3);
         server.metrics().bindReloads(new ReloadStats() {
