@@ -3,12 +3,14 @@ package io.siplb.loadtests.gen;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,10 +28,11 @@ import io.siplb.codec.StreamSipDecoder;
 
 /**
  * A UAS for load tests: listens on UDP (one or, on epoll, several {@code SO_REUSEPORT} sockets) or TCP/TLS, and
- * answers as its {@link UasMode} says ({@link UasHandler} per socket or connection). Runs until {@link #close()}.
+ * answers as its {@link UasMode} says ({@link UasHandler} per socket or connection). Runs until {@link #close()}, or
+ * {@link #stop(Duration)}, which lets the calls it answered end first.
  *
  * <p>Thread-safe: {@link #start(UasConfig)} returns a running UAS; {@link #stats()} may be read from any thread;
- * {@link #close()} once, from any thread but an event loop of its own.
+ * {@link #stop(Duration)} and {@link #close()} (which may follow a stop) from any thread but an event loop of its own.
  */
 public final class Uas implements AutoCloseable {
 
@@ -41,6 +44,8 @@ public final class Uas implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group;
     private final Map<EventLoop, TimerWheel> wheels;
     private final List<Channel> channels = new ArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile InetSocketAddress localAddress;
 
     private Uas(UasConfig config) {
@@ -123,7 +128,7 @@ public final class Uas implements AutoCloseable {
     }
 
     private UasHandler newHandler(Channel ch) {
-        return new UasHandler(config, stats, wheels.get(ch.eventLoop()));
+        return new UasHandler(config, stats, wheels.get(ch.eventLoop()), stopping);
     }
 
     /** Returns the bound address (the actual port when the configured one was 0). */
@@ -144,8 +149,35 @@ public final class Uas implements AutoCloseable {
         return config.name() != null ? config.name() : UasHandler.defaultName(localAddress);
     }
 
+    /**
+     * Stops as a backend that is shut down while calls are up: from now on a request that starts something (an
+     * INVITE or other request outside a dialog that is not a retransmission of one answered) gets no answer, while
+     * the calls already answered can end (ACK, BYE, retransmitted INVITEs and finals); after {@code grace} the
+     * sockets close (a UDP sender then gets ICMP port unreachable) and the UAS is {@linkplain #close() closed}.
+     * Returns once closed. From any thread but an event loop of its own.
+     */
+    public void stop(Duration grace) {
+        requireNonNull(grace, "grace");
+        stopping.set(true);
+        try {
+            Thread.sleep(grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    /** Returns whether {@link #stop} was called. */
+    public boolean isStopping() {
+        return stopping.get();
+    }
+
+    /** Closes the sockets and stops the event loops; again: nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
         }

@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.buffer.ByteBuf;
@@ -67,6 +68,8 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private final UasConfig config;
     private final UasStats stats;
     private final TimerWheel wheel;
+    /** Set by {@link Uas#stop}: new requests are left unanswered, the calls answered may end. */
+    private final AtomicBoolean stopping;
     private final boolean udp;
     private final long t1Nanos;
     private final long t2Nanos;
@@ -85,10 +88,11 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private long tags;
     private boolean flushScheduled;
 
-    UasHandler(UasConfig config, UasStats stats, TimerWheel wheel) {
+    UasHandler(UasConfig config, UasStats stats, TimerWheel wheel, AtomicBoolean stopping) {
         this.config = config;
         this.stats = stats;
         this.wheel = wheel;
+        this.stopping = stopping;
         udp = config.transport() == LoadTransport.UDP;
         t1Nanos = config.t1().toNanos();
         t2Nanos = Math.max(t1Nanos, UacConfig.T2.toNanos());
@@ -168,6 +172,11 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         }
         final long key = SipBytes.hash(buf, msg.callIdStart(), msg.callIdEnd());
         final UasCall existing = find(key, msg);
+        if (existing == null && method != SipBytes.ACK && stopping.get() && !inDialog(msg)) {
+            // Stopping: a new call or out-of-dialog request gets no answer, as from a backend shutting down.
+            stats.unanswered.increment();
+            return;
+        }
         switch (method) {
             case SipBytes.INVITE:
                 onInvite(msg, existing, key, sender, now);
@@ -349,6 +358,12 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         }
         out.writeBytes(trailer);
         return out;
+    }
+
+    /** Returns whether {@code req} is within a dialog: its To has a tag. */
+    private static boolean inDialog(SipMessage req) {
+        final int to = req.firstHeader(SipHeader.TO);
+        return to >= 0 && hasTag(req.content(), req.headerValueStart(to), req.headerValueEnd(to));
     }
 
     /** Returns whether the To value has a {@code tag} parameter (after the URI's closing bracket, if any). */
