@@ -124,7 +124,8 @@ public final class Demo {
 
     /**
      * What a run did, for the exit status and for tests: the caller's result, each backend's 2xx before and after
-     * b stopped (by name, {@code a} and {@code b}) and the health transitions siplb reported. Immutable.
+     * b stopped (by name, {@code a} and {@code b}), the health transitions siplb reported and the temporary
+     * directory the configuration was in (removed by then). Immutable.
      */
     static final class Result {
         final UacResult calls;
@@ -132,9 +133,11 @@ public final class Demo {
         final Map<String, Long> after;
         final List<String> transitions;
         final boolean stopped;
+        final Path dir;
 
         Result(UacResult calls, Map<String, Long> before, Map<String, Long> after, List<String> transitions,
-               boolean stopped) {
+               boolean stopped, Path dir) {
+            this.dir = dir;
             this.calls = calls;
             this.before = Collections.unmodifiableMap(new LinkedHashMap<>(before));
             this.after = Collections.unmodifiableMap(new LinkedHashMap<>(after));
@@ -187,7 +190,7 @@ public final class Demo {
         try {
             final Result r = run(options, out, interrupted);
             out.flush();
-            return r.clean() ? EXIT_OK : EXIT_FAILED;
+            return exitStatus(r);
         } catch (IOException | RuntimeException e) {
             err.println("siplb demo: " + e);
             return EXIT_FAILED;
@@ -199,6 +202,11 @@ public final class Demo {
                 // Already shutting down (Ctrl-C): the hook is running.
             }
         }
+    }
+
+    /** Returns the exit status of a run: 0 when every call completed, 1 when one failed or was unfinished. */
+    static int exitStatus(Result r) {
+        return r.clean() ? EXIT_OK : EXIT_FAILED;
     }
 
     /** Parses the options; returns {@code null} for {@code --help}. */
@@ -331,7 +339,8 @@ public final class Demo {
                 after.put(n, total.getOrDefault(n, 0L) - before.getOrDefault(n, 0L));
             }
             final Result result = new Result(r, withBoth(stopped ? before : total),
-                                             stopped ? after : withBoth(Map.of()), transitions, stopped);
+                                             stopped ? after : withBoth(Map.of()), transitions, stopped,
+                                             dir);
             out.println();
             summary(result, options, out);
             return result;
