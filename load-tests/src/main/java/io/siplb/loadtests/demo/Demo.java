@@ -262,7 +262,8 @@ public final class Demo {
             Files.writeString(file, config(a.localAddress(), b.localAddress()), StandardCharsets.UTF_8);
             siplb = SiplbServer.start(SiplbConfig.load(file));
             final InetSocketAddress at = siplb.localAddress(Transport.UDP);
-            final long stopAtNanos = options.stopAt().toNanos();
+            // Halfway, between two calls' due times, so that no call starts at the very moment b stops.
+            final long stopAtNanos = options.stopAt().toNanos() + (long) (0.5e9 / options.rate);
 
             out.printf(Locale.ROOT, "siplb demo: siplb listening on udp %s, in front of backend a (udp %s) and " +
                                     "backend b (udp %s)%n", hostPort(at), hostPort(a.localAddress()),
@@ -274,8 +275,11 @@ public final class Demo {
                 out.println("    " + l);
             }
             out.printf(Locale.ROOT, "caller: %s calls/s for %s (INVITE, 180, 200, ACK, BYE, 200); backend b " +
-                                    "stops at %s%n%n", number(options.rate), Durations.format(options.duration),
+                                    "stops at %s%n", number(options.rate), Durations.format(options.duration),
                        Durations.format(options.stopAt()));
+            out.printf(Locale.ROOT, "Each second: calls completed per second, calls completed and failed so far, " +
+                                    "calls in flight,%n  p99 of INVITE -> 200 (call setup) of the second, each " +
+                                    "backend's share of the calls of the second, its health in siplb.%n%n");
             out.printf(Locale.ROOT, LINE_FORMAT, "time", "calls/s", "completed", "failed", "in flight",
                        "p99 setup", "a", "b", "health a", "health b");
 
@@ -345,14 +349,19 @@ public final class Demo {
             summary(result, options, out);
             return result;
         } finally {
-            if (siplb != null) {
-                siplb.close();
-            }
-            if (a != null) {
-                a.close();
-            }
-            if (b != null) {
-                b.close();
+            // Each one closed even when another one's close fails.
+            final List<AutoCloseable> started = new ArrayList<>();
+            started.add(siplb);
+            started.add(a);
+            started.add(b);
+            for (AutoCloseable c : started) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        out.println("siplb demo: closing " + c.getClass().getSimpleName() + ": " + e);
+                    }
+                }
             }
             delete(dir);
         }
@@ -447,9 +456,10 @@ public final class Demo {
         }
         final Histogram setup = c.latency(Metric.INVITE_OK);
         if (setup.getTotalCount() > 0) {
-            out.printf(Locale.ROOT, "  INVITE -> 200: p50 %s, p99 %s, max %s (a call failed over waits for the " +
-                                    "ICMP error or fr-timeout)%n", millis(setup.getValueAtPercentile(50)),
-                       millis(setup.getValueAtPercentile(99)), millis(setup.getMaxValue()));
+            out.printf(Locale.ROOT, "  INVITE -> 200: p50 %s, p99 %s, max %s%s%n",
+                       millis(setup.getValueAtPercentile(50)), millis(setup.getValueAtPercentile(99)), millis(setup.getMaxValue()),
+                       r.stopped ? " (a call failed over waited for siplb's retransmission to b to be refused, " +
+                                   "or for fr-timeout)" : "");
         }
         out.printf(Locale.ROOT, "  health changes seen by siplb: %d%n", r.transitions.size());
         out.println(r.clean() ? "result: OK, no call failed" :
