@@ -40,7 +40,8 @@ import io.siplb.codec.StreamSipDecoder;
  *
  * <p>A collector thread moves the latency recorders into the totals once a second and, when a progress sink is
  * given, writes one line per second to it (calls started, completed and failed per second, in flight, p99 of the
- * primary latency over that second, the share of 2xx per backend).
+ * primary latency over that second, the share of 2xx per backend); a run made by {@link #observed} hands the
+ * figures behind that line ({@link UacProgress}) to its listener instead.
  *
  * <p>Thread-safe: {@link #requestStop()} may be called from any thread; {@link #start()} and {@link #await()} from
  * one controlling thread. Handlers run on their event loops; shared counts are in {@link UacStats}.
@@ -110,7 +111,10 @@ public final class Uac {
         return runId;
     }
 
-    /** Returns the time since the schedule's start (negative just before it); after {@link #start()}. */
+    /**
+     * Returns the time since the schedule's start (negative just before it); after {@link #start()} returned, on
+     * its thread or on one that synchronized with it afterwards (e.g. a thread it started or handed work to).
+     */
     public long elapsedNanos() {
         return System.nanoTime() - startNanos;
     }
