@@ -46,7 +46,7 @@ import io.siplb.proxy.lifecycle.SiplbServer;
 
 /**
  * {@code bin/siplb demo}: siplb at work in one command, in one JVM, on loopback. It writes a demo configuration to a
- * temporary directory (a UDP listener on a free port, one round-robin set of two destinations, failover after 1 s
+ * temporary directory (a UDP listener on a free port, one round-robin set of two destinations, failover after 3 s
  * without answer, keepalive probes every second), starts siplb on it ({@link SiplbServer}), two load-generator
  * backends {@code a} and {@code b} ({@link Uas}) and a caller ({@link Uac}) placing calls at a modest rate, and
  * prints one line a second: calls/s, completed and failed calls, calls in flight, the p99 of INVITE → 200 in that
@@ -87,10 +87,10 @@ public final class Demo {
 
     /** The prefix of the load-generator backends' {@code Server} header, left out of the names printed. */
     private static final String SERVER_PREFIX = "siplb-load-uas ";
-    /** How long a stopping backend still lets the calls it answered end before its port closes. */
-    private static final Duration STOP_GRACE = Duration.ofMillis(300);
+    /** How long a stopping backend lets the calls it answered end, at most, before its port closes. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** The caller's wait for a final response: far beyond siplb's failover time (fr-timeout x 2 destinations). */
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(8);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(12);
     private static final String LINE_FORMAT = "%6s %8s %10s %7s %10s %10s %6s %6s   %-9s %s%n";
 
     private Demo() {}
@@ -124,19 +124,22 @@ public final class Demo {
 
     /**
      * What a run did, for the exit status and for tests: the caller's result, each backend's 2xx before and after
-     * b stopped (by name, {@code a} and {@code b}), the health transitions siplb reported and the temporary
-     * directory the configuration was in (removed by then). Immutable.
+     * b stopped (by name, {@code a} and {@code b}; b's after the stop are 200s of the calls b had up when it
+     * stopped, {@code bUpAtStop}, that reached the caller later), the health transitions siplb reported and the
+     * temporary directory the configuration was in (removed by then). Immutable.
      */
     static final class Result {
         final UacResult calls;
         final Map<String, Long> before;
         final Map<String, Long> after;
+        final long bUpAtStop;
         final List<String> transitions;
         final boolean stopped;
         final Path dir;
 
-        Result(UacResult calls, Map<String, Long> before, Map<String, Long> after, List<String> transitions,
-               boolean stopped, Path dir) {
+        Result(UacResult calls, Map<String, Long> before, Map<String, Long> after, long bUpAtStop,
+               List<String> transitions, boolean stopped, Path dir) {
+            this.bUpAtStop = bUpAtStop;
             this.dir = dir;
             this.calls = calls;
             this.before = Collections.unmodifiableMap(new LinkedHashMap<>(before));
@@ -268,7 +271,7 @@ public final class Demo {
             out.printf(Locale.ROOT, "siplb demo: siplb listening on udp %s, in front of backend a (udp %s) and " +
                                     "backend b (udp %s)%n", hostPort(at), hostPort(a.localAddress()),
                        hostPort(b.localAddress()));
-            out.printf(Locale.ROOT, "  stateful, round-robin; a call without an answer in 1 s, answered 503 or " +
+            out.printf(Locale.ROOT, "  stateful, round-robin; a call without an answer in 3 s, answered 503 or " +
                                     "refused by ICMP goes to the next backend; keepalive probe every 1 s%n");
             out.printf(Locale.ROOT, "  its configuration, %s:%n", file);
             for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -289,7 +292,9 @@ public final class Demo {
                     .timeout(CALL_TIMEOUT)
                     .build();
             final Uac caller = Uac.observed(callerConfig, p -> {
-                if (p.intervalAttempted() + p.intervalCompleted() + p.intervalFailed() + p.inFlight() > 0) {
+                // Not the end's last sliver of a second (its per-second rates would mislead); the summary follows.
+                if (p.intervalNanos() >= 500_000_000L &&
+                    p.intervalAttempted() + p.intervalCompleted() + p.intervalFailed() + p.inFlight() > 0) {
                     out.print(line(p, server, names));
                 }
             });
@@ -302,6 +307,7 @@ public final class Demo {
             });
 
             boolean stopped = false;
+            long bUp = 0;
             Map<String, Long> before = Map.of();
             UacResult r = null;
             final Thread watcher = new Thread(() -> {
@@ -318,12 +324,19 @@ public final class Demo {
                 if (!interrupted.await(stopAtNanos - caller.elapsedNanos(), TimeUnit.NANOSECONDS)) {
                     before = byName(caller.backends());
                     out.printf(Locale.ROOT, "%6s   >>> backend b stops: no answer to new calls; its port closes " +
-                                            "in %d ms, once the calls it answered have ended%n",
-                               seconds(caller.elapsedNanos()), STOP_GRACE.toMillis());
+                                            "once the calls it answered have ended%n", seconds(caller.elapsedNanos()));
+                    final long stopNanos = System.nanoTime();
+                    // b takes no new call from here; a 200 of b the caller counts from now on is one of these.
+                    bUp = b.stopTakingCalls();
+                    before = byName(caller.backends());
                     b.stop(STOP_GRACE);
                     stopped = true;
-                    out.printf(Locale.ROOT, "%6s   >>> backend b stopped: udp %s is closed%n",
-                               seconds(caller.elapsedNanos()), hostPort(b.localAddress()));
+                    final long tookMillis = (System.nanoTime() - stopNanos) / 1_000_000;
+                    out.printf(Locale.ROOT, "%6s   >>> backend b stopped: udp %s is closed%s%n",
+                               seconds(caller.elapsedNanos()), hostPort(b.localAddress()),
+                               bUp == 0 ? " (no call of b was up)" :
+                               String.format(Locale.ROOT, " after %d ms, once the %d call(s) b had up ended",
+                                             tookMillis, bUp));
                 }
                 r = caller.await();
             } catch (InterruptedException e) {
@@ -343,10 +356,14 @@ public final class Demo {
                 after.put(n, total.getOrDefault(n, 0L) - before.getOrDefault(n, 0L));
             }
             final Result result = new Result(r, withBoth(stopped ? before : total),
-                                             stopped ? after : withBoth(Map.of()), transitions, stopped,
-                                             dir);
+                                             stopped ? after : withBoth(Map.of()), bUp, transitions,
+                                             stopped, dir);
             out.println();
             summary(result, options, out);
+            if (!result.clean()) {
+                out.println("siplb's counters (local-responses: the responses siplb made itself): " +
+                            server.stats().snapshot());
+            }
             return result;
         } finally {
             // Each one closed even when another one's close fails.
@@ -375,13 +392,13 @@ public final class Demo {
                "  io.threads = 1\n" +
                "  proxy {\n" +
                "    mode = stateful\n" +
-               "    fr-timeout = 1s\n" +
+               "    fr-timeout = 3s\n" +
                "  }\n" +
                "  shutdown { quiet-period = 0ms, timeout = 2s }\n" +
                "  dispatcher {\n" +
                "    sets = [ { id = 1, algorithm = round-robin, destinations = [\n" +
                "      \"sip:" + hostPort(a) + "\", \"sip:" + hostPort(b) + "\" ] } ]\n" +
-               "    probing { interval = 1s, timeout = 500ms, failure-threshold = 3, success-threshold = 1 }\n" +
+               "    probing { interval = 1s, timeout = 2s, failure-threshold = 3, success-threshold = 1 }\n" +
                "  }\n" +
                "}\n";
     }
@@ -444,22 +461,26 @@ public final class Demo {
             for (Map.Entry<FailureReason, Long> e : c.failures().entrySet()) {
                 if (e.getValue() > 0) {
                     b.append(' ').append(e.getKey().key()).append(' ').append(e.getValue());
+                    if (e.getKey() == FailureReason.STATUS) {
+                        b.append(" (by code: ").append(c.failedByStatus()).append(')');
+                    }
                 }
             }
             out.println(b);
         }
         if (r.stopped) {
             out.printf(Locale.ROOT, "  answered before b stopped: %s%n", shares(r.before));
-            out.printf(Locale.ROOT, "  answered after b stopped:  %s%n", shares(r.after));
+            out.printf(Locale.ROOT, "  answered after b stopped:  %s%s%n", shares(r.after),
+                       r.after.getOrDefault("b", 0L) > 0 ? " (b: the 200s of calls it had answered before, on " +
+                                                           "their way when it stopped)" : "");
         } else {
             out.printf(Locale.ROOT, "  answered: %s (the run ended before b stopped)%n", shares(r.before));
         }
         final Histogram setup = c.latency(Metric.INVITE_OK);
         if (setup.getTotalCount() > 0) {
-            out.printf(Locale.ROOT, "  INVITE -> 200: p50 %s, p99 %s, max %s%s%n",
-                       millis(setup.getValueAtPercentile(50)), millis(setup.getValueAtPercentile(99)), millis(setup.getMaxValue()),
-                       r.stopped ? " (a call failed over waited for siplb's retransmission to b to be refused, " +
-                                   "or for fr-timeout)" : "");
+            out.printf(Locale.ROOT, "  INVITE -> 200: p50 %s, p99 %s, max %s%n",
+                       millis(setup.getValueAtPercentile(50)), millis(setup.getValueAtPercentile(99)),
+                       millis(setup.getMaxValue()));
         }
         out.printf(Locale.ROOT, "  health changes seen by siplb: %d%n", r.transitions.size());
         out.println(r.clean() ? "result: OK, no call failed" :

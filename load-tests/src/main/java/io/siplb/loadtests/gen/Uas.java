@@ -152,19 +152,45 @@ public final class Uas implements AutoCloseable {
     /**
      * Stops as a backend that is shut down while calls are up: from now on a request that starts something (an
      * INVITE or other request outside a dialog that is not a retransmission of one answered) gets no answer, while
-     * the calls already answered can end (ACK, BYE, retransmitted INVITEs and finals); after {@code grace} the
-     * sockets close (a UDP sender then gets ICMP port unreachable) and the UAS is {@linkplain #close() closed}.
-     * Returns once closed. From any thread but an event loop of its own.
+     * the calls already answered end (ACK, BYE, retransmitted INVITEs and finals); once none is up
+     * ({@link UasStats#openDialogs()}), or after {@code maxGrace}, the sockets close (a UDP sender then gets ICMP
+     * port unreachable) and the UAS is {@linkplain #close() closed}. Returns once closed. From any thread but an
+     * event loop of its own.
      */
-    public void stop(Duration grace) {
-        requireNonNull(grace, "grace");
-        stopping.set(true);
+    public void stop(Duration maxGrace) {
+        requireNonNull(maxGrace, "maxGrace");
+        final long deadline = System.nanoTime() + maxGrace.toNanos();
+        stopTakingCalls();
         try {
-            Thread.sleep(grace.toMillis());
+            while (stats.openDialogs() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(2);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The answer to the last BYE was queued, with its flush, before the count fell: let it go out.
+        barrier();
         close();
+    }
+
+    /**
+     * The first step of {@link #stop}: from now on a request that starts something gets no answer; returns the
+     * dialogs up at this point ({@link UasStats#openDialogs()}), which only fall from then on. Again: the same.
+     */
+    public long stopTakingCalls() {
+        stopping.set(true);
+        // Every message read from now on sees the flag; one being handled on a loop has finished after this.
+        barrier();
+        return stats.openDialogs();
+    }
+
+    /** Runs an empty task on every event loop and waits for it (at most 1 s each). */
+    private void barrier() {
+        for (EventExecutor e : group) {
+            if (!e.isShuttingDown()) {
+                e.submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** Returns whether {@link #stop} was called. */

@@ -31,7 +31,8 @@ import io.siplb.codec.SipMessage;
  * <p>Ownership: the last handler of the pipeline; it releases every inbound message (the {@link SipMessage}, or the
  * {@link AddressedEnvelope} holding it) in {@code finally}. Responses are encoded here into buffers handed to the
  * channel (which releases them once written); a {@link UasCall} or {@link DelayedResponse} holds the responses it
- * will (re)send and releases them when it ends; on {@link #channelInactive} every transaction is ended.
+ * will (re)send and releases them when it ends; on {@link #channelInactive} every transaction is ended. The dialogs
+ * up (a 2xx sent, no BYE yet; no ACK within 64 x T1 ends one too) are counted in {@link UasStats#openDialogs()}.
  *
  * <p>Not thread-safe; confined to the channel's event loop.
  */
@@ -82,6 +83,8 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private byte[] trailer503;
     private byte[] trailer200;
     private final LongObjectHashMap<UasCall> calls = new LongObjectHashMap<>();
+    /** The Call-ID hashes of the INVITEs answered 2xx whose BYE has not come yet (the dialogs up). */
+    private final LongObjectHashMap<Boolean> dialogs = new LongObjectHashMap<>();
     private final ArrayDeque<UasCall> free = new ArrayDeque<>();
     private final Runnable flusher = this::flushNow;
     private Channel channel;
@@ -194,6 +197,7 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
                     end(existing); // the BYE ends the dialog, ACK or not
                 }
                 answer(encode(msg, STATUS_200, trailer200, false, false), sender, now);
+                dialogEnded(key); // after the 200 is queued (with its flush), so a stop sees it sent
                 break;
             default:
                 answer(encode(msg, STATUS_200, trailer200, false, method == SipBytes.REGISTER), sender, now);
@@ -250,6 +254,7 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
                 send(encodeTagged(msg, STATUS_180, trailer180, true, tag), sender);
                 c.finalResponse = encodeTagged(msg, STATUS_200, trailer200Invite, true, tag);
                 sendFinal(c, now);
+                dialogStarted(key);
                 break;
         }
     }
@@ -270,10 +275,12 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     void onCallTimer(UasCall c, long now) {
         if (c.state == UasCall.DELAYING) {
             sendFinal(c, now);
+            dialogStarted(c.key);
             return;
         }
         if (now >= c.giveUpAt) {
             stats.ackTimeouts.increment();
+            dialogEnded(c.key); // a 2xx never ACKed: its caller never got it, no BYE will come
             end(c);
             return;
         }
@@ -284,6 +291,18 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
             c.retransmitAt = now + c.retransmitInterval;
         }
         wheel.schedule(c, c.nextDeadline());
+    }
+
+    private void dialogStarted(long key) {
+        if (dialogs.put(key, Boolean.TRUE) == null) {
+            stats.openDialogs.increment();
+        }
+    }
+
+    private void dialogEnded(long key) {
+        if (dialogs.remove(key) != null) {
+            stats.openDialogs.decrement();
+        }
     }
 
     private void end(UasCall c) {
@@ -408,6 +427,10 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         for (UasCall c : all) {
             end(c);
         }
+        for (int i = dialogs.size(); i > 0; i--) {
+            stats.openDialogs.decrement();
+        }
+        dialogs.clear();
         ctx.fireChannelInactive();
     }
 
