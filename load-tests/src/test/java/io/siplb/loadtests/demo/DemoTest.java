@@ -28,9 +28,9 @@ import io.siplb.loadtests.gen.UasMode;
 
 /**
  * {@code bin/siplb demo}, shortened to 6 s at 20 calls/s (b stops at 3 s; the paranoid leak detector makes every
- * buffer dear): no call fails, the stop, the failover and siplb's health
- * change show in the output, both backends take calls before the stop and only a after it, and nothing it started
- * is left running; the exit status follows the failed calls; the command line's help and usage errors.
+ * buffer dear): no call fails, the stop, the failover and siplb's health change show in the output, both backends
+ * take calls before the stop and only a after it, and nothing it started is left running; the exit status follows
+ * the failed calls; the command line's help and usage errors.
  */
 class DemoTest {
 
