@@ -322,9 +322,9 @@ public final class Demo {
             watcher.start();
             try {
                 if (!interrupted.await(stopAtNanos - caller.elapsedNanos(), TimeUnit.NANOSECONDS)) {
-                    before = byName(caller.backends());
                     out.printf(Locale.ROOT, "%6s   >>> backend b stops: no answer to new calls; its port closes " +
-                                            "once the calls it answered have ended%n", seconds(caller.elapsedNanos()));
+                                            "once the calls it answered have ended%n",
+                               seconds(caller.elapsedNanos()));
                     final long stopNanos = System.nanoTime();
                     // b takes no new call from here; a 200 of b the caller counts from now on is one of these.
                     bUp = b.stopTakingCalls();

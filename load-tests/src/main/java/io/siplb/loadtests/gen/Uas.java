@@ -193,7 +193,7 @@ public final class Uas implements AutoCloseable {
         }
     }
 
-    /** Returns whether {@link #stop} was called. */
+    /** Returns whether {@link #stop} or {@link #stopTakingCalls} was called. */
     public boolean isStopping() {
         return stopping.get();
     }
