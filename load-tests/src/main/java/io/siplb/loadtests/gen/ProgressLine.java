@@ -16,9 +16,15 @@ final class ProgressLine {
 
     private ProgressLine() {}
 
+    static String format(UacProgress p) {
+        return format(p.elapsedNanos(), p.perSecond(p.intervalAttempted()), p.perSecond(p.intervalCompleted()),
+                      p.perSecond(p.intervalFailed()), p.failed(), p.inFlight(), p.intervalLatency(),
+                      p.intervalBackends());
+    }
+
     static String format(long elapsedNanos, double startedPerSecond, double completedPerSecond,
                          double failedPerSecond, long failedTotal, int inFlight, Histogram lastInterval,
-                         Map<String, Long> backendsBefore, Map<String, Long> backendsNow) {
+                         Map<String, Long> backendsInInterval) {
         final StringBuilder b = new StringBuilder(160);
         b.append(String.format(Locale.ROOT, "%5ds  started %.1f/s  completed %.1f/s  failed %.1f/s (total %d)  " +
                                             "in-flight %d  p99 ", Math.round(elapsedNanos / 1e9), startedPerSecond,
@@ -29,19 +35,18 @@ final class ProgressLine {
             b.append(String.format(Locale.ROOT, "%.2f ms", lastInterval.getValueAtPercentile(99) / 1000.0));
         }
         long sum = 0;
-        for (Map.Entry<String, Long> e : backendsNow.entrySet()) {
-            sum += e.getValue() - backendsBefore.getOrDefault(e.getKey(), 0L);
+        for (long n : backendsInInterval.values()) {
+            sum += n;
         }
         if (sum > 0) {
             b.append("  backends ");
             boolean first = true;
-            for (Map.Entry<String, Long> e : backendsNow.entrySet()) {
-                final long n = e.getValue() - backendsBefore.getOrDefault(e.getKey(), 0L);
+            for (Map.Entry<String, Long> e : backendsInInterval.entrySet()) {
                 if (!first) {
                     b.append(", ");
                 }
                 first = false;
-                b.append(e.getKey()).append(' ').append(Math.round(100.0 * n / sum)).append('%');
+                b.append(e.getKey()).append(' ').append(Math.round(100.0 * e.getValue() / sum)).append('%');
             }
         }
         return b.toString();

@@ -40,7 +40,8 @@ import io.siplb.codec.StreamSipDecoder;
  *
  * <p>A collector thread moves the latency recorders into the totals once a second and, when a progress sink is
  * given, writes one line per second to it (calls started, completed and failed per second, in flight, p99 of the
- * primary latency over that second, the share of 2xx per backend).
+ * primary latency over that second, the share of 2xx per backend); a run made by {@link #observed} hands the
+ * figures behind that line ({@link UacProgress}) to its listener instead.
  *
  * <p>Thread-safe: {@link #requestStop()} may be called from any thread; {@link #start()} and {@link #await()} from
  * one controlling thread. Handlers run on their event loops; shared counts are in {@link UacStats}.
@@ -55,7 +56,7 @@ public final class Uac {
     private static final int UDP_BUFFER = 4 << 20;
 
     private final UacConfig config;
-    private final Consumer<String> progress;
+    private final Consumer<UacProgress> progress;
     private final UacStats stats;
     private final String runId;
     private final AtomicInteger startersRunning;
@@ -70,7 +71,7 @@ public final class Uac {
     private Instant startedAt;
     private Progress progressState;
 
-    private Uac(UacConfig config, Consumer<String> progress) {
+    private Uac(UacConfig config, Consumer<UacProgress> progress) {
         this.config = requireNonNull(config, "config");
         this.progress = progress;
         stats = new UacStats(config.schedule().stepCount());
@@ -80,7 +81,15 @@ public final class Uac {
 
     /** Returns a run of {@code config}, not yet started; {@code progress} gets one line per second, or is null. */
     public static Uac create(UacConfig config, Consumer<String> progress) {
-        return new Uac(config, progress);
+        return new Uac(config, progress == null ? null : p -> progress.accept(ProgressLine.format(p)));
+    }
+
+    /**
+     * Returns a run of {@code config}, not yet started, whose {@code listener} gets the figures of every second
+     * (and of the end of the run), on the run's collector thread (at the end: on the thread in {@link #await()}).
+     */
+    public static Uac observed(UacConfig config, Consumer<UacProgress> listener) {
+        return new Uac(config, requireNonNull(listener, "listener"));
     }
 
     /** Runs {@code config} to its end and returns the result. */
@@ -100,6 +109,19 @@ public final class Uac {
 
     String runId() {
         return runId;
+    }
+
+    /**
+     * Returns the time since the schedule's start (negative just before it); after {@link #start()} returned, on
+     * its thread or on one that synchronized with it afterwards (e.g. a thread it started or handed work to).
+     */
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    /** Returns the 2xx per backend so far (live, from any thread), by name. */
+    public Map<String, Long> backends() {
+        return stats.backends();
     }
 
     /** Returns the first socket error seen (for diagnostics), or {@code null}. */
@@ -314,11 +336,15 @@ public final class Uac {
             final long a = stats.attempted.sum();
             final long c = stats.completed.sum();
             final long f = stats.failed.sum();
-            final double seconds = Math.max(1e-3, (elapsedNanos - lastNanos) / 1e9);
+            final long interval = Math.max(1_000_000L, elapsedNanos - lastNanos);
             final Map<String, Long> b = stats.backends();
+            final Map<String, Long> inInterval = new HashMap<>();
+            for (Map.Entry<String, Long> e : b.entrySet()) {
+                inInterval.put(e.getKey(), e.getValue() - backends.getOrDefault(e.getKey(), 0L));
+            }
             final org.HdrHistogram.Histogram h = stats.interval(Metric.primary(config.mode()));
-            progress.accept(ProgressLine.format(elapsedNanos, (a - attempted) / seconds, (c - completed) / seconds,
-                                                (f - failed) / seconds, f, stats.inFlight.get(), h, backends, b));
+            progress.accept(new UacProgress(elapsedNanos, interval, a, c, f, a - attempted, c - completed,
+                                            f - failed, stats.inFlight.get(), h, b, inInterval));
             attempted = a;
             completed = c;
             failed = f;

@@ -3,12 +3,14 @@ package io.siplb.loadtests.gen;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,10 +28,11 @@ import io.siplb.codec.StreamSipDecoder;
 
 /**
  * A UAS for load tests: listens on UDP (one or, on epoll, several {@code SO_REUSEPORT} sockets) or TCP/TLS, and
- * answers as its {@link UasMode} says ({@link UasHandler} per socket or connection). Runs until {@link #close()}.
+ * answers as its {@link UasMode} says ({@link UasHandler} per socket or connection). Runs until {@link #close()}, or
+ * {@link #stop(Duration)}, which lets the calls it answered end first.
  *
  * <p>Thread-safe: {@link #start(UasConfig)} returns a running UAS; {@link #stats()} may be read from any thread;
- * {@link #close()} once, from any thread but an event loop of its own.
+ * {@link #stop(Duration)} and {@link #close()} (which may follow a stop) from any thread but an event loop of its own.
  */
 public final class Uas implements AutoCloseable {
 
@@ -41,6 +44,8 @@ public final class Uas implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group;
     private final Map<EventLoop, TimerWheel> wheels;
     private final List<Channel> channels = new ArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile InetSocketAddress localAddress;
 
     private Uas(UasConfig config) {
@@ -123,7 +128,7 @@ public final class Uas implements AutoCloseable {
     }
 
     private UasHandler newHandler(Channel ch) {
-        return new UasHandler(config, stats, wheels.get(ch.eventLoop()));
+        return new UasHandler(config, stats, wheels.get(ch.eventLoop()), stopping);
     }
 
     /** Returns the bound address (the actual port when the configured one was 0). */
@@ -144,8 +149,61 @@ public final class Uas implements AutoCloseable {
         return config.name() != null ? config.name() : UasHandler.defaultName(localAddress);
     }
 
+    /**
+     * Stops as a backend that is shut down while calls are up: from now on a request that starts something (an
+     * INVITE or other request outside a dialog that is not a retransmission of one answered) gets no answer, while
+     * the calls already answered end (ACK, BYE, retransmitted INVITEs and finals); once none is up
+     * ({@link UasStats#openDialogs()}), or after {@code maxGrace}, the sockets close (a UDP sender then gets ICMP
+     * port unreachable) and the UAS is {@linkplain #close() closed}. Returns once closed. From any thread but an
+     * event loop of its own.
+     */
+    public void stop(Duration maxGrace) {
+        requireNonNull(maxGrace, "maxGrace");
+        final long deadline = System.nanoTime() + maxGrace.toNanos();
+        stopTakingCalls();
+        try {
+            while (stats.openDialogs() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // The answer to the last BYE was queued, with its flush, before the count fell: let it go out.
+        barrier();
+        close();
+    }
+
+    /**
+     * The first step of {@link #stop}: from now on a request that starts something gets no answer; returns the
+     * dialogs up at this point ({@link UasStats#openDialogs()}), which only fall from then on. Again: the same.
+     */
+    public long stopTakingCalls() {
+        stopping.set(true);
+        // Every message read from now on sees the flag; one being handled on a loop has finished after this.
+        barrier();
+        return stats.openDialogs();
+    }
+
+    /** Runs an empty task on every event loop and waits for it (at most 1 s each). */
+    private void barrier() {
+        for (EventExecutor e : group) {
+            if (!e.isShuttingDown()) {
+                e.submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Returns whether {@link #stop} or {@link #stopTakingCalls} was called. */
+    public boolean isStopping() {
+        return stopping.get();
+    }
+
+    /** Closes the sockets and stops the event loops; again: nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
         }

@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.buffer.ByteBuf;
@@ -30,7 +31,8 @@ import io.siplb.codec.SipMessage;
  * <p>Ownership: the last handler of the pipeline; it releases every inbound message (the {@link SipMessage}, or the
  * {@link AddressedEnvelope} holding it) in {@code finally}. Responses are encoded here into buffers handed to the
  * channel (which releases them once written); a {@link UasCall} or {@link DelayedResponse} holds the responses it
- * will (re)send and releases them when it ends; on {@link #channelInactive} every transaction is ended.
+ * will (re)send and releases them when it ends; on {@link #channelInactive} every transaction is ended. The dialogs
+ * up (a 2xx sent, no BYE yet; no ACK within 64 x T1 ends one too) are counted in {@link UasStats#openDialogs()}.
  *
  * <p>Not thread-safe; confined to the channel's event loop.
  */
@@ -67,6 +69,8 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private final UasConfig config;
     private final UasStats stats;
     private final TimerWheel wheel;
+    /** Set by {@link Uas#stop}: new requests are left unanswered, the calls answered may end. */
+    private final AtomicBoolean stopping;
     private final boolean udp;
     private final long t1Nanos;
     private final long t2Nanos;
@@ -79,16 +83,19 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private byte[] trailer503;
     private byte[] trailer200;
     private final LongObjectHashMap<UasCall> calls = new LongObjectHashMap<>();
+    /** The Call-ID hashes of the INVITEs answered 2xx whose BYE has not come yet (the dialogs up). */
+    private final LongObjectHashMap<Boolean> dialogs = new LongObjectHashMap<>();
     private final ArrayDeque<UasCall> free = new ArrayDeque<>();
     private final Runnable flusher = this::flushNow;
     private Channel channel;
     private long tags;
     private boolean flushScheduled;
 
-    UasHandler(UasConfig config, UasStats stats, TimerWheel wheel) {
+    UasHandler(UasConfig config, UasStats stats, TimerWheel wheel, AtomicBoolean stopping) {
         this.config = config;
         this.stats = stats;
         this.wheel = wheel;
+        this.stopping = stopping;
         udp = config.transport() == LoadTransport.UDP;
         t1Nanos = config.t1().toNanos();
         t2Nanos = Math.max(t1Nanos, UacConfig.T2.toNanos());
@@ -168,6 +175,11 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         }
         final long key = SipBytes.hash(buf, msg.callIdStart(), msg.callIdEnd());
         final UasCall existing = find(key, msg);
+        if (existing == null && method != SipBytes.ACK && stopping.get() && !inDialog(msg)) {
+            // Stopping: a new call or out-of-dialog request gets no answer, as from a backend shutting down.
+            stats.unanswered.increment();
+            return;
+        }
         switch (method) {
             case SipBytes.INVITE:
                 onInvite(msg, existing, key, sender, now);
@@ -185,6 +197,7 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
                     end(existing); // the BYE ends the dialog, ACK or not
                 }
                 answer(encode(msg, STATUS_200, trailer200, false, false), sender, now);
+                dialogEnded(key); // after the 200 is queued (with its flush), so a stop sees it sent
                 break;
             default:
                 answer(encode(msg, STATUS_200, trailer200, false, method == SipBytes.REGISTER), sender, now);
@@ -241,6 +254,7 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
                 send(encodeTagged(msg, STATUS_180, trailer180, true, tag), sender);
                 c.finalResponse = encodeTagged(msg, STATUS_200, trailer200Invite, true, tag);
                 sendFinal(c, now);
+                dialogStarted(key);
                 break;
         }
     }
@@ -261,10 +275,12 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     void onCallTimer(UasCall c, long now) {
         if (c.state == UasCall.DELAYING) {
             sendFinal(c, now);
+            dialogStarted(c.key);
             return;
         }
         if (now >= c.giveUpAt) {
             stats.ackTimeouts.increment();
+            dialogEnded(c.key); // a 2xx never ACKed: its caller never got it, no BYE will come
             end(c);
             return;
         }
@@ -275,6 +291,18 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
             c.retransmitAt = now + c.retransmitInterval;
         }
         wheel.schedule(c, c.nextDeadline());
+    }
+
+    private void dialogStarted(long key) {
+        if (dialogs.put(key, Boolean.TRUE) == null) {
+            stats.openDialogs.increment();
+        }
+    }
+
+    private void dialogEnded(long key) {
+        if (dialogs.remove(key) != null) {
+            stats.openDialogs.decrement();
+        }
     }
 
     private void end(UasCall c) {
@@ -351,6 +379,12 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         return out;
     }
 
+    /** Returns whether {@code req} is within a dialog: its To has a tag. */
+    private static boolean inDialog(SipMessage req) {
+        final int to = req.firstHeader(SipHeader.TO);
+        return to >= 0 && hasTag(req.content(), req.headerValueStart(to), req.headerValueEnd(to));
+    }
+
     /** Returns whether the To value has a {@code tag} parameter (after the URI's closing bracket, if any). */
     private static boolean hasTag(ByteBuf buf, int start, int end) {
         final int gt = SipBytes.indexOf(buf, start, end, (byte) '>');
@@ -393,6 +427,10 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         for (UasCall c : all) {
             end(c);
         }
+        for (int i = dialogs.size(); i > 0; i--) {
+            stats.openDialogs.decrement();
+        }
+        dialogs.clear();
         ctx.fireChannelInactive();
     }
 

@@ -21,6 +21,7 @@ public final class UasStats {
     final LongAdder unanswered = new LongAdder();
     final LongAdder malformed = new LongAdder();
     final LongAdder responsesReceived = new LongAdder();
+    final LongAdder openDialogs = new LongAdder();
 
     UasStats() {
         for (int i = 0; i < requests.length; i++) {
@@ -71,6 +72,14 @@ public final class UasStats {
     /** Returns the requests left unanswered on purpose (mode {@code silent}). */
     public long unanswered() {
         return unanswered.sum();
+    }
+
+    /**
+     * Returns the dialogs up: INVITEs answered 2xx (as the first answer of their transaction) whose BYE has not come,
+     * less those never ACKed within 64 x T1.
+     */
+    public long openDialogs() {
+        return openDialogs.sum();
     }
 
     public long malformed() {

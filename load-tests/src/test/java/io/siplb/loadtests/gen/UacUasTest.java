@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The UAC against the UAS directly, on loopback: every transport completes its calls with no failure and the counts
  * add up; every call mode completes; each UAS mode shows up at the UAC as the failure (or latency) it should; the
- * schedule is open (calls start while earlier ones hang) and the concurrency cap is counted.
+ * schedule is open (calls start while earlier ones hang) and the concurrency cap is counted; a stopping UAS lets
+ * the calls it answered end, answers no new one, then closes.
  */
 class UacUasTest {
 
@@ -169,6 +170,46 @@ class UacUasTest {
 
             assertThat(ra.backends()).isEqualTo(Map.of("siplb-load-uas a", 10L));
             assertThat(rb.backends()).isEqualTo(Map.of("siplb-load-uas b", 5L));
+        }
+    }
+
+    @Test
+    void aStoppingUasLetsTheCallsItAnsweredEndAndAnswersNoNewOneThenCloses() throws Exception {
+        try (Uas uas = LoadTesting.uas(LoadTransport.UDP, UasMode.ANSWER, "a")) {
+            // Five calls answered and in their hold time when the stop begins.
+            final Uac up = Uac.create(LoadTesting.uac(uas.localAddress(), LoadTransport.UDP, 5, 50)
+                                                 .hold(Duration.ofMillis(600)).build(), null);
+            up.start();
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (uas.stats().acksMatched() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(uas.stats().acksMatched()).isEqualTo(5);
+            final Thread stopper = new Thread(() -> uas.stop(Duration.ofMillis(1500)), "uas-stop");
+            stopper.start();
+            while (!uas.isStopping() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            // A new call in the grace period gets no answer.
+            final UacResult late = Uac.run(LoadTesting.uac(uas.localAddress(), LoadTransport.UDP, 2, 50)
+                                                      .timeout(Duration.ofMillis(400)).build(), null);
+            assertThat(late.failed()).isEqualTo(2);
+            assertThat(late.failures().get(FailureReason.TIMEOUT)).isEqualTo(2);
+            assertThat(uas.stats().unanswered()).isGreaterThanOrEqualTo(2);
+
+            // The calls it had answered end normally: their BYEs are answered.
+            final UacResult r = up.await();
+            assertThat(r.completed()).isEqualTo(5);
+            assertThat(r.failed()).isZero();
+            stopper.join(5000);
+            assertThat(stopper.isAlive()).isFalse();
+
+            // Closed: a call now gets nothing either, and the UAS saw none of it.
+            final long invites = uas.stats().requests("INVITE");
+            final UacResult after = Uac.run(LoadTesting.uac(uas.localAddress(), LoadTransport.UDP, 1, 50)
+                                                       .timeout(Duration.ofMillis(300)).build(), null);
+            assertThat(after.failed()).isEqualTo(1);
+            assertThat(uas.stats().requests("INVITE")).isEqualTo(invites);
         }
     }
 }

@@ -28,6 +28,11 @@ public final class Main {
             "Usage: siplb [COMMAND] [OPTIONS]\n" +
             "\n" +
             "Commands:\n" +
+            "  demo [--duration D] [--rate N]     (bin/siplb only) siplb at work in about 20 s, on loopback: siplb\n" +
+            "                                     in front of two backends, a caller at 50 calls/s, one backend\n" +
+            "                                     stopping halfway (failover, health change, 0 failed calls), one\n" +
+            "                                     line a second and a summary. Run from the load-tests jar; exit\n" +
+            "                                     status 1 when a call failed. See 'siplb demo --help'.\n" +
             "  run [-c FILE]                      Start the proxy (the default command). FILE is a HOCON\n" +
             "                                     configuration; default $SIPLB_HOME/conf/siplb.conf when\n" +
             "                                     SIPLB_HOME is set, else conf/siplb.conf. Stops on SIGTERM/SIGINT.\n" +
@@ -95,6 +100,9 @@ public final class Main {
                 case "load":
                     throw new UsageException("load: the load generator runs from the load-tests jar, started by " +
                                              "bin/siplb (expected: bin/siplb load uac|uas --help)");
+                case "demo":
+                    throw new UsageException("demo: the demo runs from the load-tests jar, started by bin/siplb " +
+                                             "(expected: bin/siplb demo)");
                 default:
                     throw new UsageException("unknown command '" + command +
                                              "' (expected: run, parse, hash, select or help)");
