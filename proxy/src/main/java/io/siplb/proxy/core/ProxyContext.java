@@ -124,6 +124,18 @@ public final class ProxyContext {
         return streams;
     }
 
+    private volatile boolean probingEnabled = true;
+
+    /** Turns keepalive probing on or off at run time (the admin API); on by default. */
+    public void probingEnabled(boolean enabled) {
+        this.probingEnabled = enabled;
+    }
+
+    /** Returns whether keepalive probing is on. */
+    public boolean probingEnabled() {
+        return probingEnabled;
+    }
+
     /** Sets what opens sockets towards single destinations; before the listeners read. */
     public void connector(io.siplb.proxy.transport.Connector connector) {
         this.connector = connector;

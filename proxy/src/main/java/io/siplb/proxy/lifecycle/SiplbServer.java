@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,8 @@ import io.siplb.proxy.admin.AdminRouter;
 import io.siplb.proxy.admin.AdminServer;
 import io.siplb.proxy.admin.AdminSettings;
 import io.siplb.proxy.admin.Readiness;
+import io.siplb.proxy.admin.api.AdminApi;
+import io.siplb.proxy.admin.api.Reloader;
 import io.siplb.proxy.metrics.SiplbMetrics;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
@@ -69,10 +72,11 @@ import io.siplb.proxy.udp.UdpSipHandlers;
 /**
  * A running siplb: the event loops, the UDP listeners and the stateless forwarder over one {@link Dispatcher}, and
  * (when started from a {@link SiplbConfig} with {@code siplb.admin.listen} set) the admin HTTP listener with
- * {@code /health/live}, {@code /health/ready} and {@code /metrics} on a thread of its own.
+ * {@code /health/live}, {@code /health/ready}, {@code /metrics}, the admin API and the status page
+ * ({@link AdminApi}) on a thread of its own.
  * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
  * <ol>
- *   <li>close the admin listener;</li>
+ *   <li>close the admin listener and stop the admin API's worker thread;</li>
  *   <li>close the listeners (no more datagrams are read);</li>
  *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
  *       already being written are sent;</li>
@@ -123,7 +127,7 @@ public final class SiplbServer implements AutoCloseable {
         server.tls = tls;
         if (config.admin().isEnabled()) {
             try {
-                server.startAdmin(config.admin());
+                server.startAdmin(config.admin(), dispatcherReloader(config.file(), dispatcher));
             } catch (RuntimeException e) {
                 server.close();
                 throw e;
@@ -154,21 +158,53 @@ public final class SiplbServer implements AutoCloseable {
     /** The admin listener and the metrics it serves; {@code null} when it is off. */
     private volatile AdminServer admin;
     private volatile SiplbMetrics metrics;
+    /** Runs the admin API's blocking work (state changes, add, remove, reload); {@code null} when it is off. */
+    private volatile ExecutorService adminWorker;
+
+    /**
+     * Returns the reloader of {@code POST /api/reload}: loads {@code file} again and reloads the dispatcher's sets
+     * from it ({@link Dispatcher#reload(java.util.function.Supplier)}); a file that does not load keeps the running
+     * sets and answers the reason.
+     */
+    static Reloader dispatcherReloader(Path file, Dispatcher dispatcher) {
+        return trigger -> {
+            logger.info("Reloading the destination sets from {} ({})", file, trigger);
+            final Dispatcher.ReloadResult r = dispatcher.reload(() -> SiplbConfig.load(file).dispatcher());
+            return r.isSuccess() ? Reloader.Result.success(r.message()) : Reloader.Result.failure(r.message());
+        };
+    }
 
     /**
      * Starts the admin listener with siplb's routes ({@link #adminRoutes}).
      *
      * @throws UdpListeners.BindFailedException when its address cannot be bound
      */
-    private void startAdmin(AdminSettings settings) {
+    private void startAdmin(AdminSettings settings, Reloader reloader) {
         final SiplbMetrics m = new SiplbMetrics(proxy.stats(), stateful, streams, proxy.dispatcher());
         metrics = m;
-        admin = AdminServer.start(settings, adminRoutes(m));
+        final ExecutorService worker = Executors.newSingleThreadExecutor(
+                new DefaultThreadFactory("siplb-admin-worker", true));
+        adminWorker = worker;
+        final AdminApi api = new AdminApi(proxy, reloader, worker, this::openDestination);
+        admin = AdminServer.start(settings, api.register(adminRoutes(m)));
+    }
+
+    /** Opens the sockets of every stateful forwarder towards a destination added at run time (UDP). */
+    private void openDestination(Destination d) {
+        final InetSocketAddress a = d.address();
+        if (d.transport() != Transport.UDP || a == null || a.isUnresolved() || proxy.own().isListener(a)) {
+            return;
+        }
+        for (Forwarder f : forwarders) {
+            if (f instanceof StatefulForwarder) {
+                f.eventLoop().execute(() -> ((StatefulForwarder) f).openDestinations(List.of(a)));
+            }
+        }
     }
 
     /**
      * Returns the admin listener's routes: {@code GET /health/live} and {@code GET /health/ready} (open to anyone)
-     * and {@code GET /metrics} (bearer token when configured).
+     * and {@code GET /metrics} (bearer token when configured); {@link AdminApi} adds the API and the status page.
      */
     private AdminRouter adminRoutes(SiplbMetrics m) {
         final Readiness readiness = new Readiness(this::isListening, proxy.dispatcher(), proxy::rules);
@@ -498,6 +534,10 @@ public final class SiplbServer implements AutoCloseable {
             final AdminServer a = admin;
             if (a != null) {
                 a.close();
+            }
+            final ExecutorService w = adminWorker;
+            if (w != null) {
+                w.shutdownNow();
             }
             logger.info("Stopping: closing {} listener socket(s)", listeners.channels().size());
             listeners.close();

@@ -17,7 +17,6 @@ import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.DispatchSnapshot;
 import io.siplb.dispatch.Transport;
 import io.siplb.dispatch.state.DestinationState;
-import io.siplb.dispatch.state.HealthState;
 import io.siplb.proxy.config.ProbeSettings;
 import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.transport.Egress;
@@ -67,8 +66,15 @@ final class Prober {
         }
     }
 
-    /** Plans one round: every eligible destination at a random moment of the next interval. */
+    /**
+     * Plans one round: every eligible destination at a random moment of the next interval; none while probing is
+     * off ({@link io.siplb.proxy.core.ProxyContext#probingEnabled()}).
+     */
     private void round() {
+        if (!f.ctx.probingEnabled()) {
+            f.schedule(this::round, intervalNanos);
+            return;
+        }
         final DispatchSnapshot snapshot = f.ctx.dispatcher().snapshot();
         // One probe per transport and address, for every destination there.
         final Map<String, List<DestinationState>> targets = new LinkedHashMap<>();
@@ -96,22 +102,13 @@ final class Prober {
     }
 
     private boolean eligible(Destination d, DestinationState s) {
-        final HealthState h = s.health();
-        if (h == HealthState.DISABLED) {
-            return false;
-        }
-        final boolean out = h == HealthState.INACTIVE || h == HealthState.PROBING || h == HealthState.TRYING;
-        switch (settings.mode()) {
-            case ALL:
-                return true;
-            case FLAGGED:
-                return out || (d.flags() & Destination.FLAG_PROBING) != 0;
-            default:
-                return out;
-        }
+        return settings.probes(s.health(), d.flags());
     }
 
     private void send(Destination d, List<DestinationState> states) {
+        if (!f.ctx.probingEnabled()) {
+            return; // turned off after this round was planned
+        }
         final Object hop = f.router.nextHop(d);
         if (!(hop instanceof NextHop)) {
             return; // a transport siplb does not listen on, or siplb itself
