@@ -404,7 +404,7 @@ class AdminApiTest {
         try {
             io.siplb.dispatch.Algorithm.fromConfig(name);
         } catch (IllegalArgumentException e) {
-            return e.getMessage().replace("\"", "\"");
+            return e.getMessage();
         }
         throw new AssertionError(name + " is an algorithm");
     }
