@@ -159,6 +159,21 @@ class AdminApiTest {
     }
 
     @Test
+    void kamailioFlagsAreTheStateLetterThenWhetherItIsProbed() {
+        assertThat(AdminApi.kamailioFlags(HealthState.ACTIVE, true)).isEqualTo("AP");
+        assertThat(AdminApi.kamailioFlags(HealthState.ACTIVE, false)).isEqualTo("AX");
+        assertThat(AdminApi.kamailioFlags(HealthState.TRYING, true)).isEqualTo("TP");
+        assertThat(AdminApi.kamailioFlags(HealthState.TRYING, false)).isEqualTo("TX");
+        assertThat(AdminApi.kamailioFlags(HealthState.INACTIVE, false)).isEqualTo("IX");
+        assertThat(AdminApi.kamailioFlags(HealthState.INACTIVE, true)).isEqualTo("IP");
+        // Probing is Kamailio's IP whatever the probing switch says: it is the state of a down, probed destination.
+        assertThat(AdminApi.kamailioFlags(HealthState.PROBING, false)).isEqualTo("IP");
+        assertThat(AdminApi.kamailioFlags(HealthState.DISABLED, false)).isEqualTo("DX");
+        assertThat(AdminApi.kamailioFlags(HealthState.DRAINING, false)).isEqualTo("DX");
+        assertThat(AdminApi.kamailioFlags(HealthState.DRAINING, true)).isEqualTo("DP");
+    }
+
+    @Test
     void listShowsEachDestinationWithKamailioLettersStateWeightsLatencyCallsAndShare() {
         start(2, "");
         traffic(10);
