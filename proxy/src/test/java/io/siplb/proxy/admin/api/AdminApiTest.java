@@ -217,6 +217,37 @@ class AdminApiTest {
     }
 
     @Test
+    void activeCallsCountAnsweredInvitesOfTheDestination() {
+        start(2, "");
+        for (int i = 1; i <= 3; i++) {
+            uac.send("INVITE sip:bob@example.com SIP/2.0\r\n" +
+                     "Via: SIP/2.0/UDP 127.0.0.1:" + uac.port() + ";branch=z9hG4bK-inv" + i + ";rport\r\n" +
+                     "Max-Forwards: 70\r\n" +
+                     "From: <sip:alice@example.com>;tag=i" + i + "\r\n" +
+                     "To: <sip:bob@example.com>\r\n" +
+                     "Call-ID: call" + i + "@uac\r\n" +
+                     "CSeq: 1 INVITE\r\n" +
+                     "Contact: <sip:alice@127.0.0.1:" + uac.port() + ">\r\n" +
+                     "Content-Length: 0\r\n\r\n", TestServers.address(server));
+            String ok = null;
+            // Bounded: the 100 Trying and the 200, within 2 s each.
+            for (int j = 0; j < 5 && ok == null; j++) {
+                final String r = uac.receive(2000);
+                assertThat(r).as("answer to INVITE %d", i).isNotNull();
+                if (SipText.status(r) == 200) {
+                    ok = r;
+                }
+            }
+            assertThat(ok).isNotNull();
+        }
+        // Round robin: the first destination in index order took calls 1 and 3.
+        final int first = count(0) == 2 ? 0 : 1;
+        assertThat(count(first)).isEqualTo(2);
+        assertThat(destination(backends.get(first).uri()).get("activeCalls")).isEqualTo(2);
+        assertThat(destination(backends.get(1 - first).uri()).get("activeCalls")).isEqualTo(1);
+    }
+
+    @Test
     void disablingADestinationStopsItsTrafficAndEnablingBringsItBack() {
         start(2, "");
         traffic(4);
