@@ -69,6 +69,7 @@ class WebSocketTransportTest {
         return TestServers.start(d, "siplb {\n"
                                     + "  listen = [\"udp:127.0.0.1:0\", \"ws:127.0.0.1:0\"]\n"
                                     + "  io.threads = 2\n"
+                                    + "  admin.listen = \"127.0.0.1:0\"\n"
                                     + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
                                     + "}\n"
                                     + "siplb.dispatcher.sets = [ { id = 1, algorithm = round-robin, destinations = ["
