@@ -187,6 +187,9 @@ try {
     set: tr.dataset.set, uri: tr.dataset.uri, state: tr.querySelector('.state').textContent,
     flags: tr.querySelector('.flags').textContent,
   })));
+  if (logDir) {
+    await page.screenshot({ path: path.join(logDir, 'status-page.png'), fullPage: true });
+  }
   line({ step: 'ready' });
 
   await until(`${args.down} down`, async () => ['probing', 'inactive'].includes(await stateOf(page, args.down)));
@@ -195,6 +198,9 @@ try {
     flags: await page.locator(`tr[data-uri="${args.down}"] .flags`).textContent(),
   };
   line({ step: 'down', ...outcome.down });
+  if (logDir) {
+    await page.screenshot({ path: path.join(logDir, 'status-page-down.png'), fullPage: true });
+  }
 
   await page.click(`tr[data-uri="${args.drain}"] button.drain`);
   await until(`${args.drain} draining`, async () => await stateOf(page, args.drain) === 'draining');
