@@ -79,8 +79,10 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             final HttpVersion version = req.protocolVersion();
             final String what = req.method() + " " + path;
             ctx.channel().config().setAutoRead(false);
-            response.deferred().whenComplete((r, e) -> ctx.executor().execute(() -> {
+            response.deferred().whenComplete((r, failure) -> ctx.executor().execute(() -> {
                 AdminResponse done = r;
+                final Throwable e = failure instanceof java.util.concurrent.CompletionException
+                                    && failure.getCause() != null ? failure.getCause() : failure;
                 if (e != null || r == null) {
                     logger.warn("Admin request {} failed", what, e);
                     done = AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, what + " failed: " +
