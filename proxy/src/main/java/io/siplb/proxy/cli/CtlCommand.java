@@ -292,7 +292,7 @@ final class CtlCommand {
         return listen;
     }
 
-    /** Prints a successful answer's fields. */
+    /** Prints a successful answer's fields; called on the thread running the command. */
     @FunctionalInterface
     interface Printer {
         void print(Map<String, Object> answer, PrintStream out);
