@@ -9,6 +9,7 @@ import java.util.StringJoiner;
 import io.siplb.dispatch.Algorithm;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
+import io.siplb.dispatch.DispatchSnapshot;
 import io.siplb.dispatch.Dispatcher;
 import io.siplb.dispatch.DispatcherSettings;
 import io.siplb.dispatch.HashMode;
@@ -98,12 +99,33 @@ public final class DispatchCommands {
         final Algorithm alg = algorithm != null ? algorithm : set.algorithm();
         final Dispatcher dispatcher = Dispatcher.create(settings);
         final SelectionKey selectionKey = SelectionKey.of(key);
-        final Selection selection = dispatcher.select(setId, alg, selectionKey);
+        return selectionText(dispatcher.snapshot(), setId, alg, key, dispatcher.select(setId, alg, selectionKey));
+    }
+
+    /**
+     * Describes {@code selection}, made from set {@code setId} of {@code snapshot} with {@code alg} for {@code key},
+     * as {@link #select(Path, int, String, String, String)} prints it: the set line, the key's hash (hash
+     * algorithms), the selected destination and the failover list, or {@code no destination: STATUS}.
+     *
+     * @throws IllegalArgumentException if {@code snapshot} has no set {@code setId}
+     */
+    public static String selectionText(DispatchSnapshot snapshot, int setId, Algorithm alg, String key,
+                                       Selection selection) {
+        requireNonNull(snapshot, "snapshot");
+        requireNonNull(alg, "alg");
+        requireNonNull(key, "key");
+        requireNonNull(selection, "selection");
+        final DispatcherSettings settings = snapshot.settings();
+        final DestinationSet set = snapshot.set(setId);
+        if (set == null) {
+            throw new IllegalArgumentException("set: " + setId + " (expected: a set of the snapshot)");
+        }
+        final SelectionKey selectionKey = SelectionKey.of(key);
         final StringBuilder sb = new StringBuilder();
         sb.append("set ").append(setId).append(": algorithm ").append(alg.configName()).append(" (")
           .append(alg.kamailioNumber()).append("), hash-mode ").append(settings.hashMode().configName())
           .append(", ").append(set.destinations().size()).append(" destination(s), ")
-          .append(dispatcher.snapshot().activeDestinations(setId).size()).append(" active\n");
+          .append(snapshot.activeDestinations(setId).size()).append(" active\n");
         if (alg.isHash() && selectionKey.isPresent()) {
             sb.append("key: \"").append(key.trim()).append("\" hashid ")
               .append(KamailioHash.unsigned(selectionKey.hash()));

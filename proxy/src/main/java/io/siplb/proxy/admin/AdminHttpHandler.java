@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 
@@ -25,9 +26,12 @@ import io.netty.handler.timeout.IdleStateEvent;
  * Serves one admin connection: checks the bearer token, routes the request ({@link AdminRouter}) and writes the
  * handler's response; a request that fails to decode gets a 400. Keep-alive follows HTTP/1.1 rules.
  *
+ * <p>A deferred response ({@link AdminResponse#later}) is written on the connection's event loop when it completes;
+ * the connection stops reading until then, so responses keep the order of the requests.
+ *
  * <p>Ownership: the aggregated request is released by {@link SimpleChannelInboundHandler} after
- * {@link #channelRead0}; the response buffer is released by the channel once written. One instance per connection;
- * confined to the admin event loop.
+ * {@link #channelRead0} (a deferred response keeps only its method and version); the response buffer is released by
+ * the channel once written. One instance per connection; confined to the admin event loop.
  */
 final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -56,7 +60,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         if (!req.decoderResult().isSuccess()) {
             response = AdminResponse.error(HttpResponseStatus.BAD_REQUEST,
                                            "malformed HTTP request: " + req.decoderResult().cause());
-            write(ctx, req, response, false);
+            write(ctx, req.method(), req.protocolVersion(), response, false);
             return;
         }
         final QueryStringDecoder uri = new QueryStringDecoder(req.uri());
@@ -70,7 +74,27 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             response = handle(route, new AdminRequest(req.method(), path, uri.parameters(), req.headers(),
                                                       req.content().toString(StandardCharsets.UTF_8)));
         }
-        write(ctx, req, response, keepAlive);
+        if (response.deferred() != null) {
+            final HttpMethod method = req.method();
+            final HttpVersion version = req.protocolVersion();
+            final String what = req.method() + " " + path;
+            ctx.channel().config().setAutoRead(false);
+            response.deferred().whenComplete((r, failure) -> ctx.executor().execute(() -> {
+                AdminResponse done = r;
+                final Throwable e = failure instanceof java.util.concurrent.CompletionException
+                                    && failure.getCause() != null ? failure.getCause() : failure;
+                if (e != null || r == null) {
+                    logger.warn("Admin request {} failed", what, e);
+                    done = AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, what + " failed: " +
+                                               (e == null ? "no response" : e.getClass().getSimpleName() + ": " +
+                                                                            e.getMessage()));
+                }
+                write(ctx, method, version, done, keepAlive);
+                ctx.channel().config().setAutoRead(true);
+            }));
+            return;
+        }
+        write(ctx, req.method(), req.protocolVersion(), response, keepAlive);
     }
 
     private static AdminResponse handle(AdminRouter.Route route, AdminRequest request) {
@@ -112,11 +136,12 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return AdminResponse.error(HttpResponseStatus.UNAUTHORIZED, why);
     }
 
-    private static void write(ChannelHandlerContext ctx, FullHttpRequest req, AdminResponse r, boolean keepAlive) {
+    private static void write(ChannelHandlerContext ctx, HttpMethod method, HttpVersion version, AdminResponse r,
+                              boolean keepAlive) {
         final byte[] body = r.body();
-        final boolean head = req.method().equals(HttpMethod.HEAD);
+        final boolean head = method.equals(HttpMethod.HEAD);
         final ByteBuf content = head ? ctx.alloc().buffer(0) : ctx.alloc().buffer(body.length).writeBytes(body);
-        final FullHttpResponse res = new DefaultFullHttpResponse(req.protocolVersion(), r.status(), content);
+        final FullHttpResponse res = new DefaultFullHttpResponse(version, r.status(), content);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
@@ -127,7 +152,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             res.headers().set(HttpHeaderNames.ALLOW, r.allow());
         }
         if (keepAlive) {
-            if (!req.protocolVersion().isKeepAliveDefault()) {
+            if (!version.isKeepAliveDefault()) {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             ctx.writeAndFlush(res);

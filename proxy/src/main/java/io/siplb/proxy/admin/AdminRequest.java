@@ -44,6 +44,11 @@ public final class AdminRequest {
         return v == null || v.isEmpty() ? null : v.get(0);
     }
 
+    /** Returns the names of the query parameters. */
+    public java.util.Set<String> queryNames() {
+        return query.keySet();
+    }
+
     /** Returns the headers. */
     public HttpHeaders headers() {
         return headers;

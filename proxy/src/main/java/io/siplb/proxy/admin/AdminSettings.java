@@ -18,9 +18,9 @@ import io.siplb.proxy.config.SiplbConfigException;
  * <ul>
  *   <li>{@code listen} (string, default {@code "127.0.0.1:9460"}): {@code HOST:PORT}, an IPv6 literal in brackets;
  *       {@code ""} turns the admin listener off.</li>
- *   <li>{@code token} (string, default {@code ""}): when set, every request but {@code GET /health/live} and
- *       {@code GET /health/ready} needs {@code Authorization: Bearer TOKEN}. Required when {@code listen} is not a
- *       loopback address.</li>
+ *   <li>{@code token} (string, default {@code ""}): when set, every request but {@code GET /health/live},
+ *       {@code GET /health/ready} and the status page {@code GET /} (which holds no data) needs
+ *       {@code Authorization: Bearer TOKEN}. Required when {@code listen} is not a loopback address.</li>
  * </ul>
  * Immutable.
  */

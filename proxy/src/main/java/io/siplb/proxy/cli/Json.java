@@ -34,6 +34,23 @@ public final class Json {
         return this;
     }
 
+    /**
+     * Adds {@code "name": value} with at most three decimals ({@code null} when {@code value} is not finite, which
+     * JSON cannot express).
+     */
+    public Json add(String name, double value) {
+        key(name);
+        if (!Double.isFinite(value)) {
+            sb.append("null");
+        } else if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            sb.append((long) value);
+        } else {
+            sb.append(java.math.BigDecimal.valueOf(value).setScale(3, java.math.RoundingMode.HALF_EVEN)
+                                          .stripTrailingZeros().toPlainString());
+        }
+        return this;
+    }
+
     /** Adds {@code "name": true|false}. */
     public Json add(String name, boolean value) {
         key(name);

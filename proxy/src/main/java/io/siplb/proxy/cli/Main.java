@@ -11,8 +11,8 @@ import java.util.Map;
 import io.siplb.proxy.config.SiplbConfigException;
 
 /**
- * The command line behind {@code bin/siplb}: {@code run} (the default), {@code parse}, {@code hash} and
- * {@code select}. Usage errors print the usage and exit with status 2, as do configuration errors; the messages name
+ * The command line behind {@code bin/siplb}: {@code run} (the default), {@code parse}, {@code hash},
+ * {@code select} and {@code ctl} (a running siplb's admin API, {@link CtlCommand}). Usage errors print the usage and exit with status 2, as do configuration errors; the messages name
  * what was wrong and what was expected, without stack traces. Static methods only. Immutable.
  */
 public final class Main {
@@ -48,6 +48,22 @@ public final class Main {
             "                                     Print the destination set ID's algorithm (or NAME) picks for KEY\n" +
             "                                     (e.g. a Call-ID) and the failover order, with the destinations of\n" +
             "                                     FILE (a siplb configuration, or a Kamailio dispatcher .list).\n" +
+            "  ctl VERB [--admin URL | -c FILE] [--token T] [--json]\n" +
+            "                                     Drive a running siplb through its admin API, as kamcmd\n" +
+            "                                     dispatcher.* does; readable tables, --json for scripts. The API\n" +
+            "                                     is --admin URL, else FILE's siplb.admin.listen and .token, else\n" +
+            "                                     http://127.0.0.1:9460 (token also from $SIPLB_ADMIN_TOKEN).\n" +
+            "    list [--set ID]                  sets and destinations: FLAGS (AP, IP, DX...), state, latency,\n" +
+            "                                     active calls, share of traffic\n" +
+            "    set-state STATE SET URI          STATE: active, inactive, disabled or draining\n" +
+            "    set-state STATE --duid DUID [--set SET]\n" +
+            "    add SET URI [FLAGS [PRIORITY [ATTRS]]] [--algorithm NAME]   until the next reload\n" +
+            "    remove SET URI | remove --duid DUID [--set SET]\n" +
+            "    ping [on|off]                    keepalive probing on or off (dispatcher.ping_active)\n" +
+            "    hash --slots N VALUE [VALUE2]    as 'siplb hash'\n" +
+            "    select --set ID --key KEY [--algorithm NAME] | select --request FILE [--source IP:PORT]\n" +
+            "                                     as 'siplb select', with the running destinations' states\n" +
+            "    reload                           reload the configuration file\n" +
             "  load uac|uas [OPTIONS]             (bin/siplb only) The SIP load generator: a UAC placing calls\n" +
             "                                     on an open-model schedule, a UAS answering them; run from the\n" +
             "                                     load-tests jar. See 'siplb load uac --help', 'load uas --help'.\n" +
@@ -97,6 +113,8 @@ public final class Main {
                     return HashCommand.run(list, out);
                 case "select":
                     return SelectCommand.run(list, out);
+                case "ctl":
+                    return CtlCommand.run(list, out, err, System.getenv());
                 case "load":
                     throw new UsageException("load: the load generator runs from the load-tests jar, started by " +
                                              "bin/siplb (expected: bin/siplb load uac|uas --help)");
@@ -105,7 +123,7 @@ public final class Main {
                                              "(expected: bin/siplb demo)");
                 default:
                     throw new UsageException("unknown command '" + command +
-                                             "' (expected: run, parse, hash, select or help)");
+                                             "' (expected: run, parse, hash, select, ctl or help)");
             }
         } catch (UsageException e) {
             err.println("siplb: " + e.getMessage());

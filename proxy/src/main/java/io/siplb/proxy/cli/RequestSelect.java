@@ -23,6 +23,7 @@ import io.siplb.proxy.config.ProxySettings;
 import io.siplb.proxy.config.SiplbConfig;
 import io.siplb.proxy.core.OwnAddresses;
 import io.siplb.proxy.routing.RequestRouter;
+import io.siplb.proxy.routing.RoutingRules;
 import io.siplb.proxy.routing.RoutingDecision;
 
 /**
@@ -32,7 +33,7 @@ import io.siplb.proxy.routing.RoutingDecision;
  * destination and failover list. A request file with bare LF line ends is read with CRLF. Exit status 1 when the
  * request would be answered instead of forwarded. Static methods only. Immutable.
  */
-final class RequestSelect {
+public final class RequestSelect {
 
     private RequestSelect() {}
 
@@ -58,8 +59,21 @@ final class RequestSelect {
         }
         final OwnAddresses own = new OwnAddresses(listen, config.proxy().advertisedHost(),
                                                   config.proxy().advertisedPort());
-        final boolean stateless = config.proxy().mode() == ProxySettings.Mode.STATELESS;
-        final RequestRouter router = new RequestRouter(dispatcher, config::routing, () -> own, stateless,
+        return route(bytes, source, dispatcher, config.routing(), own, config.proxy().mode(), out);
+    }
+
+    /**
+     * Routes the request in {@code bytes} (CRLF line ends) from {@code source} as a siplb with {@code dispatcher},
+     * {@code rules}, addresses {@code own} and {@code mode} would, and prints the outcome to {@code out} as
+     * {@code siplb select --request} does; the admin API calls it with the running siplb's dispatcher and rules.
+     * Sends nothing and changes no state but round-robin positions of {@code dispatcher}.
+     *
+     * @return {@link Main#EXIT_OK} when the request would be forwarded, else {@link Main#EXIT_FAILED}
+     */
+    public static int route(byte[] bytes, InetSocketAddress source, Dispatcher dispatcher, RoutingRules rules,
+                            OwnAddresses own, ProxySettings.Mode mode, PrintStream out) {
+        final boolean stateless = mode == ProxySettings.Mode.STATELESS;
+        final RequestRouter router = new RequestRouter(dispatcher, () -> rules, () -> own, stateless,
                                                        EnumSet.of(Transport.UDP));
         final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
         final SipMessage msg = new SipMessageParser().parse(buf);
@@ -72,13 +86,13 @@ final class RequestSelect {
             }
             out.println("request: " + msg.methodName() + ' ' + msg.requestUri() + " (Call-ID " + msg.callId() +
                         ") from " + ListenAddress.hostPort(source));
-            out.println("mode: " + config.proxy().mode().name().toLowerCase(java.util.Locale.ROOT));
+            out.println("mode: " + mode.name().toLowerCase(java.util.Locale.ROOT));
             final RoutingDecision d = router.route(msg, source);
             if (d instanceof RoutingDecision.Reject) {
                 final RoutingDecision.Reject r = (RoutingDecision.Reject) d;
                 out.println("answer: " + r.status() + (r.reasonPhrase() != null ? " " + r.reasonPhrase() : "") +
                             (r.reason() != null ? " (" + r.reason().metricName() + ')' : ""));
-                final var rule = config.routing().match(msg, source, dispatcher.snapshot());
+                final var rule = rules.match(msg, source, dispatcher.snapshot());
                 if (rule != null && rule.action() instanceof io.siplb.proxy.routing.RuleAction.Reject) {
                     out.println("rule: " + rule.key() + " (" + rule.origin() + ')');
                 }
@@ -118,7 +132,12 @@ final class RequestSelect {
                                                                + d.transport().uriName() + ')' : "");
     }
 
-    private static InetSocketAddress source(String text) {
+    /**
+     * Parses {@code IP:PORT} (IPv6 in brackets; port 5060 when absent), {@code null} for 127.0.0.1:5060.
+     *
+     * @throws UsageException naming the text and the expected form
+     */
+    public static InetSocketAddress source(String text) {
         if (text == null) {
             return new InetSocketAddress("127.0.0.1", 5060);
         }
@@ -139,7 +158,7 @@ final class RequestSelect {
     }
 
     /** Returns {@code bytes} with every bare LF of the header block written CRLF (files edited by hand). */
-    static byte[] withCrlf(byte[] bytes) {
+    public static byte[] withCrlf(byte[] bytes) {
         final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 64);
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) {

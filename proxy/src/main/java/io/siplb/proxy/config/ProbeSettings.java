@@ -158,6 +158,31 @@ public final class ProbeSettings {
         return DEFAULTS;
     }
 
+    /**
+     * Returns whether a destination in state {@code health} with Kamailio {@code flags} is probed under
+     * {@link #mode()}: never a disabled one or one with the no-ping flag (32); with {@code all} every other one;
+     * with {@code inactive} those out of rotation (inactive, probing, trying); with {@code flagged} those and the
+     * ones with the probing flag (8).
+     */
+    public boolean probes(io.siplb.dispatch.state.HealthState health, int flags) {
+        requireNonNull(health, "health");
+        if (health == io.siplb.dispatch.state.HealthState.DISABLED
+            || (flags & io.siplb.dispatch.Destination.FLAG_NOPING) != 0) {
+            return false;
+        }
+        final boolean out = health == io.siplb.dispatch.state.HealthState.INACTIVE
+                            || health == io.siplb.dispatch.state.HealthState.PROBING
+                            || health == io.siplb.dispatch.state.HealthState.TRYING;
+        switch (mode) {
+            case ALL:
+                return true;
+            case FLAGGED:
+                return out || (flags & io.siplb.dispatch.Destination.FLAG_PROBING) != 0;
+            default:
+                return out;
+        }
+    }
+
     /** Returns the interval; zero means no probing. */
     public Duration interval() {
         return interval;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,8 @@ import io.siplb.proxy.admin.AdminRouter;
 import io.siplb.proxy.admin.AdminServer;
 import io.siplb.proxy.admin.AdminSettings;
 import io.siplb.proxy.admin.Readiness;
+import io.siplb.proxy.admin.api.AdminApi;
+import io.siplb.proxy.admin.api.Reloader;
 import io.siplb.proxy.metrics.SiplbMetrics;
 import io.siplb.dispatch.Destination;
 import io.siplb.dispatch.DestinationSet;
@@ -71,11 +74,11 @@ import io.siplb.proxy.udp.UdpSipHandlers;
  * configuration file, it also has a {@link ConfigReloader} ({@link #reloader()}), with
  * {@code siplb.reload.watch} a {@link ConfigWatcher} that reloads when the files change, and with
  * {@code siplb.admin.listen} set the admin HTTP listener ({@code /health/live}, {@code /health/ready},
- * {@code /metrics}) on a thread of its own.
+ * {@code /metrics}, the admin API and the status page, {@link AdminApi}) on a thread of its own.
  * {@link #start} binds every listener before it returns; {@link #close} stops in this order:
  * <ol>
  *   <li>stop watching the configuration files;</li>
- *   <li>close the admin listener;</li>
+ *   <li>close the admin listener and stop the admin API's worker thread;</li>
  *   <li>close the listeners (no more datagrams are read);</li>
  *   <li>shut the event loops down gracefully, with the configured quiet period and timeout, so that datagrams
  *       already being written are sent;</li>
@@ -136,7 +139,7 @@ public final class SiplbServer implements AutoCloseable {
         server.reloader = new ConfigReloader(server, config, dns, resolved);
         if (config.admin().isEnabled()) {
             try {
-                server.startAdmin(config.admin());
+                server.startAdmin(config.admin(), apiReloader(server.reloader));
             } catch (RuntimeException e) {
                 server.close();
                 throw e;
@@ -179,21 +182,52 @@ public final class SiplbServer implements AutoCloseable {
     /** The admin listener and the metrics it serves; {@code null} when it is off. */
     private volatile AdminServer admin;
     private volatile SiplbMetrics metrics;
+    /** Runs the admin API's blocking work (state changes, add, remove, reload); {@code null} when it is off. */
+    private volatile ExecutorService adminWorker;
+
+    /**
+     * Returns the reloader of {@code POST /api/reload}: the {@link ConfigReloader} that the file watcher uses too
+     * (the whole configuration validated, then applied; a file that does not load keeps everything and answers the
+     * file, line and reason).
+     */
+    static Reloader apiReloader(ConfigReloader reloader) {
+        return trigger -> {
+            final ReloadResult r = reloader.reload(trigger);
+            return r.isSuccess() ? Reloader.Result.success(r.message()) : Reloader.Result.failure(r.message());
+        };
+    }
 
     /**
      * Starts the admin listener with siplb's routes ({@link #adminRoutes}).
      *
      * @throws UdpListeners.BindFailedException when its address cannot be bound
      */
-    private void startAdmin(AdminSettings settings) {
+    private void startAdmin(AdminSettings settings, Reloader reloader) {
         final SiplbMetrics m = new SiplbMetrics(proxy, stateful);
         metrics = m;
-        admin = AdminServer.start(settings, adminRoutes(m));
+        final ExecutorService worker = Executors.newSingleThreadExecutor(
+                new DefaultThreadFactory("siplb-admin-worker", true));
+        adminWorker = worker;
+        final AdminApi api = new AdminApi(proxy, reloader, worker, this::openDestination);
+        admin = AdminServer.start(settings, api.register(adminRoutes(m)));
+    }
+
+    /** Opens the sockets of every stateful forwarder towards a destination added at run time (UDP). */
+    private void openDestination(Destination d) {
+        final InetSocketAddress a = d.address();
+        if (d.transport() != Transport.UDP || a == null || a.isUnresolved() || proxy.own().isListener(a)) {
+            return;
+        }
+        for (Forwarder f : forwarders) {
+            if (f instanceof StatefulForwarder) {
+                f.eventLoop().execute(() -> ((StatefulForwarder) f).openDestinations(List.of(a)));
+            }
+        }
     }
 
     /**
      * Returns the admin listener's routes: {@code GET /health/live} and {@code GET /health/ready} (open to anyone)
-     * and {@code GET /metrics} (bearer token when configured).
+     * and {@code GET /metrics} (bearer token when configured); {@link AdminApi} adds the API and the status page.
      */
     private AdminRouter adminRoutes(SiplbMetrics m) {
         final Readiness readiness = new Readiness(this::isListening, proxy.dispatcher(), proxy::rules);
@@ -563,6 +597,10 @@ public final class SiplbServer implements AutoCloseable {
             final AdminServer a = admin;
             if (a != null) {
                 a.close();
+            }
+            final ExecutorService worker = adminWorker;
+            if (worker != null) {
+                worker.shutdownNow();
             }
             final ConfigReloader r = reloader;
             if (r != null) {

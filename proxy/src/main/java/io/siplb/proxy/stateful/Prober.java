@@ -19,7 +19,6 @@ import io.siplb.dispatch.DestinationSet;
 import io.siplb.dispatch.DispatchSnapshot;
 import io.siplb.dispatch.Transport;
 import io.siplb.dispatch.state.DestinationState;
-import io.siplb.dispatch.state.HealthState;
 import io.siplb.proxy.config.ProbeSettings;
 import io.siplb.proxy.core.NextHop;
 import io.siplb.proxy.transport.Egress;
@@ -177,23 +176,8 @@ final class Prober {
 
     private boolean eligible(Target t) {
         for (DestinationState s : t.states) {
-            final HealthState h = s.health();
-            if (h == HealthState.DISABLED) {
-                continue;
-            }
-            final boolean out = h == HealthState.INACTIVE || h == HealthState.PROBING || h == HealthState.TRYING;
-            switch (t.settings.mode()) {
-                case ALL:
-                    return true;
-                case FLAGGED:
-                    if (out || (t.destination.flags() & Destination.FLAG_PROBING) != 0) {
-                        return true;
-                    }
-                    break;
-                default:
-                    if (out) {
-                        return true;
-                    }
+            if (t.settings.probes(s.health(), t.destination.flags())) {
+                return true;
             }
         }
         return false;

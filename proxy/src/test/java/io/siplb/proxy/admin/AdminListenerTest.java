@@ -146,7 +146,9 @@ class AdminListenerTest {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("content-type")).hasValue(AdminResponse.JSON);
         assertThat(missing.body()).isEqualTo("{\"error\": \"no such path: /nope (expected: one of /health/live, "
-                                             + "/health/ready, /metrics)\"}");
+                                             + "/health/ready, /metrics, /, /api/sets, /api/destination/state, "
+                                             + "/api/destination/add, /api/destination/remove, /api/probing, "
+                                             + "/api/hash, /api/select, /api/reload)\"}");
         final HttpResponse<String> post = HttpGet.send(admin, "POST", "/metrics", null);
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");

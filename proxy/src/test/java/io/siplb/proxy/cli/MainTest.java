@@ -78,7 +78,7 @@ class MainTest {
         errBytes.reset();
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err()).startsWith("siplb: unknown command 'frobnicate' " +
-                                     "(expected: run, parse, hash, select or help)");
+                                     "(expected: run, parse, hash, select, ctl or help)");
         errBytes.reset();
         assertThat(run("run", "-c")).isEqualTo(2);
         assertThat(err()).startsWith("siplb: run: option -c needs a value");

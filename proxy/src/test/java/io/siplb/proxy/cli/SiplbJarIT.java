@@ -51,7 +51,8 @@ class SiplbJarIT {
     void helpAndUsageErrors() throws IOException, InterruptedException {
         final Result help = java("--help");
         assertThat(help.status).isZero();
-        assertThat(help.out).contains("run [-c FILE]", "parse [--strict] FILE...", "hash --slots N", "select -c FILE");
+        assertThat(help.out).contains("run [-c FILE]", "parse [--strict] FILE...", "hash --slots N", "select -c FILE",
+                                      "ctl VERB [--admin URL | -c FILE]", "set-state STATE SET URI");
         final Result bad = java("--no-such-option");
         assertThat(bad.status).isEqualTo(2);
         assertThat(bad.out).contains("unknown option '--no-such-option'");
@@ -85,5 +86,58 @@ class SiplbJarIT {
         assertThat(run.out).contains("siplb: configuration error: " + conf + ":2: siplb.io.transport: \"kqueue\" " +
                                      "(expected: auto, epoll or nio)")
                            .doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void ctlDrivesASiplbStartedFromTheJarAndTheJarServesTheStatusPage() throws Exception {
+        final int admin;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            admin = free.getLocalPort();
+        }
+        final Path conf = dir.resolve("siplb.conf");
+        Files.writeString(conf, "siplb {\n  listen = [\"udp:127.0.0.1:0\"]\n  io.threads = 1\n"
+                                + "  admin { listen = \"127.0.0.1:" + admin + "\", token = \"jar-token\" }\n"
+                                + "  dispatcher.sets = [ { id = 1, destinations = [\"sip:127.0.0.1:5999\"] } ]\n}\n");
+        final Path jar = Paths.get(System.getProperty("siplb.jar", "target/siplb.jar"));
+        final Path log = dir.resolve("siplb.log");
+        final Process siplb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                                                 "-jar", jar.toString(), "run", "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            // Bounded: up to 30 s for the admin listener to answer.
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            final java.net.URI page = java.net.URI.create("http://127.0.0.1:" + admin + "/");
+            java.net.http.HttpResponse<String> r = null;
+            for (int i = 0; i < 300 && r == null; i++) {
+                assertThat(siplb.isAlive()).as("siplb exited: %s", Files.readString(log)).isTrue();
+                try {
+                    r = http.send(java.net.http.HttpRequest.newBuilder(page).build(),
+                                  java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (java.net.ConnectException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(r).as("admin listener up within 30 s: %s", Files.readString(log)).isNotNull();
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("<title>siplb status</title>", "/api/sets");
+
+            final Result list = java("ctl", "list", "-c", conf.toString());
+            assertThat(list.status).as(list.out).isZero();
+            assertThat(list.out).containsPattern("1 +sip:127\\.0\\.0\\.1:5999 +AX +0 +active");
+            final Result disable = java("ctl", "set-state", "disabled", "1", "sip:127.0.0.1:5999", "-c",
+                                        conf.toString());
+            assertThat(disable.status).as(disable.out).isZero();
+            assertThat(disable.out).isEqualTo("set 1 sip:127.0.0.1:5999: active -> disabled (DX)\n");
+            final Result json = java("ctl", "list", "--json", "-c", conf.toString());
+            assertThat(json.out).contains("\"state\":\"disabled\"", "\"kamailio\":\"DX\"");
+            final Result noToken = java("ctl", "list", "--admin", "http://127.0.0.1:" + admin);
+            assertThat(noToken.status).isEqualTo(1);
+            assertThat(noToken.out).contains("401 Unauthorized: no token was sent");
+        } finally {
+            siplb.destroy();
+            if (!siplb.waitFor(10, TimeUnit.SECONDS)) {
+                siplb.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
     }
 }

@@ -69,6 +69,7 @@ class WebSocketTransportTest {
         return TestServers.start(d, "siplb {\n"
                                     + "  listen = [\"udp:127.0.0.1:0\", \"ws:127.0.0.1:0\"]\n"
                                     + "  io.threads = 2\n"
+                                    + "  admin.listen = \"127.0.0.1:0\"\n"
                                     + "  shutdown { quiet-period = 0ms, timeout = 2s }\n"
                                     + "  dispatcher.probing.interval = 0s\n"
                                     + "}\n"
