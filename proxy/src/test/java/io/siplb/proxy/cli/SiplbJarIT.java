@@ -97,6 +97,7 @@ class SiplbJarIT {
         final Path conf = dir.resolve("siplb.conf");
         Files.writeString(conf, "siplb {\n  listen = [\"udp:127.0.0.1:0\"]\n  io.threads = 1\n"
                                 + "  admin { listen = \"127.0.0.1:" + admin + "\", token = \"jar-token\" }\n"
+                                + "  dispatcher.probing.mode = inactive\n"
                                 + "  dispatcher.sets = [ { id = 1, destinations = [\"sip:127.0.0.1:5999\"] } ]\n}\n");
         final Path jar = Paths.get(System.getProperty("siplb.jar", "target/siplb.jar"));
         final Path log = dir.resolve("siplb.log");

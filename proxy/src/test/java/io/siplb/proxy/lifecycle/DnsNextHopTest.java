@@ -148,7 +148,7 @@ class DnsNextHopTest {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             server = TestServers.start(dir, TestServers.config(
                     TestServers.set1(uas) + "\nsiplb.dns { servers = [\"127.0.0.1:" + silent.getLocalPort() +
-                    "\"], timeout = 1s }"));
+                    "\"], timeout = 4s }"));
             siplb = TestServers.address(server);
             ownRoute = "<sip:127.0.0.1:" + siplb.getPort() + ";lr>";
             final int sent = ForwardingSupport.MAX_PENDING_LOOKUPS + 4;

@@ -596,14 +596,27 @@ class StatelessForwardingTest {
         }
         uas1.drain();
         uas2.drain();
+        // The last request read may still be on its way through the forwarder: wait (bounded) for the counts to meet.
+        final long settled = System.nanoTime() + WAIT * 1_000_000L;
+        while (System.nanoTime() < settled && server.stats().requestsForwarded()
+               + server.stats().drops(DropReason.SEND_QUEUE_FULL) != server.stats().requestsReceived()) {
+            uas1.drain();
+            uas2.drain();
+        }
         assertThat(server.stats().requestsReceived()).isPositive();
         assertThat(server.stats().requestsForwarded() + server.stats().drops(DropReason.SEND_QUEUE_FULL))
+                .as("forwarded + send-queue-full; counters %s", server.stats().snapshot())
                 .isEqualTo(server.stats().requestsReceived());
         assertThat(server.stats().drops(DropReason.INTERNAL_ERROR)).isZero();
         assertThat(server.stats().drops(DropReason.SEND_FAILED)).isZero();
 
         uac.send(invite("after-burst@uac", "z9hG4bK-after-burst"), siplb);
-        final Object[] got = receiveAtEitherUas(WAIT);
+        // Late datagrams of the burst may still be in the backends' socket buffers: skip them (bounded).
+        Object[] got = receiveAtEitherUas(WAIT);
+        for (int skipped = 0; got != null && skipped < burst
+                              && header((String) got[1], "Call-ID").startsWith("burst-"); skipped++) {
+            got = receiveAtEitherUas(WAIT);
+        }
         assertThat(got).isNotNull();
         assertThat(header((String) got[1], "Call-ID")).isEqualTo("after-burst@uac");
     }

@@ -256,10 +256,11 @@ class MetricsEndpointTest {
 
     @Test
     void probesFeedTheRttHistogramAndTimeouts() {
-        start(2, "siplb.dispatcher.probing { interval = 300ms, timeout = 200ms, mode = all, failure-threshold = 1 }");
+        // A timeout well above the time this loop takes to answer a probe on a loaded machine (it scrapes too).
+        start(2, "siplb.dispatcher.probing { interval = 300ms, timeout = 1s, mode = all, failure-threshold = 1 }");
         final String answering = uri(backends.get(0));
         final String silent = uri(backends.get(1));
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         PrometheusText m = scrape();
         while (System.nanoTime() < deadline) {
             final String probe = backends.get(0).receive(50);
@@ -277,7 +278,7 @@ class MetricsEndpointTest {
         assertThat(m.value("siplb_destination_probe_rtt_seconds_count", "destination", answering))
                 .isGreaterThanOrEqualTo(3.0);
         assertThat(m.value("siplb_destination_probe_rtt_seconds_sum", "destination", answering))
-                .isGreaterThan(0.0).isLessThan(3 * 0.2 * 10);
+                .isGreaterThan(0.0).isLessThan(m.value("siplb_destination_probe_rtt_seconds_count", "destination", answering));
         assertThat(m.value("siplb_destination_probe_rtt_seconds_bucket", "destination", answering, "le", "+Inf"))
                 .isEqualTo(m.value("siplb_destination_probe_rtt_seconds_count", "destination", answering));
         assertThat(m.value("siplb_destination_probe_timeouts_total", "destination", answering)).isEqualTo(0.0);
