@@ -224,7 +224,13 @@ class StatefulForwardingTest {
         uac.send(invite("c4@uac", "z9hG4bK-c4"), siplb);
         assertThat(status(atUac(WAIT))).isEqualTo(100);
         assertThat(status(atUac(WAIT))).as("both destinations silent").isEqualTo(408);
-        // Each timeout was a passive failure (failure-threshold 1): no destination is left for the next call.
+        // Each timeout was a passive failure (failure-threshold 1): no destination is left for the next call. The
+        // failures are applied by the health writer thread: wait for them, bounded.
+        final long marked = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < marked && server.proxy().dispatcher().snapshot().set(1).destinations().stream()
+                .anyMatch(d -> server.proxy().dispatcher().state(d).isActive())) {
+            Thread.onSpinWait();
+        }
         uac.send(invite("c4b@uac", "z9hG4bK-c4b"), siplb);
         String m = atUac(WAIT);
         if (status(m) == 100) {
