@@ -420,8 +420,15 @@ class SippInteropIT {
                                                     .isEqualTo("t1".equals(setup.uacTransport()) ? 1 : calls);
         assertThat(c.get("connections.tcp.outbound")).as("TCP connections siplb opened; %s", o.summary())
                                                      .isEqualTo(setup.backendsOverTcp() ? 2 : 0);
-        assertThat(c.get("requests.forwarded")).as("requests siplb forwarded (INVITE, ACK, BYE); %s", o.summary())
-                                               .isEqualTo(3 * calls);
+        // INVITE, ACK and BYE of every call; towards UDP backends siplb's own retransmissions (Timers A and E, when a
+        // loaded backend answers after T1) come on top, over TCP there are none.
+        if (setup.backendsOverTcp()) {
+            assertThat(c.get("requests.forwarded")).as("requests siplb forwarded (INVITE, ACK, BYE); %s",
+                                                       o.summary()).isEqualTo(3 * calls);
+        } else {
+            assertThat(c.get("requests.forwarded")).as("requests siplb forwarded (INVITE, ACK, BYE, retransmissions)"
+                                                       + "; %s", o.summary()).isGreaterThanOrEqualTo(3 * calls);
+        }
     }
 
     private static int calls() {

@@ -26,6 +26,8 @@ public final class SiplbConfig {
     private final io.siplb.proxy.tls.TlsSettings tls;
     private final io.siplb.proxy.admin.AdminSettings admin;
     private final ReloadSettings reload;
+    /** Digests of the configuration file and the list file taken before they were read ({@link #load}). */
+    private java.util.Map<Path, String> loadedDigests = java.util.Map.of();
 
     private SiplbConfig(Path file, Config root, ProxySettings proxy, DispatcherSettings dispatcher,
                         RoutingRules routing) {
@@ -51,7 +53,18 @@ public final class SiplbConfig {
      */
     public static SiplbConfig load(Path file) {
         requireNonNull(file, "file");
+        final java.util.Map<Path, String> digests = new java.util.LinkedHashMap<>();
+        final Path absolute = file.toAbsolutePath().normalize();
+        digests.put(absolute, FileDigests.of(absolute));
         final Config root = SiplbConfigLoader.parse(file);
+        if (root.hasPath("siplb.dispatcher.list-file")
+            && root.getValue("siplb.dispatcher.list-file").valueType() == com.typesafe.config.ConfigValueType.STRING) {
+            // (a list-file that is not a string is refused by the dispatcher's loader below, naming the line)
+            final Path list = absolute.getParent() != null
+                              ? absolute.getParent().resolve(root.getString("siplb.dispatcher.list-file"))
+                              : Path.of(root.getString("siplb.dispatcher.list-file"));
+            digests.put(list.toAbsolutePath().normalize(), FileDigests.of(list));
+        }
         final ProxySettings proxy = SiplbConfigLoader.proxySettings(root, file);
         final RoutingRules routing = SiplbConfigLoader.routingRules(root, file, proxy.defaultSet());
         final DispatcherSettings dispatcher;
@@ -66,7 +79,9 @@ public final class SiplbConfig {
         }
         AlgorithmCheck.check(root, file.toString(), proxy, dispatcher, routing);
         checkProbeAttributes(file, proxy, dispatcher);
-        return new SiplbConfig(file, root, proxy, dispatcher, routing);
+        final SiplbConfig config = new SiplbConfig(file, root, proxy, dispatcher, routing);
+        config.loadedDigests = java.util.Collections.unmodifiableMap(digests);
+        return config;
     }
 
     /** Refuses a destination whose probing attributes ({@code ping_method}, {@code ping_timeout}, ...) are invalid. */
@@ -105,6 +120,15 @@ public final class SiplbConfig {
     /** Returns the admin listener's settings ({@code siplb.admin}). */
     public io.siplb.proxy.admin.AdminSettings admin() {
         return admin;
+    }
+
+    /**
+     * Returns the digests ({@link FileDigests}) of the configuration file and the list file as they were before
+     * {@link #load} read them, so that a change made while siplb starts is not missed; empty for a configuration
+     * built in code.
+     */
+    public java.util.Map<Path, String> loadedDigests() {
+        return loadedDigests;
     }
 
     /** Returns the reload settings ({@code siplb.reload}). */

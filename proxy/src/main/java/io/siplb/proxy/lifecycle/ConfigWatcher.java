@@ -5,17 +5,13 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -60,11 +56,20 @@ final class ConfigWatcher implements AutoCloseable {
     private final Map<Path, Set<String>> names = new HashMap<>();
     /** The content digest of each watched file at the last attempt ({@code "missing"} for none). */
     private Map<Path, String> lastDigests;
+    /** Whether a file changed between the load of the running configuration and the start of this watcher. */
+    private final boolean changedDuringStart;
 
     private ConfigWatcher(ConfigReloader reloader) throws IOException {
         this.reloader = reloader;
         watch = FileSystems.getDefault().newWatchService();
-        lastDigests = digests(reloader.files());
+        // What the running configuration was loaded from: a file changed since (during start-up, before this
+        // watcher existed) differs, and the first check reloads it.
+        final Map<Path, String> now = digests(reloader.files());
+        lastDigests = new LinkedHashMap<>(now);
+        for (Map.Entry<Path, String> e : reloader.current().loadedDigests().entrySet()) {
+            lastDigests.computeIfPresent(e.getKey(), (k, v) -> e.getValue());
+        }
+        changedDuringStart = !now.equals(lastDigests);
         register(reloader.files());
         thread = new Thread(this::run, "siplb-config-watch");
         thread.setDaemon(true);
@@ -84,7 +89,8 @@ final class ConfigWatcher implements AutoCloseable {
     }
 
     private void run() {
-        long deadline = 0; // System.nanoTime() when the debounced check is due; 0 = none pending
+        // System.nanoTime() when the debounced check is due; 0 = none pending
+        long deadline = changedDuringStart ? System.nanoTime() | 1 : 0;
         while (!closed) {
             try {
                 final long wait = deadline == 0 ? TimeUnit.SECONDS.toNanos(1) : deadline - System.nanoTime();
@@ -180,19 +186,7 @@ final class ConfigWatcher implements AutoCloseable {
 
     /** The SHA-256 of each file's content (following symbolic links), {@code "missing"} when it cannot be read. */
     static Map<Path, String> digests(Set<Path> files) {
-        final Map<Path, String> digests = new LinkedHashMap<>();
-        for (Path f : files) {
-            String d;
-            try {
-                d = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
-            } catch (IOException e) {
-                d = "missing";
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is required of every JVM", e);
-            }
-            digests.put(f, d);
-        }
-        return digests;
+        return io.siplb.proxy.config.FileDigests.of(files);
     }
 
     /** Stops watching and waits (at most 2 s) for the watcher's thread to end. Idempotent. */

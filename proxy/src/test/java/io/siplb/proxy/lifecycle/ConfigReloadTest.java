@@ -231,6 +231,32 @@ class ConfigReloadTest {
     }
 
     @Test
+    void anEditMadeWhileSiplbStartsIsApplied() {
+        final SipPeer a = backend();
+        final SipPeer b = backend();
+        final Path conf = dir.resolve("siplb.conf");
+        write(conf, config(""));
+        write(dir.resolve("dispatcher.list"), list(a));
+        uac = SipPeer.bind();
+        final SiplbConfig loaded = SiplbConfig.load(conf);
+        // The list changes after the configuration was read and before the watcher exists.
+        write(dir.resolve("dispatcher.list"), list(b));
+        server = SiplbServer.start(loaded);
+        siplb = TestServers.address(server);
+        assertThat(routedTo(b)).isLessThan(WITHIN_NANOS);
+        assertThat(server.reloader().stats().successes()).isEqualTo(1);
+    }
+
+    @Test
+    void nothingChangedWhileSiplbStartsReloadsNothing() {
+        final SipPeer a = backend();
+        start(list(a));
+        sleep(500);
+        assertThat(route()).isSameAs(a);
+        assertThat(server.reloader().stats().successes()).isZero();
+    }
+
+    @Test
     void anEditorsRenameSaveIsSeen() throws IOException {
         final SipPeer a = backend();
         final SipPeer b = backend();
