@@ -11,10 +11,12 @@
 # One point:
 #   1. writes siplb.conf and a Kamailio-format dispatcher.list (set 1: N destinations sip:bI@127.0.0.1:UAS_PORT, all
 #      the same UAS, so that the selection and the per-destination state scale with N while the backend does not);
-#      probing off (interval 0s, so 10,000 destinations are not probed), timers long enough for the ringing time;
+#      probing only of destinations out of rotation (mode inactive, every 1 s: 10,000 healthy destinations are not
+#      probed, one marked down by a slow start comes back), timers long enough for the ringing time;
 #   2. starts the UAS (mode answer, or ring=D: 180 at once, 200 D later, so every INVITE transaction stays open D in
 #      siplb) and siplb (-Xms1g -Xmx1g), and waits for siplb's "Listening on" line;
-#   3. warms siplb up with OPTIONS at the rate for WARMUP seconds (the same parse, select and forwarding code);
+#   3. warms siplb (and the generator) up with OPTIONS, the rate stepped up to RATE over 10 s (the same parse, select
+#      and forwarding code as the calls);
 #   4. runs the UAC (INVITE, 180, 200, ACK, BYE, 200; 4 sockets) at RATE calls/s; once the concurrency has settled
 #      (D + SETTLE seconds after the start, when RATE x D transactions are open) it reads siplb's CPU time
 #      (utime + stime of /proc/PID/stat, all threads, GC included) and resident set, again MEASURE seconds later,
@@ -39,7 +41,7 @@ curves="destinations,concurrency"
 threads_list="1 2"
 repeats=3
 rate=1000
-warmup=8
+warmup=12
 settle=5
 measure=15
 destinations_list="2 100 10000"
@@ -129,7 +131,7 @@ siplb {
   dispatcher {
     list-file = "dispatcher.list"
     default-algorithm = round-robin
-    probing { interval = 0s }
+    probing { interval = 1s, mode = inactive }
   }
 }
 EOF
@@ -154,10 +156,12 @@ EOF
   grep -q 'Listening on udp' "$dir/siplb.log" || { echo "siplb did not start in 30 s"; return 1; }
 
   local uac=(java -Xms512m -Xmx2g -Djava.awt.headless=true -cp "$load_jar" io.siplb.loadtests.gen.LoadMain uac
-             --target "127.0.0.1:$siplb_port" --rate "$rate" --sockets 4 --max-concurrent 400000)
-  "${uac[@]}" --mode options --duration "${warmup}s" > "$dir/warmup.txt" 2>&1 || true
+             --target "127.0.0.1:$siplb_port" --sockets 4 --max-concurrent 400000)
+  "${uac[@]}" --mode options --sweep "$(( rate / 5 )):$rate:$(( rate / 5 ))" --step-duration 2s \
+    > "$dir/warmup.txt" 2>&1 || true
+  sleep 2
 
-  "${uac[@]}" --duration "${run_s}s" --timeout 32s --json "$dir/uac.json" > "$dir/uac.txt" 2>&1 &
+  "${uac[@]}" --rate "$rate" --duration "${run_s}s" --timeout 32s --json "$dir/uac.json" > "$dir/uac.txt" 2>&1 &
   local uac_pid=$!; pids+=("$uac_pid")
   sleep $(( ring_s + settle ))
   local cpu0 cpu1 rss
