@@ -34,8 +34,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-siplb_jar="$here/proxy/target/siplb.jar"
-load_jar="$here/load-tests/target/benchmarks.jar"
+# SIPLB_JAR, LOAD_JAR: other jars (e.g. copies, so that a rebuild during a run does not disturb it).
+siplb_jar="${SIPLB_JAR:-$here/proxy/target/siplb.jar}"
+load_jar="${LOAD_JAR:-$here/load-tests/target/benchmarks.jar}"
 out="$here/load-tests/target/scaling"
 curves="destinations,concurrency"
 threads_list="1 2"
