@@ -19,7 +19,8 @@
 #      and forwarding code as the calls);
 #   4. runs the UAC (INVITE, 180, 200, ACK, BYE, 200; 4 sockets) at RATE calls/s; once the concurrency has settled
 #      (D + SETTLE seconds after the start, when RATE x D transactions are open) it reads siplb's CPU time
-#      (utime + stime of /proc/PID/stat, all threads, GC included) and resident set, again MEASURE seconds later,
+#      (utime + stime of /proc/PID/stat, all threads, GC and JIT included; the JIT compiler threads' share is
+#      recorded apart) and resident set, again MEASURE seconds later,
 #      then stops the UAC with SIGINT (it prints its summary; calls still ringing count as unfinished);
 #   5. stops siplb and the UAS by their pids (SIGTERM, SIGKILL after 10 s) and appends a line to results.tsv.
 # CPU per call = CPU seconds in the window / (RATE x MEASURE): in steady state the calls that start and end in a
@@ -70,7 +71,7 @@ for jar in "$siplb_jar" "$load_jar"; do
 done
 mkdir -p "$out"
 results="$out/results.tsv"
-[ -f "$results" ] || printf 'curve\tthreads\tdestinations\tconcurrency\tring_ms\trep\tcpu_us_per_call\tp99_first_ms\tp99_invite_200_ms\tp99_bye_200_ms\tcompleted\tfailed\tunfinished\trss_mib\tload1\tstart_utc\n' > "$results"
+[ -f "$results" ] || printf 'curve\tthreads\tdestinations\tconcurrency\tring_ms\trep\tcpu_us_per_call\tp99_first_ms\tp99_invite_200_ms\tp99_bye_200_ms\tcompleted\tfailed\tunfinished\trss_mib\tload1\tstart_utc\tjit_us_per_call\n' > "$results"
 clk_tck="$(getconf CLK_TCK)"
 
 pids=()
@@ -95,6 +96,14 @@ stop_pid() {  # stop_pid PID: SIGTERM, SIGKILL after 10 s
 
 cpu_ticks() {  # utime + stime of process $1 (fields 14 and 15 of /proc/PID/stat; the name in field 2 has no space)
   awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+jit_ticks() {  # utime + stime of the JIT compiler threads of process $1 (thread names "C1 CompilerThre", "C2 ...")
+  local t=0 f
+  for f in /proc/"$1"/task/*/stat; do
+    t=$(( t + $(awk '/\((C1|C2) CompilerThre/ { sub(/^.*\) /, ""); print $12 + $13; exit } { print 0 }' "$f" 2>/dev/null || echo 0) ))
+  done
+  echo "$t"
 }
 
 rss_kib() {
@@ -165,15 +174,15 @@ EOF
   "${uac[@]}" --rate "$rate" --duration "${run_s}s" --timeout 32s --json "$dir/uac.json" > "$dir/uac.txt" 2>&1 &
   local uac_pid=$!; pids+=("$uac_pid")
   sleep $(( ring_s + settle ))
-  local cpu0 cpu1 rss
-  cpu0="$(cpu_ticks "$siplb_pid")"
+  local cpu0 cpu1 jit0 jit1 rss
+  cpu0="$(cpu_ticks "$siplb_pid")"; jit0="$(jit_ticks "$siplb_pid")"
   if [ -n "$jfr" ]; then
     # JFR over the measurement window only (after the warm-up and the settling).
     jcmd "$siplb_pid" JFR.start name=scaling settings=profile "duration=${measure}s" "filename=$dir/siplb.jfr" \
       > "$dir/jcmd.txt" 2>&1
   fi
   sleep "$measure"
-  cpu1="$(cpu_ticks "$siplb_pid")"
+  cpu1="$(cpu_ticks "$siplb_pid")"; jit1="$(jit_ticks "$siplb_pid")"
   rss="$(rss_kib "$siplb_pid")"
   if [ -n "$jfr" ]; then
     for _ in $(seq 1 100); do [ -s "$dir/siplb.jfr" ] && break; sleep 0.1; done
@@ -189,16 +198,20 @@ EOF
   local cpu_us
   cpu_us="$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v r="$rate" -v m="$measure" \
             'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / (r * m) }')"
+  local jit_us
+  jit_us="$(awk -v a="$jit0" -v b="$jit1" -v hz="$clk_tck" -v r="$rate" -v m="$measure" \
+            'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / (r * m) }')"
   local calls completed failed unfinished
   calls="$(grep -m1 '^calls:' "$dir/uac.txt" || true)"
   completed="$(echo "$calls" | sed -n 's/.*completed \([0-9]*\).*/\1/p')"
   failed="$(echo "$calls" | sed -n 's/.*failed \([0-9]*\).*/\1/p')"
   unfinished="$(echo "$calls" | sed -n 's/.*unfinished \([0-9]*\).*/\1/p')"
   local load1; load1="$(awk '{ print $1 }' /proc/loadavg)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$curve" "$threads" "$dests" "$conc" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$curve" "$threads" "$dests" "$conc" \
     "$ring_ms" "$rep" "$cpu_us" "$(p99_of "$dir/uac.txt" 'INVITE -> first response')" \
     "$(p99_of "$dir/uac.txt" 'INVITE -> 200')" "$(p99_of "$dir/uac.txt" 'BYE -> 200')" \
-    "${completed:-?}" "${failed:-?}" "${unfinished:-?}" "$(( ${rss:-0} / 1024 ))" "$load1" "$start_utc" >> "$results"
+    "${completed:-?}" "${failed:-?}" "${unfinished:-?}" "$(( ${rss:-0} / 1024 ))" "$load1" "$start_utc" "$jit_us" \
+    >> "$results"
   tail -1 "$results"
   if [ -n "$jfr" ] && [ -f "$dir/siplb.jfr" ]; then
     java -cp "$load_jar" io.siplb.loadtests.JfrCpuShare "$dir/siplb.jfr" --top 30 | tee "$dir/jfr-share.txt"

@@ -48,7 +48,8 @@ public final class ScalingCharts {
     /** One line of results.tsv. */
     record Run(String curve, int threads, int destinations, int concurrency, int ringMillis, int rep,
                double cpuMicrosPerCall, double p99FirstMillis, double p99InviteOkMillis, double p99ByeOkMillis,
-               long completed, long failed, long unfinished, long rssMib, double load1, String startUtc) {
+               long completed, long failed, long unfinished, long rssMib, double load1, String startUtc,
+               double jitMicrosPerCall) {
 
         /** The x of its curve: destinations, or concurrent transactions. */
         int x() {
@@ -56,7 +57,7 @@ public final class ScalingCharts {
         }
     }
 
-    /** Reads results.tsv (a header line, then one tab-separated line per run). */
+    /** Reads results.tsv (a header line, then one tab-separated line per run; the 17th field, JIT, optional). */
     static List<Run> read(Path tsv) throws IOException {
         final List<Run> runs = new ArrayList<>();
         final List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
@@ -69,7 +70,8 @@ public final class ScalingCharts {
             runs.add(new Run(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
                              Integer.parseInt(f[4]), Integer.parseInt(f[5]), number(f[6]), number(f[7]),
                              number(f[8]), number(f[9]), (long) number(f[10]), (long) number(f[11]),
-                             (long) number(f[12]), (long) number(f[13]), number(f[14]), f[15]));
+                             (long) number(f[12]), (long) number(f[13]), number(f[14]), f[15],
+                             f.length > 16 ? number(f[16]) : Double.NaN));
         }
         return runs;
     }
@@ -155,8 +157,9 @@ public final class ScalingCharts {
             final String x = dests ? "destinations in the set" : "concurrent INVITE transactions";
             md.append("\n### ").append(dests ? "Destination count" : "Concurrent transactions").append("\n\n");
             md.append("| io.threads | ").append(x).append(" | runs | CPU µs/call (each run) | median | ")
-              .append("p99 INVITE→100/180 ms | p99 INVITE→200 ms | p99 BYE→200 ms | failed | RSS MiB | load |\n")
-              .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+              .append("of which JIT | p99 INVITE→100/180 ms | p99 INVITE→200 ms | p99 BYE→200 ms | failed | ")
+              .append("RSS MiB | load |\n")
+              .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Map.Entry<Integer, Map<Integer, List<Run>>> t : points.entrySet()) {
                 for (Map.Entry<Integer, List<Run>> p : t.getValue().entrySet()) {
                     final List<Run> rs = p.getValue();
@@ -168,9 +171,11 @@ public final class ScalingCharts {
                         loads.append(loads.length() == 0 ? "" : " / ").append(fmt(r.load1()));
                         failed += r.failed();
                     }
-                    md.append(String.format(Locale.ROOT, "| %d | %,d | %d | %s | **%s** | %s | %s | %s | %d | %s | %s |%n",
+                    md.append(String.format(Locale.ROOT,
+                                            "| %d | %,d | %d | %s | **%s** | %s | %s | %s | %s | %d | %s | %s |%n",
                                             t.getKey(), p.getKey(), rs.size(), each,
                                             fmt(medianOf(rs, Run::cpuMicrosPerCall)),
+                                            fmt(medianOf(rs, Run::jitMicrosPerCall)),
                                             fmt(medianOf(rs, Run::p99FirstMillis)),
                                             fmt(medianOf(rs, Run::p99InviteOkMillis)),
                                             fmt(medianOf(rs, Run::p99ByeOkMillis)), failed,

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ScalingChartsTest {
 
     private static final String HEADER = "curve\tthreads\tdestinations\tconcurrency\tring_ms\trep\tcpu_us_per_call\t" +
-            "p99_first_ms\tp99_invite_200_ms\tp99_bye_200_ms\tcompleted\tfailed\tunfinished\trss_mib\tload1\tstart_utc\n";
+            "p99_first_ms\tp99_invite_200_ms\tp99_bye_200_ms\tcompleted\tfailed\tunfinished\trss_mib\tload1\tstart_utc\t" +
+            "jit_us_per_call\n";
 
     @Test
     void mediansPerPointGoToTheSummaryAndTheChartsAreWritten(@TempDir Path dir) throws Exception {
@@ -22,7 +23,7 @@ class ScalingChartsTest {
                 "destinations\t1\t2\t0\t0\t1\t40.0\t0.5\t1.5\t0.9\t15000\t0\t0\t300\t3.1\t08:50:00\n" +
                 "destinations\t1\t2\t0\t0\t2\t44.0\t0.6\t1.7\t1.0\t15000\t0\t0\t301\t3.2\t08:51:00\n" +
                 "destinations\t1\t2\t0\t0\t3\t90.0\t0.7\t9.9\t1.1\t15000\t0\t0\t302\t9.0\t08:52:00\n" +
-                "destinations\t1\t10000\t0\t0\t1\t50.0\t0.5\t2.0\t1.0\t15000\t0\t0\t320\t3.0\t08:53:00\n" +
+                "destinations\t1\t10000\t0\t0\t1\t50.0\t0.5\t2.0\t1.0\t15000\t0\t0\t320\t3.0\t08:53:00\t4.5\n" +
                 "concurrency\t2\t2\t10000\t10000\t1\t60.0\t0.8\t10002.0\t1.2\t5000\t0\t10000\t700\t4.0\t08:54:00\n");
 
         final List<ScalingCharts.Run> runs = ScalingCharts.read(tsv);
@@ -37,8 +38,8 @@ class ScalingChartsTest {
         }
         final String summary = Files.readString(dir.resolve("summary.md"));
         // Median of 40, 44, 90 is 44; of p99 INVITE -> 200 1.5, 1.7, 9.9 is 1.7.
-        assertThat(summary).contains("| 1 | 2 | 3 | 40.00 / 44.00 / 90.00 | **44.00** | 0.60 | 1.70 | 1.00 | 0 |");
-        assertThat(summary).contains("| 1 | 10,000 | 1 | 50.00 | **50.00** |");
+        assertThat(summary).contains("| 1 | 2 | 3 | 40.00 / 44.00 / 90.00 | **44.00** | – | 0.60 | 1.70 | 1.00 | 0 |");
+        assertThat(summary).contains("| 1 | 10,000 | 1 | 50.00 | **50.00** | 4.50 |");
         assertThat(summary).contains("| 2 | 10,000 | 1 | 60.00 | **60.00** |");
     }
 
