@@ -15,8 +15,9 @@
 #      probed, one marked down by a slow start comes back), timers long enough for the ringing time;
 #   2. starts the UAS (mode answer, or ring=D: 180 at once, 200 D later, so every INVITE transaction stays open D in
 #      siplb) and siplb (-Xms1g -Xmx1g), and waits for siplb's "Listening on" line;
-#   3. warms siplb (and the generator) up with OPTIONS, the rate stepped up to RATE over 10 s (the same parse, select
-#      and forwarding code as the calls);
+#   3. warms siplb (and the generator) up, so that the JIT has compiled the hot paths before anything is measured:
+#      OPTIONS, the rate stepped up to WARMUP_RATE (1000/s) in 5 steps of WARMUP_STEP (6 s), 18,000 requests (the
+#      same parse, select and forwarding code as the calls), then, without ringing, 10 s of calls at half that rate;
 #   4. runs the UAC (INVITE, 180, 200, ACK, BYE, 200; 4 sockets) at RATE calls/s; once the concurrency has settled
 #      (D + SETTLE seconds after the start, when RATE x D transactions are open) it reads siplb's CPU time
 #      (utime + stime of /proc/PID/stat, all threads, GC and JIT included; the JIT compiler threads' share is
@@ -27,7 +28,7 @@
 # second are RATE each. The UAC's latencies (p99 INVITE -> 100/180, INVITE -> 200, BYE -> 200) cover the whole run
 # after the warm-up. Curve "profile" runs one point (2 destinations, no ringing) with JFR on siplb and prints the
 # share of parse + select (io.siplb.loadtests.JfrCpuShare): JFR is started by jcmd at the start of the measurement
-# window (settings=profile: Java samples every 10 ms, native ones every 20 ms) and ends with it.
+# window and ends with it (the JDK's profile settings, Java and native stacks sampled every 1 ms).
 #
 # Bounded: every process gets a --duration or is stopped by pid; a trap stops what is still running on exit.
 # Results: DIR/results.tsv, one directory per point with the configuration and logs, and charts and a Markdown
@@ -43,7 +44,9 @@ curves="destinations,concurrency"
 threads_list="1 2"
 repeats=3
 rate=1000
-warmup=12
+warmup_rate=1000
+warmup_step=6
+warmup=$(( 5 * warmup_step + 10 ))
 settle=5
 measure=15
 destinations_list="2 100 10000"
@@ -61,6 +64,8 @@ while [ $# -gt 0 ]; do
     --destinations) destinations_list="$2"; shift 2 ;;
     --concurrency) concurrency_list="$2"; shift 2 ;;
     --measure) measure="$2"; shift 2 ;;
+    --warmup-rate) warmup_rate="$2"; shift 2 ;;
+    --warmup-step) warmup_step="$2"; warmup=$(( 5 * warmup_step + 10 )); shift 2 ;;
     --help|-h) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "scaling.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -167,19 +172,23 @@ EOF
 
   local uac=(java -Xms512m -Xmx2g -Djava.awt.headless=true -cp "$load_jar" io.siplb.loadtests.gen.LoadMain uac
              --target "127.0.0.1:$siplb_port" --sockets 4 --max-concurrent 400000)
-  "${uac[@]}" --mode options --sweep "$(( rate / 5 )):$rate:$(( rate / 5 ))" --step-duration 2s \
-    > "$dir/warmup.txt" 2>&1 || true
+  "${uac[@]}" --mode options --sweep "$(( warmup_rate / 5 )):$warmup_rate:$(( warmup_rate / 5 ))" \
+    --step-duration "${warmup_step}s" > "$dir/warmup.txt" 2>&1 || true
+  if [ "$ring_ms" -eq 0 ]; then
+    # And INVITE calls, which take code paths OPTIONS does not (INVITE transactions, ACK, BYE).
+    "${uac[@]}" --rate "$(( warmup_rate / 2 ))" --duration 10s > "$dir/warmup-invite.txt" 2>&1 || true
+  fi
   sleep 2
 
-  "${uac[@]}" --rate "$rate" --duration "${run_s}s" --timeout 32s --json "$dir/uac.json" > "$dir/uac.txt" 2>&1 &
+  "${uac[@]}" --rate "$rate" --duration "${run_s}s" --timeout "$(( ring_s + 32 ))s" --json "$dir/uac.json" > "$dir/uac.txt" 2>&1 &
   local uac_pid=$!; pids+=("$uac_pid")
   sleep $(( ring_s + settle ))
   local cpu0 cpu1 jit0 jit1 rss
   cpu0="$(cpu_ticks "$siplb_pid")"; jit0="$(jit_ticks "$siplb_pid")"
   if [ -n "$jfr" ]; then
     # JFR over the measurement window only (after the warm-up and the settling).
-    jcmd "$siplb_pid" JFR.start name=scaling settings=profile "duration=${measure}s" "filename=$dir/siplb.jfr" \
-      > "$dir/jcmd.txt" 2>&1
+    jcmd "$siplb_pid" JFR.start name=scaling "settings=$out/sampling.jfc" "duration=${measure}s" \
+      "filename=$dir/siplb.jfr" > "$dir/jcmd.txt" 2>&1
   fi
   sleep "$measure"
   cpu1="$(cpu_ticks "$siplb_pid")"; jit1="$(jit_ticks "$siplb_pid")"
@@ -217,6 +226,13 @@ EOF
     java -cp "$load_jar" io.siplb.loadtests.JfrCpuShare "$dir/siplb.jfr" --top 30 | tee "$dir/jfr-share.txt"
   fi
 }
+
+# JFR settings of the profile: the JDK's "profile" settings, with Java and native stacks sampled every millisecond
+# (instead of 10 and 20 ms), so that a 15 s window at a modest rate gives enough samples.
+jfc_dir="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr"
+sed -e 's|control="method-sampling-java-interval">[^<]*<|control="method-sampling-java-interval">1 ms<|' \
+    -e 's|control="method-sampling-native-interval">[^<]*<|control="method-sampling-native-interval">1 ms<|' \
+    "$jfc_dir/profile.jfc" > "$out/sampling.jfc"
 
 IFS=',' read -r -a curve_names <<< "$curves"
 for rep in $(seq 1 "$repeats"); do
