@@ -92,7 +92,9 @@ public final class LoadMain {
             "  --transport udp|tcp|tls default udp\n" +
             "  --cert FILE --key FILE  TLS: certificate chain and PKCS#8 private key, PEM\n" +
             "  --mode MODE             answer (default), 503 (every INVITE answered 503), delay=DURATION (every\n" +
-            "                          response sent DURATION after its request), silent (nothing answered)\n" +
+            "                          response sent DURATION after its request), ring=DURATION (INVITE: 180 at\n" +
+            "                          once, 200 DURATION later; the transaction stays open that long), silent\n" +
+            "                          (nothing answered)\n" +
             "  --name NAME             its Server header is 'siplb-load-uas NAME' (default uas-PORT), so the UAC\n" +
             "                          counts the calls each UAS answered\n" +
             "  --t1 DURATION           RFC 3261 T1 (default 500ms)\n" +

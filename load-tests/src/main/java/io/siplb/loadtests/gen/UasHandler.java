@@ -76,6 +76,7 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
     private final long t2Nanos;
     private final long giveUpNanos;
     private final long delayNanos;
+    private final long ringNanos;
     private final byte[] tagPrefix;
     // Set in channelActive, before any message arrives.
     private byte[] trailer180;
@@ -100,7 +101,8 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
         t1Nanos = config.t1().toNanos();
         t2Nanos = Math.max(t1Nanos, UacConfig.T2.toNanos());
         giveUpNanos = 64 * t1Nanos;
-        delayNanos = config.mode().delay().toNanos();
+        delayNanos = config.mode().kind() == UasMode.Kind.DELAY ? config.mode().delay().toNanos() : 0;
+        ringNanos = config.mode().kind() == UasMode.Kind.RING ? config.mode().delay().toNanos() : 0;
         tagPrefix = SipBytes.ascii("u" + Integer.toString(IDS.incrementAndGet(), 36) + '.');
     }
 
@@ -248,6 +250,14 @@ final class UasHandler extends ChannelInboundHandlerAdapter {
                 c.state = UasCall.DELAYING;
                 c.retransmitAt = Long.MAX_VALUE;
                 c.giveUpAt = now + delayNanos;
+                wheel.schedule(c, c.giveUpAt);
+                break;
+            case RING:
+                send(encodeTagged(msg, STATUS_180, trailer180, true, tag), sender);
+                c.finalResponse = encodeTagged(msg, STATUS_200, trailer200Invite, true, tag);
+                c.state = UasCall.DELAYING;
+                c.retransmitAt = Long.MAX_VALUE;
+                c.giveUpAt = now + ringNanos;
                 wheel.schedule(c, c.giveUpAt);
                 break;
             default:

@@ -2,6 +2,7 @@ package io.siplb.loadtests.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openjdk.jmh.infra.Blackhole;
@@ -33,6 +34,26 @@ class CodecBenchmarksTest {
             } finally {
                 parsed.release();
             }
+        } finally {
+            benchmark.tearDown();
+        }
+    }
+
+    @Test
+    void parserComparisonReadsTheSameRoutingFieldsWithBothParsersAndReleasesTheInvite() throws Exception {
+        final ParserComparisonBenchmark benchmark = new ParserComparisonBenchmark();
+        final Blackhole bh = new Blackhole(BLACKHOLE_CHALLENGE);
+        benchmark.setUp();
+        try {
+            final String expected = "branch=z9hG4bK2d4790.1 call-id=3848276298220188511@atlanta.example.com" +
+                                    " cseq=31862 INVITE from-tag=9fxced76sl to-tag=null max-forwards=68 routes=2" +
+                                    " route[0]=lb.example.com;lr request-uri-host=biloxi.example.com";
+            assertThat(benchmark.siplbRoutingFields()).isEqualTo(expected);
+            assertThat(benchmark.jainSipRoutingFields()).isEqualTo(expected);
+            benchmark.siplbParse(bh);
+            benchmark.siplbParseAndRoutingViews(bh);
+            benchmark.jainSipParse(bh);
+            benchmark.jainSipParseAndRoutingViews(bh);
         } finally {
             benchmark.tearDown();
         }

@@ -122,6 +122,10 @@ class GeneratorPartsTest {
         assertThat(Durations.parse("3", "x")).isEqualTo(Duration.ofSeconds(3));
         assertThatThrownBy(() -> Durations.parse("soon", "--hold")).hasMessageContaining("--hold");
         assertThat(UasMode.of("delay=250ms").delay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(UasMode.of("ring=2s").kind()).isEqualTo(UasMode.Kind.RING);
+        assertThat(UasMode.of("ring=2s").delay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(UasMode.of("ring=2s")).hasToString("ring=2s");
+        assertThatThrownBy(() -> UasMode.of("ring=-1s")).hasMessageContaining("ring");
         assertThat(UasMode.of("503").kind()).isEqualTo(UasMode.Kind.REJECT_503);
         assertThat(UasMode.of("silent").kind()).isEqualTo(UasMode.Kind.SILENT);
         assertThatThrownBy(() -> UasMode.of("loud")).hasMessageContaining("expected: answer, 503");

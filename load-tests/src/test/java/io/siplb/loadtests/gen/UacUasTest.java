@@ -131,6 +131,23 @@ class UacUasTest {
     }
 
     @Test
+    void aRingingUasSends180AtOnceAnd200AfterTheRingingTime() {
+        final int calls = 20;
+        try (Uas uas = LoadTesting.uas(LoadTransport.UDP, UasMode.ring(Duration.ofSeconds(1)), "r")) {
+            final UacResult r = Uac.run(LoadTesting.uac(uas.localAddress(), LoadTransport.UDP, calls, 50).build(),
+                                        null);
+
+            assertThat(r.completed()).isEqualTo(calls);
+            assertThat(r.failed()).isZero();
+            // The 200 comes no earlier than 1 s after the INVITE was due (buckets 0.1% wide); the 180 at once, so
+            // the first response comes well before the 200 (with delay=1s both would come together).
+            final long ok = r.latency(Metric.INVITE_OK).getValueAtPercentile(50);
+            assertThat(r.latency(Metric.INVITE_OK).getMinValue()).isGreaterThanOrEqualTo(999_000);
+            assertThat(r.latency(Metric.INVITE_FIRST_RESPONSE).getValueAtPercentile(50)).isLessThan(ok - 500_000);
+        }
+    }
+
+    @Test
     void theScheduleIsOpenCallsStartWhileEarlierOnesHang() {
         // 50 calls due over 1 s against a UAS that never answers, each waiting 3 s: all start on schedule, none
         // waits for an earlier one, so all 50 are in flight at once.
