@@ -1,6 +1,7 @@
 package io.siplb.proxy.lifecycle;
 
 import static io.siplb.proxy.testing.SipText.header;
+import static io.siplb.proxy.testing.SipText.response;
 import static io.siplb.proxy.testing.SipText.headers;
 import static io.siplb.proxy.testing.SipText.startLine;
 import static io.siplb.proxy.testing.SipText.status;
@@ -94,22 +95,6 @@ class StatefulForwardingTest {
     }
 
     /** The response a UAS sends to {@code request}: its Vias, From, To (with {@code toTag}), Call-ID, CSeq. */
-    private static String response(String request, int status, String reason, String toTag) {
-        final StringBuilder sb = new StringBuilder("SIP/2.0 ").append(status).append(' ').append(reason)
-                                                               .append("\r\n");
-        for (String v : headers(request, "Via")) {
-            sb.append("Via: ").append(v).append("\r\n");
-        }
-        sb.append("From: ").append(header(request, "From")).append("\r\n");
-        sb.append("To: ").append(header(request, "To")).append(toTag != null ? ";tag=" + toTag : "")
-          .append("\r\n");
-        sb.append("Call-ID: ").append(header(request, "Call-ID")).append("\r\n");
-        sb.append("CSeq: ").append(header(request, "CSeq")).append("\r\n");
-        if (status >= 200 && status < 300) {
-            sb.append("Contact: <sip:bob@127.0.0.1>\r\n");
-        }
-        return sb.append("Content-Length: 0\r\n\r\n").toString();
-    }
 
     /** Receives at the UAC, skipping nothing; null on timeout. */
     private String atUac(int timeout) {
