@@ -39,6 +39,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --fixed-duration D    seconds measured at a fixed rate, after as many seconds of warm-up at half that rate
                         (default: full 8, quick 4)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
+  --warm-duration D     seconds of calls at 300/s through each target before it is measured (default: full 8,
+                        quick 4): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
   --help                print this help
@@ -60,6 +62,8 @@ step_duration=""
 confirm_duration=""
 fixed_duration=""
 cpu_rate=1000
+warm_rate=300
+warm_duration=""
 with_sipp=1
 port_base=27000
 while [ $# -gt 0 ]; do
@@ -75,6 +79,7 @@ while [ $# -gt 0 ]; do
     --confirm-duration) confirm_duration=$2; shift ;;
     --fixed-duration) fixed_duration=$2; shift ;;
     --cpu-rate) cpu_rate=$2; shift ;;
+    --warm-duration) warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
     --port-base) port_base=$2; shift ;;
     --help|-h) usage; exit 0 ;;
@@ -83,12 +88,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$profile" = quick ]; then
-  : "${reps:=1}" "${children_list:=2}" "${step_duration:=2}" "${confirm_duration:=8}" "${fixed_duration:=4}"
+  : "${reps:=1}" "${children_list:=2}" "${step_duration:=2}" "${confirm_duration:=8}" "${fixed_duration:=4}" "${warm_duration:=4}"
 else
-  : "${reps:=3}" "${children_list:=1,2,4,8}" "${step_duration:=3}" "${confirm_duration:=30}" "${fixed_duration:=8}"
+  : "${reps:=3}" "${children_list:=1,2,4,8}" "${step_duration:=3}" "${confirm_duration:=30}" "${fixed_duration:=8}" "${warm_duration:=8}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
-for v in "$reps" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
+for v in "$reps" "$warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
@@ -231,7 +236,8 @@ start_siplb() {     # start_siplb NAME MODE TRANSPORT PORT BACKEND_PORT... -> pi
   for p in "$@"; do d+="\"sip:127.0.0.1:$p$(uri_param "$tr")\", "; done
   [ "$tr" = tls ] && tls="tls { certificate = \"$pki/cert.pem\", private-key = \"$pki/key.pem\", ca-bundle = \"$pki/ca.pem\" }"
   cat > "$conf" <<EOF
-# siplb of load-tests/bench/run.sh ($name): $mode, $tr, round-robin over the backends, record-route.
+# siplb of load-tests/bench/run.sh ($name): $mode, $tr, round-robin over the backends, record-route; failover
+# (stateful) with the defaults: fr-timeout 2s, failover codes 408, 500, 502, 503, 504.
 siplb {
   listen = ["$tr:127.0.0.1:$port"]
   proxy { mode = $mode, record-route = true }
@@ -239,7 +245,8 @@ siplb {
   $tls
   dispatcher {
     sets = [ { id = 1, algorithm = round-robin, destinations = [ ${d%, } ] } ]
-    probing { interval = 0s }
+    # destinations taken out by the passive health signal (failover) come back once they answer a probe
+    probing { interval = 1s, mode = inactive }
   }
 }
 EOF
@@ -339,13 +346,13 @@ confirm() {
 
 # sipp_run TRANSPORT TARGET PORT RATE SECONDS: sipp UAC (sipp-uac.xml) at RATE for SECONDS; records its result
 sipp_run() {
-  local tr=$1 target=$2 port=$3 rate=$4 secs=$5 dir="$out/sipp-$2-$4" c0="" c1="" calls
+  local tr=$1 target=$2 port=$3 rate=$4 secs=$5 dir="$out/sipp-$2-$4" c0="" c1="" calls sipp_port=$(( port_base + 90 ))
   calls=$(( rate * secs ))
   mkdir -p "$dir"
   [ "${#proxy_pids[@]}" -gt 0 ] && c0=$(cpu_ticks "${proxy_pids[@]}")
-  (cd "$dir" && timeout $(( secs + 60 )) "$sipp" -sf "$here/sipp-uac.xml" -i 127.0.0.1 -p 0 -t u1 \
+  (cd "$dir" && timeout $(( secs + 60 )) "$sipp" -sf "$here/sipp-uac.xml" -i 127.0.0.1 -p "$sipp_port" -t u1 \
      -r "$rate" -m "$calls" -l 100000 -timeout $(( secs + 40 ))s -timeout_error -recv_timeout 10s \
-     -trace_stat -fd 1 -trace_rtt -rtt_freq 1 -nostdin -bg_disabled 127.0.0.1:"$port" > sipp.out 2>&1 < /dev/null) || true
+     -trace_stat -fd 1 -trace_rtt -rtt_freq 1 -nostdin 127.0.0.1:"$port" > sipp.out 2>&1 < /dev/null) || true
   [ "${#proxy_pids[@]}" -gt 0 ] && c1=$(cpu_ticks "${proxy_pids[@]}")
   local stat ok fail p99
   stat=$(ls "$dir"/*_.csv 2>/dev/null | grep -v rtt | head -1 || true)
@@ -383,6 +390,7 @@ printf 'transport\ttarget\toffered\tthroughput\tp99_ms\tfailed\n' > "$out/sweeps
 
 IFS=, read -r -a children_values <<<"$children_list"
 IFS=, read -r -a transport_list <<<"$transports"
+best_children=${children_values[0]}   # tuned in the UDP block; without UDP, the first of --children
 
 for tr in "${transport_list[@]}"; do
   case "$tr" in udp|tcp|tls) ;; *) echo "run.sh: unknown transport '$tr'" >&2; exit 1 ;; esac
@@ -399,6 +407,8 @@ for tr in "${transport_list[@]}"; do
       echo "$s sip:127.0.0.1:$uas_a$p"; echo "$s sip:127.0.0.1:$uas_b$p"
     done
   } > "$list_file"
+  # the backends' JIT warm-up, before any measurement (Kamailio's children tuning included)
+  uac "$tr" "$uas_a" "$out/warm-$tr-direct.json" "$out/warm-$tr-direct.out" --rate "$warm_rate" --duration "${warm_duration}s"
 
   # --- proxies of this block
   targets=(direct)
@@ -413,7 +423,7 @@ for tr in "${transport_list[@]}"; do
 
   # --- Kamailio's children: tuned on UDP (the best clean sweep rate; ties: the lower p99 at that rate)
   if [ "$tr" = udp ]; then
-    best_children=${children_values[0]}; best_rate=-1; best_p99=1e9
+    best_rate=-1; best_p99=1e9
     if [ "${#children_values[@]}" -gt 1 ]; then
       for n in "${children_values[@]}"; do
         start_kamailio "tune-$n" kamailio-stateful.cfg "$n" $(( base + 10 + 2 * n )) $(( base + 11 + 2 * n )) "$list_file"
@@ -444,6 +454,13 @@ for tr in "${transport_list[@]}"; do
   fi
   declare -A tree_of=()
   for g in "${!pids_of[@]}"; do tree_of[$g]=$(proc_tree "${pids_of[$g]}" | tr '\n' ' '); done
+
+  # --- warm-up: every target (and the backends) takes warm_duration s of calls at warm_rate first, so that no
+  # measurement includes a JVM's just-in-time compilation of the proxy or of the backends
+  for g in "${targets[@]:1}" "${stateless_targets[@]}"; do
+    uac "$tr" "${port_of[$g]}" "$out/warm-$tr-$g.json" "$out/warm-$tr-$g.out" --rate "$warm_rate" --duration "${warm_duration}s"
+    log "  warm-up $g $tr: $(jq -r '.calls | "\(.completed) of \(.attempted) calls completed"' "$out/warm-$tr-$g.json" 2>/dev/null)"
+  done
 
   # --- maximum clean rate: sweep, then confirm over confirm_duration s
   for g in "${targets[@]}" "${stateless_targets[@]}"; do

@@ -28,7 +28,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  * calls/s against offered rate ({@code sweep-throughput-TRANSPORT.png}, the offered rate dashed) and p99 INVITE
  * &rarr; 200 against offered rate ({@code sweep-p99-TRANSPORT.png}, log scale), one line per target (direct,
  * siplb, Kamailio, ...). Input: the tab-separated file the script writes, a header line then
- * {@code transport target offered throughput p99_ms failed} per sweep step.
+ * {@code transport target offered throughput p99_ms failed} per sweep step (an empty or {@code NaN} p99: no call
+ * of the step completed).
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.siplb.loadtests.gen.BenchChart SWEEPS.tsv OUTPUT_DIR}. Static methods
  * only. Immutable.
@@ -99,7 +100,7 @@ public final class BenchChart {
                                                    + " throughput p99_ms failed', got '" + line + "'");
             }
             try {
-                final double p99 = "NaN".equalsIgnoreCase(f[4]) || "null".equals(f[4]) ? Double.NaN
+                final double p99 = f[4].isBlank() || "NaN".equalsIgnoreCase(f[4]) || "null".equals(f[4]) ? Double.NaN
                                                                                         : Double.parseDouble(f[4]);
                 out.computeIfAbsent(f[0], k -> new LinkedHashMap<>())
                    .computeIfAbsent(f[1], k -> new ArrayList<>())
