@@ -26,21 +26,23 @@ Usage: load-tests/bench/run.sh [--quick | --full] [OPTIONS]
 Runs siplb, Kamailio and the direct path side by side on loopback and writes the results (results.tsv,
 summary.md, the generator's JSON files and charts) to the output directory.
 
-  --quick               short steps, one repetition, no children tuning (children 2): about 5 minutes
-  --full                the measured run (default): 30 s confirmations, --reps repetitions of the fixed-rate
-                        points, Kamailio children 1, 2, 4, 8 tuned on UDP: about 25 minutes
+  --quick               short steps, one repetition, Kamailio children 2 only: about 5 minutes
+  --full                the measured run (default): 30 s confirmations, repeated fixed-rate points, Kamailio
+                        children 1, 2, 4, 8 tried on UDP: about 25 minutes
   --out DIR             output directory (default load-tests/target/bench/<UTC time>)
   --transports LIST     comma-separated, among udp,tcp,tls (default udp,tcp,tls)
-  --reps N              repetitions of each fixed-rate point (default: full 3, quick 1)
+  --reps N              repetitions of each fixed-rate point over UDP (default: full 3, quick 1)
+  --stream-reps N       the same over TCP and TLS (default: full 2, quick 1)
   --children LIST       Kamailio children (and tcp_children) values to try (default: full 1,2,4,8, quick 2)
-  --sweep FROM:TO:STEP  the rate sweep of every target (default 500:6000:500)
-  --step-duration D     seconds per sweep step (default: full 3, quick 2)
-  --confirm-duration D  seconds of the confirmation run at the highest clean rate (default: full 30, quick 8)
-  --fixed-duration D    seconds measured at a fixed rate, after as many seconds of warm-up at half that rate
-                        (default: full 8, quick 4)
+  --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:6000:500, quick 500:5500:1000)
+  --step-duration S     seconds per sweep step (default 2)
+  --confirm-duration S  seconds of the confirmation run at the sweep's highest clean rate (default: full 30,
+                        quick 5); a run that is not clean is repeated one sweep step lower, at most 3 times
+  --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
+                        full 5, quick 3)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
-  --warm-duration D     seconds of calls at 300/s through each target before it is measured (default: full 8,
-                        quick 4): the JIT warm-up of siplb and of the backends
+  --warm-duration S     seconds of calls at 300/s through each target before it is measured (default: full 6,
+                        quick 3): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
   --help                print this help
@@ -56,8 +58,9 @@ profile=full
 out=""
 transports="udp,tcp,tls"
 reps=""
+stream_reps=""
 children_list=""
-sweep="500:6000:500"
+sweep=""
 step_duration=""
 confirm_duration=""
 fixed_duration=""
@@ -73,6 +76,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --transports) transports=$2; shift ;;
     --reps) reps=$2; shift ;;
+    --stream-reps) stream_reps=$2; shift ;;
     --children) children_list=$2; shift ;;
     --sweep) sweep=$2; shift ;;
     --step-duration) step_duration=$2; shift ;;
@@ -88,12 +92,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$profile" = quick ]; then
-  : "${reps:=1}" "${children_list:=2}" "${step_duration:=2}" "${confirm_duration:=8}" "${fixed_duration:=4}" "${warm_duration:=4}"
+  : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=500:5500:1000}" "${step_duration:=2}"
+  : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=3}"
 else
-  : "${reps:=3}" "${children_list:=1,2,4,8}" "${step_duration:=3}" "${confirm_duration:=30}" "${fixed_duration:=8}" "${warm_duration:=8}"
+  : "${reps:=3}" "${stream_reps:=2}" "${children_list:=1,2,4,8}" "${sweep:=500:6000:500}" "${step_duration:=2}"
+  : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=6}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
-for v in "$reps" "$warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
+for v in "$reps" "$stream_reps" "$warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
@@ -471,15 +477,13 @@ for tr in "${transport_list[@]}"; do
     log "  $g $tr: sweep clean up to $r calls/s, confirmed $c calls/s over ${confirm_duration} s (load $(load1))"
   done
 
-  # --- fixed rates: CPU at cpu_rate, p99 at half of Kamailio's maximum (same mode); interleaved repetitions
+  # --- fixed rates: CPU at cpu_rate, p99 at half of (stateful) Kamailio's maximum, for every target (the
+  # stateless ones too, so that one direct run is the baseline of all); repetitions interleaved
   half_sf=$(( $(result "$tr" kamailio max_clean_rate) / 2 ))
   [ "$half_sf" -gt 0 ] || half_sf=$(( cpu_rate / 2 ))
-  half_sl=$half_sf
-  if [ "$tr" = udp ]; then
-    half_sl=$(( $(result "$tr" kamailio-stateless max_clean_rate) / 2 ))
-    [ "$half_sl" -gt 0 ] || half_sl=$half_sf
-  fi
-  for rep in $(seq "$reps"); do
+  n_reps=$reps
+  [ "$tr" = udp ] || n_reps=$stream_reps
+  for rep in $(seq "$n_reps"); do
     for g in "${targets[@]}" "${stateless_targets[@]}"; do
       read -r -a proxy_pids <<<"${tree_of[$g]:-}"
       read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$cpu_rate" "$out/cpu-$tr-$g-$rep.json")"
@@ -491,29 +495,17 @@ for tr in "${transport_list[@]}"; do
         read -r rss pss <<<"$(mem_kib "${proxy_pids[@]}")"
         record "$tr" "$g" rss_kib "$rep" "$rss"; record "$tr" "$g" pss_kib "$rep" "$pss"
       fi
-      case "$g" in *stateless) h=$half_sl ;; *) h=$half_sf ;; esac
+      h=$half_sf
       proxy_pids=()
       read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$h" "$out/half-$tr-$g-$rep.json")"
       record "$tr" "$g" p99_at_half_ms "$rep" "$p99" "at $h calls/s"
       record "$tr" "$g" failed_at_half "$rep" "$failed" "at $h calls/s"
       if [ "$g" = direct ]; then direct_p99=$p99; fi
-      if [ "$g" != direct ] && [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ] && [ "$g" = "${g%stateless}" ]; then
+      if [ "$g" != direct ] && [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ]; then
         record "$tr" "$g" p99_added_ms "$rep" "$(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
           "minus direct $direct_p99 ms, same repetition, at $h calls/s"
       fi
       log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $h/s $p99 ms (load $(load1))"
-    done
-    # the stateless targets' added p99 is against a direct run at their own half rate
-    if [ "$half_sl" != "$half_sf" ]; then
-      read -r p99 done_calls failed cpu <<<"$(fixed "$tr" direct "${port_of[direct]}" "$half_sl" "$out/half-sl-$tr-direct-$rep.json")"
-      record "$tr" direct p99_at_half_stateless_ms "$rep" "$p99" "at $half_sl calls/s"
-      direct_p99=$p99
-    fi
-    for g in "${stateless_targets[@]}"; do
-      p=$(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "p99_at_half_ms" && $4 == r { print $5 }' "$results")
-      [ -n "$p" ] && [ "$p" != nan ] && [ "${direct_p99:-nan}" != nan ] && \
-        record "$tr" "$g" p99_added_ms "$rep" "$(awk -v a="$p" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
-          "minus direct $direct_p99 ms at $half_sl calls/s"
     done
   done
 
