@@ -41,8 +41,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
                         full 5, quick 3)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
-  --warm-duration S     seconds of calls at 300/s through each target before it is measured (default: full 6,
-                        quick 3): the JIT warm-up of siplb and of the backends
+  --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
+                        (default: full 8, quick 4): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
   --help                print this help
@@ -65,7 +65,7 @@ step_duration=""
 confirm_duration=""
 fixed_duration=""
 cpu_rate=1000
-warm_rate=300
+warm_sweep=100:400:100
 warm_duration=""
 with_sipp=1
 port_base=27000
@@ -93,16 +93,17 @@ while [ $# -gt 0 ]; do
 done
 if [ "$profile" = quick ]; then
   : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=500:5500:1000}" "${step_duration:=2}"
-  : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=3}"
+  : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=4}"
 else
   : "${reps:=3}" "${stream_reps:=2}" "${children_list:=1,2,4,8}" "${sweep:=500:6000:500}" "${step_duration:=2}"
-  : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=6}"
+  : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
 for v in "$reps" "$stream_reps" "$warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
+warm_step="$(( warm_duration * 1000 / 4 ))ms"
 [ -n "$out" ] || out="$root/load-tests/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -169,11 +170,8 @@ wait_for_port() {   # wait_for_port udp|tcp PORT SECONDS PID
 
 # Processes of a proxy: its pid and, for Kamailio, the processes it forked (read once, after start-up).
 proc_tree() {
-  local pid=$1 p
-  echo "$pid"
-  for p in /proc/[0-9]*/stat; do
-    awk -v parent="$pid" '{ sub(/^.*\) /, ""); if ($2 == parent) { split(FILENAME, a, "/"); print a[3] } }' "$p" 2>/dev/null
-  done
+  awk -v parent="$1" 'BEGIN { print parent } FNR == 1 { rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ");
+       if (f[2] == parent) print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 cpu_ticks() {       # cpu_ticks PID...: utime + stime of the processes, in clock ticks
   local t=0 p v
@@ -193,6 +191,19 @@ mem_kib() {         # mem_kib PID...: "RSS PSS" summed over the processes, in Ki
   echo "$rss $pss"
 }
 load1() { awk '{ print $1 }' /proc/loadavg; }
+
+# settle: wait until the processes this script started (and their children) are quiet, under 5 % of a CPU over a
+# second, at most 45 s: after an overloaded step the backends retransmit their unacknowledged 200s (up to 64 T1) and
+# the proxies their transactions' messages, which would load the next measurement.
+settle() {
+  local i a b pids=() p
+  for p in "${started[@]}"; do pids+=($(proc_tree "$p")); done
+  for i in $(seq 45); do
+    a=$(cpu_ticks "${pids[@]}"); sleep 1; b=$(cpu_ticks "${pids[@]}")
+    [ $(( b - a )) -le $(( clk_tck / 20 )) ] && return 0
+  done
+  log "  still busy after 45 s (load $(load1))"
+}
 
 # ---------------------------------------------------------------------------------------------------- results
 results="$out/results.tsv"
@@ -292,6 +303,7 @@ sweep() {
   local tr=$1 target=$2 port=$3 json="$out/sweep-$1-$2.json" best=0 i n
   uac "$tr" "$port" "$json" "$out/sweep-$tr-$target.out" --sweep "$sweep" --step-duration "${step_duration}s" \
     --charts "$out/charts-sweep-$tr-$target"
+  settle
   n=$(jq '.steps | length' "$json" 2>/dev/null || echo 0)
   for i in $(seq 0 $(( n - 1 ))); do
     clean_step "$json" "$i" || break
@@ -323,6 +335,7 @@ fixed() {
     fi
   fi
   wait "$pid" || true
+  settle
   local p99 completed failed
   p99=$(jq -r '.steps[1].p99_ms // empty' "$json" 2>/dev/null || true)
   completed=$(jq -r '.steps[1].completed // 0' "$json" 2>/dev/null || echo 0)
@@ -341,6 +354,7 @@ confirm() {
     [ "$rate" -ge 1 ] || break
     json="$out/confirm-$tr-$target-$rate.json"
     uac "$tr" "$port" "$json" "${json%.json}.out" --rate "$rate" --duration "${confirm_duration}s"
+    settle
     if jq -e '.calls | select(.attempted > 0 and (.attempted - .completed) * 1000 <= .attempted)' "$json" >/dev/null 2>&1; then
       echo "$rate"; return
     fi
@@ -414,7 +428,9 @@ for tr in "${transport_list[@]}"; do
     done
   } > "$list_file"
   # the backends' JIT warm-up, before any measurement (Kamailio's children tuning included)
-  uac "$tr" "$uas_a" "$out/warm-$tr-direct.json" "$out/warm-$tr-direct.out" --rate "$warm_rate" --duration "${warm_duration}s"
+  uac "$tr" "$uas_a" "$out/warm-$tr-direct-a.json" "$out/warm-$tr-direct-a.out" --sweep "$warm_sweep" --step-duration "$warm_step"
+  uac "$tr" "$uas_b" "$out/warm-$tr-direct-b.json" "$out/warm-$tr-direct-b.out" --sweep "$warm_sweep" --step-duration "$warm_step"
+  settle
 
   # --- proxies of this block
   targets=(direct)
@@ -461,10 +477,11 @@ for tr in "${transport_list[@]}"; do
   declare -A tree_of=()
   for g in "${!pids_of[@]}"; do tree_of[$g]=$(proc_tree "${pids_of[$g]}" | tr '\n' ' '); done
 
-  # --- warm-up: every target (and the backends) takes warm_duration s of calls at warm_rate first, so that no
+  # --- warm-up: every target (and the backends) takes warm_duration s of calls at 100 to 400/s first, so that no
   # measurement includes a JVM's just-in-time compilation of the proxy or of the backends
   for g in "${targets[@]:1}" "${stateless_targets[@]}"; do
-    uac "$tr" "${port_of[$g]}" "$out/warm-$tr-$g.json" "$out/warm-$tr-$g.out" --rate "$warm_rate" --duration "${warm_duration}s"
+    uac "$tr" "${port_of[$g]}" "$out/warm-$tr-$g.json" "$out/warm-$tr-$g.out" --sweep "$warm_sweep" --step-duration "$warm_step"
+    settle
     log "  warm-up $g $tr: $(jq -r '.calls | "\(.completed) of \(.attempted) calls completed"' "$out/warm-$tr-$g.json" 2>/dev/null)"
   done
 
