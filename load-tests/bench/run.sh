@@ -30,14 +30,14 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --full                the measured run (default): 30 s confirmations, repeated fixed-rate points, Kamailio
                         children 1, 2, 4, 8 tried on UDP: about 25 minutes
   --out DIR             output directory (default load-tests/target/bench/<UTC time>)
-  --transports LIST     comma-separated, among udp,tcp,tls (default udp,tcp,tls)
+  --transports LIST     comma-separated, among udp,tcp,tls (default udp,tls,tcp)
   --reps N              repetitions of each fixed-rate point over UDP (default: full 3, quick 1)
   --stream-reps N       the same over TCP and TLS (default: full 2, quick 1)
   --children LIST       Kamailio children (and tcp_children) values to try (default: full 1,2,4,8, quick 2)
-  --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:6000:500, quick 500:5500:1000)
+  --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:5000:500, quick 1000:4000:1000)
   --step-duration S     seconds per sweep step (default 2)
   --confirm-duration S  seconds of the confirmation run at the sweep's highest clean rate (default: full 30,
-                        quick 5); a run that is not clean is repeated one sweep step lower, at most 3 times
+                        quick 5); a run that is not clean is repeated one sweep step lower, at most 5 times
   --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
                         full 5, quick 3)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
@@ -56,7 +56,7 @@ EOF
 # ---------------------------------------------------------------------------------------------------- options
 profile=full
 out=""
-transports="udp,tcp,tls"
+transports="udp,tls,tcp"
 reps=""
 stream_reps=""
 children_list=""
@@ -92,10 +92,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$profile" = quick ]; then
-  : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=500:5500:1000}" "${step_duration:=2}"
+  : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=1000:4000:1000}" "${step_duration:=2}"
   : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=4}"
 else
-  : "${reps:=3}" "${stream_reps:=2}" "${children_list:=1,2,4,8}" "${sweep:=500:6000:500}" "${step_duration:=2}"
+  : "${reps:=3}" "${stream_reps:=2}" "${children_list:=1,2,4,8}" "${sweep:=500:5000:500}" "${step_duration:=2}"
   : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
@@ -171,7 +171,7 @@ wait_for_port() {   # wait_for_port udp|tcp PORT SECONDS PID
 # Processes of a proxy: its pid and, for Kamailio, the processes it forked (read once, after start-up).
 proc_tree() {
   awk -v parent="$1" 'BEGIN { print parent } FNR == 1 { rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ");
-       if (f[2] == parent) print $1 }' /proc/[0-9]*/stat 2>/dev/null
+       if (f[2] == parent) print $1 }' /proc/[0-9]*/stat 2>/dev/null || true   # processes may end meanwhile
 }
 cpu_ticks() {       # cpu_ticks PID...: utime + stime of the processes, in clock ticks
   local t=0 p v
@@ -193,7 +193,8 @@ mem_kib() {         # mem_kib PID...: "RSS PSS" summed over the processes, in Ki
 load1() { awk '{ print $1 }' /proc/loadavg; }
 
 # settle: wait until the processes this script started (and their children) are quiet, under 5 % of a CPU over a
-# second, at most 45 s: after an overloaded step the backends retransmit their unacknowledged 200s (up to 64 T1) and
+# second, at most 45 s: after an overloaded step the backends retransmit their unacknowledged 200s (up to 64 T1,
+# 16 s with the backends' T1 of 250 ms) and
 # the proxies their transactions' messages, which would load the next measurement.
 settle() {
   local i a b pids=() p
@@ -242,7 +243,7 @@ start_uas() {       # start_uas TRANSPORT PORT NAME -> pid in $REPLY
   local log_file="$out/uas-$1-$3.out" args=()
   [ "$1" = tls ] && args=(--cert "$pki/cert.pem" --key "$pki/key.pem")
   java "${java_opts[@]}" -cp "$gen_jar" io.siplb.loadtests.gen.LoadMain uas --transport "$1" \
-    --listen "127.0.0.1:$2" --name "$3" --threads 1 --duration 3600s "${args[@]}" > "$log_file" 2>&1 &
+    --listen "127.0.0.1:$2" --name "$3" --threads 1 --t1 250ms --duration 3600s "${args[@]}" > "$log_file" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_port "$( [ "$1" = udp ] && echo udp || echo tcp )" "$2" 30 "$REPLY"
 }
@@ -346,11 +347,11 @@ fixed() {
 }
 
 # confirm TRANSPORT TARGET PORT RATE: confirm_duration s at RATE (one generator run; its JVM warm-up is in it);
-# down one sweep step at a time (at most 3 tries) until a run has <= 0.1 % failed or unfinished calls; prints the
+# down one sweep step at a time (at most 5 tries) until a run has <= 0.1 % failed or unfinished calls; prints the
 # confirmed rate (0: none)
 confirm() {
   local tr=$1 target=$2 port=$3 rate=$4 try json
-  for try in 1 2 3; do
+  for try in 1 2 3 4 5; do
     [ "$rate" -ge 1 ] || break
     json="$out/confirm-$tr-$target-$rate.json"
     uac "$tr" "$port" "$json" "${json%.json}.out" --rate "$rate" --duration "${confirm_duration}s"
