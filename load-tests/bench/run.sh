@@ -157,6 +157,16 @@ wait_for_line() {   # wait_for_line FILE REGEX SECONDS PID
   done
   log "'$2' did not appear in $1 within $3 s"; return 1
 }
+wait_for_elapsed() { # wait_for_elapsed FILE SECONDS TIMEOUT PID: until a progress line says SECONDS or later
+  local i
+  for i in $(seq $(( $3 * 20 ))); do
+    awk -v n="$2" '/^ *[0-9]+s  started/ { v = $1; sub(/s$/, "", v); if (v + 0 >= n) { found = 1; exit } }
+                   END { exit !found }' "$1" 2>/dev/null && return 0
+    kill -0 "$4" 2>/dev/null || { log "the generator ended before its progress reached ${2}s ($1)"; return 1; }
+    sleep 0.05
+  done
+  log "the generator's progress did not reach ${2}s within $3 s ($1)"; return 1
+}
 wait_for_port() {   # wait_for_port udp|tcp PORT SECONDS PID
   local i flag=-u
   [ "$1" = tcp ] && flag=-t
@@ -328,9 +338,9 @@ fixed() {
   c0=""; c1=""
   if [ "${#proxy_pids[@]}" -gt 0 ]; then
     # progress lines are "   Ns  started ..." with N the seconds since the schedule started
-    if wait_for_line "$log_file" "^ *${fixed_duration}s " $(( fixed_duration + 60 )) "$pid"; then
+    if wait_for_elapsed "$log_file" "$fixed_duration" $(( fixed_duration + 60 )) "$pid"; then
       c0=$(cpu_ticks "${proxy_pids[@]}")
-      if wait_for_line "$log_file" "^ *$(( 2 * fixed_duration ))s " $(( fixed_duration + 60 )) "$pid"; then
+      if wait_for_elapsed "$log_file" $(( 2 * fixed_duration )) $(( fixed_duration + 60 )) "$pid"; then
         c1=$(cpu_ticks "${proxy_pids[@]}")
       fi
     fi
