@@ -44,6 +44,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
                         (default: full 8, quick 4): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
+  --jfr                 record the stateful siplb of each transport with Java Flight Recorder (settings=profile,
+                        which costs siplb a little CPU) and list its top frames in jfr-top-frames-TRANSPORT.txt
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
   --help                print this help
 
@@ -68,6 +70,7 @@ cpu_rate=1000
 warm_sweep=100:400:100
 warm_duration=""
 with_sipp=1
+with_jfr=0
 port_base=27000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -85,6 +88,7 @@ while [ $# -gt 0 ]; do
     --cpu-rate) cpu_rate=$2; shift ;;
     --warm-duration) warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
+    --jfr) with_jfr=1 ;;
     --port-base) port_base=$2; shift ;;
     --help|-h) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
@@ -278,7 +282,10 @@ siplb {
   }
 }
 EOF
-  java "${java_opts[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
+  local jfr=()
+  [ "$with_jfr" = 1 ] && [ "$mode" = stateful ] && \
+    jfr=("-XX:StartFlightRecording=filename=$out/siplb-$name.jfr,settings=profile,dumponexit=true")
+  java "${java_opts[@]}" "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_line "$out/siplb-$name.out" "siplb is running" 60 "$REPLY"
 }
@@ -550,6 +557,14 @@ for tr in "${transport_list[@]}"; do
   # --- stop this block's processes
   for g in "${!pids_of[@]}"; do stop "${pids_of[$g]}"; done
   stop "$pid_uas_a"; stop "$pid_uas_b"
+  if [ "$with_jfr" = 1 ] && [ -f "$out/siplb-sf-$tr.jfr" ]; then
+    # the innermost frame of every execution sample, counted (Java code only: time in native calls, epoll and
+    # the sockets' system calls, is in jdk.NativeMethodSample, not here)
+    jfr print --events jdk.ExecutionSample "$out/siplb-sf-$tr.jfr" 2>/dev/null \
+      | awk '/stackTrace = \[/ { getline; sub(/^ +/, ""); sub(/ +line:.*/, ""); top[$0]++; n++ }
+             END { for (k in top) printf "%6d %5.1f%%  %s\n", top[k], 100 * top[k] / n, k }' \
+      | sort -rn | head -30 > "$out/jfr-top-frames-$tr.txt" || true
+  fi
   unset port_of pids_of tree_of
 done
 
