@@ -32,7 +32,7 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --out DIR             output directory (default load-tests/target/bench/<UTC time>)
   --transports LIST     comma-separated, among udp,tcp,tls (default udp,tls,tcp)
   --reps N              repetitions of each fixed-rate point over UDP (default: full 3, quick 1)
-  --stream-reps N       the same over TCP and TLS (default: full 2, quick 1)
+  --stream-reps N       the same over TCP and TLS (default 1)
   --children LIST       Kamailio children (and tcp_children) values to try (default: full 1,2,4,8, quick 2)
   --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:5000:500, quick 1000:4000:1000)
   --step-duration S     seconds per sweep step (default 2)
@@ -99,7 +99,7 @@ if [ "$profile" = quick ]; then
   : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=1000:4000:1000}" "${step_duration:=2}"
   : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=4}"
 else
-  : "${reps:=3}" "${stream_reps:=2}" "${children_list:=1,2,4,8}" "${sweep:=500:5000:500}" "${step_duration:=2}"
+  : "${reps:=3}" "${stream_reps:=1}" "${children_list:=1,2,4,8}" "${sweep:=500:5000:500}" "${step_duration:=2}"
   : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
@@ -388,7 +388,13 @@ sipp_run() {
   calls=$(( rate * secs ))
   mkdir -p "$dir"
   [ "${#proxy_pids[@]}" -gt 0 ] && c0=$(cpu_ticks "${proxy_pids[@]}")
-  (cd "$dir" && timeout $(( secs + 60 )) "$sipp" -sf "$here/sipp-uac.xml" -i 127.0.0.1 -p "$sipp_port" -t u1 \
+  # direct: no proxy, so no Record-Route for the scenario to require
+  local scenario="$here/sipp-uac.xml"
+  if [ "$target" = direct ]; then
+    scenario="$out/sipp-uac-direct.xml"
+    sed -e 's/check_it="true"/check_it="false"/' "$here/sipp-uac.xml" > "$scenario"
+  fi
+  (cd "$dir" && timeout $(( secs + 60 )) "$sipp" -sf "$scenario" -i 127.0.0.1 -p "$sipp_port" -t u1 \
      -r "$rate" -m "$calls" -l 100000 -timeout $(( secs + 40 ))s -timeout_error -recv_timeout 10s \
      -trace_stat -fd 1 -trace_rtt -rtt_freq 1 -nostdin 127.0.0.1:"$port" > sipp.out 2>&1 < /dev/null) || true
   [ "${#proxy_pids[@]}" -gt 0 ] && c1=$(cpu_ticks "${proxy_pids[@]}")
