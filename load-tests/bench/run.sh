@@ -34,15 +34,15 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --reps N              repetitions of each fixed-rate point over UDP (default: full 3, quick 1)
   --stream-reps N       the same over TCP and TLS (default 1)
   --children LIST       Kamailio children (and tcp_children) values to try (default: full 1,2,4,8, quick 2)
-  --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:5000:500, quick 1000:4000:1000)
+  --sweep FROM:TO:STEP  the rate sweep of every target (default: full 500:5000:500, quick 500:3500:1000)
   --step-duration S     seconds per sweep step (default 2)
   --confirm-duration S  seconds of the confirmation run at the sweep's highest clean rate (default: full 30,
-                        quick 5); a run that is not clean is repeated one sweep step lower, at most 5 times
+                        quick 4); a run that is not clean is repeated a fifth lower (at least one step), at most 6 times
   --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
-                        full 5, quick 3)
+                        full 5, quick 2)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
-                        (default: full 8, quick 4): the JIT warm-up of siplb and of the backends
+                        (default: full 8, quick 2): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
   --jfr                 record the stateful siplb of each transport with Java Flight Recorder (settings=profile,
                         which costs siplb a little CPU) and list its top frames in jfr-top-frames-TRANSPORT.txt
@@ -96,8 +96,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$profile" = quick ]; then
-  : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=1000:4000:1000}" "${step_duration:=2}"
-  : "${confirm_duration:=5}" "${fixed_duration:=3}" "${warm_duration:=4}"
+  : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=500:3500:1000}" "${step_duration:=2}"
+  : "${confirm_duration:=4}" "${fixed_duration:=2}" "${warm_duration:=2}"
 else
   : "${reps:=3}" "${stream_reps:=1}" "${children_list:=1,2,4,8}" "${sweep:=500:5000:500}" "${step_duration:=2}"
   : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}"
@@ -364,11 +364,13 @@ fixed() {
 }
 
 # confirm TRANSPORT TARGET PORT RATE: confirm_duration s at RATE (one generator run; its JVM warm-up is in it);
-# down one sweep step at a time (at most 5 tries) until a run has <= 0.1 % failed or unfinished calls; prints the
-# confirmed rate (0: none)
+# down by a fifth of the rate (in whole sweep steps, at least one; at most 6 tries) until a run has <= 0.1 % failed or
+# unfinished calls; prints the confirmed rate (0: none). A 2 s sweep step is clean well above the rate that stays
+# clean for 30 s, hence steps of a fifth rather than of one sweep step.
 confirm() {
   local tr=$1 target=$2 port=$3 rate=$4 try json
-  for try in 1 2 3 4 5; do
+  local down
+  for try in 1 2 3 4 5 6; do
     [ "$rate" -ge 1 ] || break
     json="$out/confirm-$tr-$target-$rate.json"
     uac "$tr" "$port" "$json" "${json%.json}.out" --rate "$rate" --duration "${confirm_duration}s"
@@ -377,7 +379,8 @@ confirm() {
       echo "$rate"; return
     fi
     log "  $target $tr: $rate calls/s not clean over ${confirm_duration} s ($(jq -r '.calls | "\(.attempted - .completed) of \(.attempted) failed or unfinished"' "$json" 2>/dev/null))"
-    rate=$(( rate - sweep_step ))
+    down=$(( rate / 5 / sweep_step * sweep_step )); [ "$down" -ge "$sweep_step" ] || down=$sweep_step
+    rate=$(( rate - down ))
   done
   echo 0
 }
