@@ -26,7 +26,7 @@ Usage: load-tests/bench/run.sh [--quick | --full] [OPTIONS]
 Runs siplb, Kamailio and the direct path side by side on loopback and writes the results (results.tsv,
 summary.md, the generator's JSON files and charts) to the output directory.
 
-  --quick               short steps, one repetition, Kamailio children 2 only: about 5 minutes
+  --quick               short steps, one repetition, Kamailio children 2 only (meant to take about 5 minutes)
   --full                the measured run (default): 30 s confirmations, repeated fixed-rate points, Kamailio
                         children 1, 2, 4, 8 tried on UDP: about 25 minutes
   --out DIR             output directory (default load-tests/target/bench/<UTC time>)
