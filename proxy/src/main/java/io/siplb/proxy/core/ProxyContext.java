@@ -144,7 +144,6 @@ public final class ProxyContext {
     }
 
     private final HealthLog healthLog = new HealthLog();
-    private volatile ProbeObserver probeObserver = ProbeObserver.NONE;
 
     /** Returns the log (and count) of the destinations' health transitions. */
     public HealthLog healthLog() {
@@ -152,16 +151,6 @@ public final class ProxyContext {
     }
 
     private volatile boolean probingEnabled = true;
-
-    /** Sets what is told the outcome of every keepalive probe. */
-    public void probeObserver(ProbeObserver observer) {
-        this.probeObserver = requireNonNull(observer, "observer");
-    }
-
-    /** Returns what is told the outcome of every keepalive probe ({@link ProbeObserver#NONE} by default). */
-    public ProbeObserver probeObserver() {
-        return probeObserver;
-    }
 
     /** Turns keepalive probing on or off at run time (the admin API); on by default. */
     public void probingEnabled(boolean enabled) {

@@ -36,8 +36,9 @@ import io.siplb.proxy.transport.Egress;
  * response, no final response within the timeout, an ICMP port unreachable or a failed connection is a failure. The
  * destinations' states follow the engine's thresholds ({@link DestinationState#probeSucceeded},
  * {@link DestinationState#probeFailed}, applied on the health writer thread); the round-trip time of an answered probe
- * feeds their latency statistics, a probe without answer counts as a latency timeout, and the
- * {@link io.siplb.proxy.core.ProbeObserver} is told both. The settings, the snapshot and
+ * feeds their latency statistics, a probe without answer counts as a latency timeout, and both are counted in the
+ * destinations' {@link DestinationState#counters()} (probe round-trip histogram, probe timeouts). The settings, the
+ * snapshot and
  * {@link io.siplb.proxy.core.ProxyContext#probingEnabled()} are read again every second, so a reload or the admin
  * API changes what is probed without a restart.
  *
@@ -239,21 +240,17 @@ final class Prober {
         for (DestinationState ds : probe.states) {
             ds.counters().probeRtt().record(rttNanos);
         }
+        done(probe);
         if (probe.settings.isSuccess(status)) {
-            final long rtt = System.nanoTime() - probe.sentNanos;
-            done(probe);
             for (DestinationState s : probe.states) {
-                s.latency().recordNanos(rtt);
+                s.latency().recordNanos(rttNanos);
             }
-            f.ctx.probeObserver().onProbe(probe.states, rtt, status);
             f.shared.onWriter(() -> {
                 for (DestinationState s : probe.states) {
                     s.probeSucceeded("probe answered " + status);
                 }
             });
         } else {
-            done(probe);
-            f.ctx.probeObserver().onProbe(probe.states, System.nanoTime() - probe.sentNanos, status);
             f.shared.onWriter(() -> {
                 for (DestinationState s : probe.states) {
                     s.probeFailed("probe answered " + status);
@@ -285,7 +282,6 @@ final class Prober {
         for (DestinationState s : probe.states) {
             s.latency().recordTimeout();
         }
-        f.ctx.probeObserver().onProbe(probe.states, -1, 0);
         f.shared.onWriter(() -> {
             for (DestinationState s : probe.states) {
                 s.probeFailed(reason);
