@@ -41,6 +41,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
                         full 5, quick 2)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
+  --gen-warm-up S       seconds of uncounted calls at its first rate that every generator run starts with
+                        (--warm-up; default: full 3, quick 2)
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
                         (default: full 8, quick 2): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
@@ -69,6 +71,7 @@ fixed_duration=""
 cpu_rate=1000
 warm_sweep=100:400:100
 warm_duration=""
+gen_warm_duration=""
 with_sipp=1
 with_jfr=0
 port_base=27000
@@ -87,6 +90,7 @@ while [ $# -gt 0 ]; do
     --fixed-duration) fixed_duration=$2; shift ;;
     --cpu-rate) cpu_rate=$2; shift ;;
     --warm-duration) warm_duration=$2; shift ;;
+    --gen-warm-up) gen_warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
     --jfr) with_jfr=1 ;;
     --port-base) port_base=$2; shift ;;
@@ -97,13 +101,13 @@ while [ $# -gt 0 ]; do
 done
 if [ "$profile" = quick ]; then
   : "${reps:=1}" "${stream_reps:=1}" "${children_list:=2}" "${sweep:=500:3500:1000}" "${step_duration:=2}"
-  : "${confirm_duration:=4}" "${fixed_duration:=2}" "${warm_duration:=2}"
+  : "${confirm_duration:=4}" "${fixed_duration:=2}" "${warm_duration:=2}" "${gen_warm_duration:=2}"
 else
   : "${reps:=3}" "${stream_reps:=1}" "${children_list:=1,2,4,8}" "${sweep:=500:5000:500}" "${step_duration:=2}"
-  : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}"
+  : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}" "${gen_warm_duration:=3}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
-for v in "$reps" "$stream_reps" "$warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
+for v in "$reps" "$stream_reps" "$warm_duration" "$gen_warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
@@ -303,14 +307,17 @@ start_kamailio() {  # start_kamailio NAME CFG CHILDREN PORT TLS_PORT LIST_FILE -
 }
 
 # ---------------------------------------------------------------------------------------------------- runs
-# uac TRANSPORT PORT JSON LOG ARGS...: one generator run (bounded by timeout), its exit status ignored
+# uac TRANSPORT PORT JSON LOG ARGS...: one generator run (bounded by timeout), its exit status ignored. Every run
+# starts with gen_warm_duration s of calls at its first rate that it does not count (--warm-up): a new generator
+# JVM compiles its hot paths during its first second, and without the warm-up that second's stalls (100-250 ms
+# here) would be the p99 of every run, through a proxy or not.
 uac() {
   local tr=$1 port=$2 json=$3 log_file=$4 args=()
   shift 4
   [ "$tr" = tls ] && args=(--ca "$pki/ca.pem")
   timeout 600 java "${java_opts[@]}" -Djava.awt.headless=true -cp "$gen_jar" io.siplb.loadtests.gen.LoadMain uac \
     --transport "$tr" --target "127.0.0.1:$port" --sockets 4 --threads 2 --timeout 4s "${args[@]}" \
-    --json "$json" "$@" > "$log_file" 2>&1 || true
+    --warm-up "${gen_warm_duration}s" --json "$json" "$@" > "$log_file" 2>&1 || true
 }
 clean_step() {      # clean_step JSON INDEX: 0 when step INDEX had <= 0.1 % failed (and unfinished) calls
   jq -e --argjson i "$2" '.steps[$i] | select(.attempted > 0 and (.attempted - .completed) * 1000 <= .attempted)' "$1" >/dev/null 2>&1

@@ -65,6 +65,9 @@ public final class LoadMain {
             "  --step-duration DURATION   each step lasting DURATION (default 10s)\n" +
             "  --max-concurrent N      a call due while N are in flight is not started and fails\n" +
             "                          'max_concurrent' (default 100000)\n" +
+            "  --warm-up DURATION      first place calls for DURATION at the (first) rate, wait for them to end,\n" +
+            "                          and count none of them: the generator's and the target's JIT and caches\n" +
+            "                          are warm when the measured schedule starts (default: none)\n" +
             "Capacity:\n" +
             "  --sockets N             UDP sockets or TCP/TLS connections, calls spread evenly (default 1)\n" +
             "  --threads N             event loop threads (default 1)\n" +
@@ -110,7 +113,7 @@ public final class LoadMain {
     private static final List<String> UAC_VALUED = List.of(
             "--target", "--transport", "--ca", "--local", "--service", "--mode", "--hold", "--timeout", "--t1",
             "--rate", "--calls", "--duration", "--sweep", "--step-duration", "--max-concurrent", "--sockets",
-            "--threads", "--io", "--json", "--charts");
+            "--threads", "--io", "--json", "--charts", "--warm-up");
     private static final List<String> UAC_FLAGS = List.of("--insecure", "--progress", "--help");
     private static final List<String> UAS_VALUED = List.of(
             "--listen", "--transport", "--cert", "--key", "--mode", "--name", "--t1", "--sockets", "--threads",
@@ -202,6 +205,25 @@ public final class LoadMain {
         return b.build();
     }
 
+    /**
+     * Returns the configuration of the {@code --warm-up} run: the measured run's, with the schedule replaced by
+     * the warm-up's duration at the measured run's (first) rate.
+     */
+    static UacConfig warmUpConfig(Map<String, String> o) {
+        final Duration duration = Durations.parse(o.get("--warm-up"), "--warm-up");
+        if (duration.isZero() || duration.isNegative()) {
+            throw new UsageException("uac: --warm-up " + o.get("--warm-up") + " (expected: a duration > 0)");
+        }
+        final Map<String, String> w = new java.util.HashMap<>(o);
+        final double rate = schedule(o).rate(0);
+        for (String k : new String[] { "--sweep", "--step-duration", "--calls", "--json", "--charts" }) {
+            w.remove(k);
+        }
+        w.put("--rate", Double.toString(rate));
+        w.put("--duration", o.get("--warm-up"));
+        return uacConfig(w);
+    }
+
     private static Schedule schedule(Map<String, String> o) {
         final String sweep = o.get("--sweep");
         if (sweep != null) {
@@ -235,6 +257,7 @@ public final class LoadMain {
             return EXIT_OK;
         }
         final UacConfig config = uacConfig(o);
+        final UacConfig warmUp = o.containsKey("--warm-up") ? warmUpConfig(o) : null;
         final Uac uac = Uac.create(config, o.containsKey("--progress") ? out::println : null);
         final CountDownLatch done = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
@@ -247,6 +270,12 @@ public final class LoadMain {
         }, "siplb-uac-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            if (warmUp != null) {
+                final UacResult w = Uac.run(warmUp, null);
+                out.println("warm-up (not counted): " + w.attempted() + " calls at " +
+                            warmUp.schedule().rate(0) + " calls/s, completed " + w.completed() + ", failed " +
+                            w.failed() + ", unfinished " + w.unfinished());
+            }
             uac.start();
             final UacResult r = uac.await();
             UacReport.printSummary(r, out);

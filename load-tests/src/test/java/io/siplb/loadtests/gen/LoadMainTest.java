@@ -30,7 +30,7 @@ class LoadMainTest {
                                             "--mode", "--hold", "--timeout", "--t1", "--rate", "--calls",
                                             "--duration", "--sweep", "--step-duration", "--max-concurrent",
                                             "--sockets", "--threads", "--io", "--progress", "--json", "--charts",
-                                            "--help" }) {
+                                            "--warm-up", "--help" }) {
             assertThat(uac).contains(option);
         }
         out.reset();
@@ -57,6 +57,9 @@ class LoadMainTest {
         assertThat(run("uac", "--target", "127.0.0.1", "--calls", "5", "--duration", "1s"))
                 .isEqualTo(LoadMain.EXIT_USAGE);
         err.reset();
+        assertThat(run("uac", "--target", "127.0.0.1", "--warm-up", "0s")).isEqualTo(LoadMain.EXIT_USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--warm-up 0s (expected: a duration > 0)");
+        err.reset();
         assertThat(run("uas", "--mode", "loud")).isEqualTo(LoadMain.EXIT_USAGE);
         assertThat(run("bench")).isEqualTo(LoadMain.EXIT_USAGE);
     }
@@ -75,6 +78,23 @@ class LoadMainTest {
             assertThat(text).containsPattern("\\s+1s  started [0-9.]+/s  completed [0-9.]+/s  failed 0.0/s");
             assertThat(MiniJson.parse(Files.readString(dir.resolve("r.json")))).isNotNull();
             assertThat(Files.size(dir.resolve("charts").resolve(UacCharts.LATENCY_PNG))).isPositive();
+        }
+    }
+
+    @Test
+    void aWarmUpRunsFirstAndIsNotCounted(@TempDir Path dir) throws Exception {
+        try (Uas uas = LoadTesting.uas(LoadTransport.UDP, UasMode.ANSWER, "warm")) {
+            final int status = run("uac", "--target", "127.0.0.1:" + uas.localAddress().getPort(), "--sweep",
+                                   "20:40:20", "--step-duration", "1s", "--warm-up", "1.5s", "--io", "nio",
+                                   "--json", dir.resolve("r.json").toString());
+            final String text = out.toString(StandardCharsets.UTF_8);
+
+            assertThat(status).as(text + err).isZero();
+            // 1.5 s at the sweep's first rate, then the sweep's own 20 + 40 calls, counted alone.
+            assertThat(text).contains("warm-up (not counted): 30 calls at 20.0 calls/s, completed 30, failed 0",
+                                      "calls: attempted 60, completed 60, failed 0");
+            assertThat(Files.readString(dir.resolve("r.json"))).containsPattern("\"attempted\"\\s*:\\s*60\\b");
+            assertThat(uas.stats().requests("INVITE")).isEqualTo(90);
         }
     }
 }

@@ -188,6 +188,7 @@ final class ClientBranch {
                 cancel(retransmit);
                 cancel(deadline);
                 state = invite ? ACCEPTED : COMPLETED;
+                releaseRequest();
                 deadline = st.f.schedule(this::terminate, invite ? 64 * st.t1 : reliable ? 0 : st.t4);
             }
             // Every 2xx to an INVITE, retransmissions included, goes upstream (the caller's ACK ends them).
@@ -221,6 +222,7 @@ final class ClientBranch {
             }
             st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
         }
+        releaseRequest();
         deadline = st.f.schedule(this::terminate, reliable ? 0 : invite ? TIMER_D_NANOS : st.t4);
         if (wasLive) {
             st.onFailure(this, response);
@@ -292,11 +294,19 @@ final class ClientBranch {
         release();
     }
 
-    private void release() {
+    /**
+     * A final response came: the request is not retransmitted, cancelled or ACKed from any more (a non-2xx's ACK is
+     * built before), so the branch lingers without it.
+     */
+    private void releaseRequest() {
         if (request != null) {
             request.release();
             request = null;
         }
+    }
+
+    private void release() {
+        releaseRequest();
         if (cancel != null) {
             cancel.release();
             cancel = null;

@@ -49,8 +49,12 @@ final class ServerTransaction {
 
     final StatefulForwarder f;
     final String key;
-    /** The request, a compact copy owned by this transaction. */
-    final SipMessage request;
+    /**
+     * The request, a compact copy owned by this transaction while it is proceeding; released (and {@code null})
+     * once a final response went upstream, so that a transaction lingering to absorb retransmissions holds only its
+     * key, its last response and its timer.
+     */
+    SipMessage request;
     final Egress inbound;
     final InetSocketAddress sender;
     final InetSocketAddress responseTarget;
@@ -306,6 +310,7 @@ final class ServerTransaction {
                 state = ACCEPTED;
                 cancelOthers(null);
                 cancelTimers();
+                settle();
                 timer = f.schedule(this::terminate, 64 * t1);
             }
         } else if (state == PROCEEDING) {
@@ -393,6 +398,7 @@ final class ServerTransaction {
                 // are absorbed meanwhile.
                 state = COMPLETED;
                 cancelTimers();
+                settle();
                 timer = f.schedule(this::terminate, 64 * t1);
             } else if (localFailure != 0) {
                 if (localFailure == 503) {
@@ -496,6 +502,7 @@ final class ServerTransaction {
         state = COMPLETED;
         cancelTimers();
         cancelOthers(null);
+        settle();
         final boolean reliable = inbound.transport().isReliable();
         if (invite && status >= 300) {
             if (!reliable) {
@@ -556,6 +563,28 @@ final class ServerTransaction {
         }
     }
 
+    /**
+     * A final response went upstream: what only a proceeding transaction needs is released (the request, the plan,
+     * the failed branches' finals) and the lifetime timer cancelled (the state's own timer ends the transaction).
+     */
+    private void settle() {
+        if (lifetime != null) {
+            lifetime.cancel(false);
+            lifetime = null;
+        }
+        plan = null;
+        if (finals != null) {
+            for (SipMessage m : finals) {
+                m.release();
+            }
+            finals = null;
+        }
+        if (request != null) {
+            request.release();
+            request = null;
+        }
+    }
+
     /** The lifetime ran out (a branch misbehaved or an error stopped the transaction): answer if still due, end. */
     private void expire() {
         lifetime = null;
@@ -603,12 +632,6 @@ final class ServerTransaction {
             lastResponse.release();
             lastResponse = null;
         }
-        if (finals != null) {
-            for (SipMessage m : finals) {
-                m.release();
-            }
-            finals = null;
-        }
-        request.release();
+        settle();
     }
 }

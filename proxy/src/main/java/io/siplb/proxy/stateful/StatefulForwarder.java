@@ -183,8 +183,11 @@ public final class StatefulForwarder implements Forwarder {
         }
         if (decision instanceof RoutingDecision.Lookup) {
             final RoutingDecision.Lookup l = (RoutingDecision.Lookup) decision;
-            final boolean started = io.lookUp(st.request, l.name(), to -> act(st, router.afterLookup(
-                    l, to, st.request, st.sender)));
+            final boolean started = io.lookUp(st.request, l.name(), to -> {
+                if (st.isProceeding()) {
+                    act(st, router.afterLookup(l, to, st.request, st.sender));
+                }
+            });
             if (!started) {
                 st.reject(Reject.unavailable(RejectReason.TOO_MANY_LOOKUPS));
             }
