@@ -21,7 +21,7 @@ import io.siplb.proxy.transport.Egress;
  * first provisional (§9.1); a CANCEL asked for before is sent when that provisional comes. The time to the first
  * response feeds the destination's latency statistics. Not thread-safe; confined to its forwarder's event loop.
  */
-final class ClientBranch {
+final class ClientBranch implements Lingering.Owner {
 
     private static final int CALLING = 0;
     private static final int PROCEEDING = 1;
@@ -57,6 +57,8 @@ final class ClientBranch {
     private ScheduledFuture<?> cancelTimer;
     private long interval;
     private long cancelInterval;
+    /** The generation of the current linger (Timer D, K or M, or the wait of an abandoned branch). */
+    private int lingerGeneration;
     /** The ACK sent for a non-2xx final, re-sent for each retransmission of it. */
     private ByteBuf ack;
 
@@ -130,7 +132,8 @@ final class ClientBranch {
         cancel(retransmit);
         cancel(deadline);
         // Late responses are still matched (and a late non-2xx ACKed) for 64*T1.
-        deadline = st.f.schedule(this::terminate, 64 * st.t1);
+        deadline = null;
+        lingerFor(64 * st.t1);
     }
 
     void onResponse(SipMessage response) {
@@ -189,7 +192,8 @@ final class ClientBranch {
                 cancel(deadline);
                 state = invite ? ACCEPTED : COMPLETED;
                 releaseRequest();
-                deadline = st.f.schedule(this::terminate, invite ? 64 * st.t1 : reliable ? 0 : st.t4);
+                deadline = null;
+                lingerFor(invite ? 64 * st.t1 : reliable ? 0 : st.t4); // Timer M or K
             }
             // Every 2xx to an INVITE, retransmissions included, goes upstream (the caller's ACK ends them).
             if (invite || first) {
@@ -223,7 +227,8 @@ final class ClientBranch {
             st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
         }
         releaseRequest();
-        deadline = st.f.schedule(this::terminate, reliable ? 0 : invite ? TIMER_D_NANOS : st.t4);
+        deadline = null;
+        lingerFor(reliable ? 0 : invite ? TIMER_D_NANOS : st.t4); // Timer D or K
         if (wasLive) {
             st.onFailure(this, response);
         }
@@ -287,6 +292,7 @@ final class ClientBranch {
             return;
         }
         state = TERMINATED;
+        lingerGeneration++;
         cancel(retransmit);
         cancel(deadline);
         cancel(cancelTimer);
@@ -315,6 +321,22 @@ final class ClientBranch {
             ack.release();
             ack = null;
         }
+    }
+
+    /** Ends the branch {@code nanos} from now, unless it changes state before (a new linger or the end). */
+    private void lingerFor(long nanos) {
+        lingerGeneration++;
+        st.f.linger(this, nanos);
+    }
+
+    @Override
+    public int lingerGeneration() {
+        return lingerGeneration;
+    }
+
+    @Override
+    public void lingerEnded(int generation) {
+        terminate();
     }
 
     private static void cancel(ScheduledFuture<?> f) {

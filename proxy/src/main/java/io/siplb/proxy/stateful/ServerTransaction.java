@@ -39,7 +39,7 @@ import io.siplb.proxy.transport.Egress;
  * every challenge received; a 503 becomes 500 as §16.7 step 6 asks; 503 with Retry-After when nothing could be
  * tried). Not thread-safe; confined to its forwarder's event loop.
  */
-final class ServerTransaction {
+final class ServerTransaction implements Lingering.Owner {
 
     private static final int PROCEEDING = 0;
     private static final int COMPLETED = 1;
@@ -70,7 +70,8 @@ final class ServerTransaction {
     /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
     private ByteBuf lastResponse;
     private ScheduledFuture<?> timer;
-    private ScheduledFuture<?> timerH;
+    /** The generation of the current linger (Timer H, I, J or L: see {@link Lingering}). */
+    private int lingerGeneration;
     private ScheduledFuture<?> lifetime;
     private long timerGInterval;
     private boolean cancelled;
@@ -150,7 +151,7 @@ final class ServerTransaction {
             state = CONFIRMED;
             cancelTimers();
             // Timer I: absorb ACK retransmissions for T4 over UDP.
-            timer = f.schedule(this::terminate, inbound.transport().isReliable() ? 0 : t4);
+            lingerFor(inbound.transport().isReliable() ? 0 : t4);
         }
     }
 
@@ -311,7 +312,7 @@ final class ServerTransaction {
                 cancelOthers(null);
                 cancelTimers();
                 settle();
-                timer = f.schedule(this::terminate, 64 * t1);
+                lingerFor(64 * t1);
             }
         } else if (state == PROCEEDING) {
             cancelOthers(null);
@@ -399,7 +400,7 @@ final class ServerTransaction {
                 state = COMPLETED;
                 cancelTimers();
                 settle();
-                timer = f.schedule(this::terminate, 64 * t1);
+                lingerFor(64 * t1);
             } else if (localFailure != 0) {
                 if (localFailure == 503) {
                     f.stats.reject(RejectReason.ALL_DESTINATIONS_FAILED);
@@ -509,9 +510,9 @@ final class ServerTransaction {
                 timerGInterval = t1;
                 timer = f.schedule(this::timerG, timerGInterval);
             }
-            timerH = f.schedule(this::terminate, 64 * t1);
+            lingerFor(64 * t1); // Timer H
         } else {
-            timer = f.schedule(this::terminate, reliable ? 0 : 64 * t1);
+            lingerFor(reliable ? 0 : 64 * t1); // Timer J
         }
     }
 
@@ -557,10 +558,7 @@ final class ServerTransaction {
             timer.cancel(false);
             timer = null;
         }
-        if (timerH != null) {
-            timerH.cancel(false);
-            timerH = null;
-        }
+        lingerGeneration++;
     }
 
     /**
@@ -583,6 +581,22 @@ final class ServerTransaction {
             request.release();
             request = null;
         }
+    }
+
+    /** Ends the transaction {@code nanos} from now, unless it changes state before (a new linger or the end). */
+    private void lingerFor(long nanos) {
+        lingerGeneration++;
+        f.linger(this, nanos);
+    }
+
+    @Override
+    public int lingerGeneration() {
+        return lingerGeneration;
+    }
+
+    @Override
+    public void lingerEnded(int generation) {
+        terminate();
     }
 
     /** The lifetime ran out (a branch misbehaved or an error stopped the transaction): answer if still due, end. */

@@ -70,6 +70,9 @@ public final class StatefulForwarder implements Forwarder {
     private final Map<String, ClientBranch> branches = new HashMap<>();
     private long branchSequence;
     private boolean closed;
+    /** The ends of lingering transactions and branches, swept every {@link Lingering#TICK_NANOS}. */
+    private final Lingering lingering = new Lingering();
+    private final ScheduledFuture<?> lingerSweep;
     /** Keepalive probing; only the forwarder of loop 0 probes. */
     private Prober prober;
 
@@ -97,6 +100,42 @@ public final class StatefulForwarder implements Forwarder {
         this.loops = Math.max(1, loops);
         branchPrefix = Branches.prefix(shared.instanceTag());
         stateless = new StatelessForwarder(io, statelessRouter);
+        lingerSweep = loop.scheduleAtFixedRate(this::sweepLingering, Lingering.TICK_NANOS, Lingering.TICK_NANOS,
+                                               TimeUnit.NANOSECONDS);
+    }
+
+    private void sweepLingering() {
+        if (closed) {
+            return;
+        }
+        try {
+            lingering.expire(System.nanoTime());
+        } catch (RuntimeException e) {
+            io.internalError("the linger sweep", e);
+        } finally {
+            io.flush();
+        }
+    }
+
+    /**
+     * Ends {@code owner}'s linger {@code nanos} from now (its {@link Lingering.Owner#lingerEnded} then runs on this
+     * loop), unless its generation changes before; on the loop.
+     */
+    void linger(Lingering.Owner owner, long nanos) {
+        if (nanos > 0 && lingering.add(owner, nanos, System.nanoTime())) {
+            return;
+        }
+        final int generation = owner.lingerGeneration();
+        schedule(() -> {
+            if (owner.lingerGeneration() == generation) {
+                owner.lingerEnded(generation);
+            }
+        }, Math.max(0, nanos));
+    }
+
+    /** Returns the lingering entries queued on this loop (stale ones included), for tests. */
+    int lingeringCount() {
+        return lingering.size();
     }
 
     /** Returns the server transactions alive on this loop. */
@@ -373,6 +412,8 @@ public final class StatefulForwarder implements Forwarder {
         }
         servers.clear();
         branches.clear();
+        lingerSweep.cancel(false);
+        lingering.clear();
         io.close();
     }
 }
