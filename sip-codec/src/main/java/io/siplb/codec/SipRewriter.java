@@ -488,17 +488,7 @@ public final class SipRewriter {
         final SipMessage m = current();
         final ByteBuf buf = content;
         try {
-            sortEdits();
-            int previousEnd = 0;
-            for (int k = 0; k < count; k++) {
-                final int e = order[k];
-                if (editStart[e] < previousEnd) {
-                    throw new IllegalStateException(
-                            "edits overlap at offset " + editStart[e] + " (expected: each operation to touch "
-                            + "different bytes, e.g. not removeTopVia together with setReceivedRport)");
-                }
-                previousEnd = editEnd[e];
-            }
+            sortAndCheckEdits();
             final int base = buf.readerIndex();
             final int length = m.bodyStart() + Math.max(m.bodyLength(), 0);
             final CompositeByteBuf out = alloc.compositeBuffer(2 * count + 1);
@@ -546,6 +536,68 @@ public final class SipRewriter {
             }
         } finally {
             clear();
+        }
+    }
+
+    /**
+     * Builds the rewritten message as one new direct buffer of exactly its size, allocated from {@code alloc}, and
+     * forgets the current one: the untouched regions of {@link SipMessage#content()} and the new bytes are copied
+     * into it in order. Where {@link #build} shares the message's memory through a composite of slices, this costs
+     * one copy of the message (a memcpy of a few hundred octets) and saves the composite's bookkeeping (a slice and a
+     * component per region), the reference the slices keep on the received buffer, and, when the message is a heap
+     * copy, the merge the native transports make of a composite that is not all direct before they can write it.
+     * The caller owns (and must release) the returned buffer; the message keeps its own reference.
+     *
+     * @throws IllegalStateException when two edits overlap
+     */
+    public ByteBuf buildCopy(ByteBufAllocator alloc) {
+        requireNonNull(alloc, "alloc");
+        final SipMessage m = current();
+        final ByteBuf buf = content;
+        try {
+            sortAndCheckEdits();
+            final int base = buf.readerIndex();
+            final int length = m.bodyStart() + Math.max(m.bodyLength(), 0);
+            int size = length + textLength;
+            for (int k = 0; k < count; k++) {
+                size -= editEnd[k] - editStart[k];
+            }
+            final ByteBuf out = alloc.directBuffer(size, size);
+            try {
+                int cursor = 0;
+                for (int k = 0; k < count; k++) {
+                    final int e = order[k];
+                    if (editStart[e] > cursor) {
+                        out.writeBytes(buf, base + cursor, editStart[e] - cursor);
+                    }
+                    out.writeBytes(text, textStart[e], textEnd[e] - textStart[e]);
+                    cursor = editEnd[e];
+                }
+                if (length > cursor) {
+                    out.writeBytes(buf, base + cursor, length - cursor);
+                }
+                return out;
+            } catch (Throwable t) {
+                out.release();
+                throw t;
+            }
+        } finally {
+            clear();
+        }
+    }
+
+    /** Sorts the edits by offset and checks that no two overlap. */
+    private void sortAndCheckEdits() {
+        sortEdits();
+        int previousEnd = 0;
+        for (int k = 0; k < count; k++) {
+            final int e = order[k];
+            if (editStart[e] < previousEnd) {
+                throw new IllegalStateException(
+                        "edits overlap at offset " + editStart[e] + " (expected: each operation to touch "
+                        + "different bytes, e.g. not removeTopVia together with setReceivedRport)");
+            }
+            previousEnd = editEnd[e];
         }
     }
 

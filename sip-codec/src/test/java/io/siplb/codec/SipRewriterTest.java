@@ -75,17 +75,34 @@ class SipRewriterTest {
         }
     }
 
+    /**
+     * Every rewrite is built both ways, {@link SipRewriter#build} (a composite of slices) and
+     * {@link SipRewriter#buildCopy} (one direct buffer of exactly the message's size): the octets must be the same.
+     */
     private String rewrite(SipMessage m, Consumer<SipRewriter> ops) {
         rewriter.rewrite(m);
         ops.accept(rewriter);
         final CompositeByteBuf out = rewriter.build(ALLOC);
+        final String text;
         try {
             assertReparses(out);
-            return out.toString(StandardCharsets.UTF_8);
+            text = out.toString(StandardCharsets.UTF_8);
         } finally {
             assertThat(out.release()).isTrue();
             assertThat(m.refCnt()).as("the message keeps exactly its own reference").isEqualTo(1);
         }
+        rewriter.rewrite(m);
+        ops.accept(rewriter);
+        final ByteBuf copy = rewriter.buildCopy(ALLOC);
+        try {
+            assertThat(copy.isDirect()).isTrue();
+            assertThat(copy.capacity()).isEqualTo(copy.readableBytes());
+            assertThat(copy.toString(StandardCharsets.UTF_8)).isEqualTo(text);
+        } finally {
+            assertThat(copy.release()).isTrue();
+            assertThat(m.refCnt()).as("the copy holds no reference on the message").isEqualTo(1);
+        }
+        return text;
     }
 
     private static void assertReparses(ByteBuf out) {

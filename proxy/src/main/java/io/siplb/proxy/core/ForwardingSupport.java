@@ -494,7 +494,7 @@ public final class ForwardingSupport {
                 }
             }
             r.addVia(out.viaSentBy(), branch);
-            return r.build(out.alloc());
+            return r.buildCopy(out.alloc());
         } finally {
             if (m != msg) {
                 m.release();
@@ -622,7 +622,7 @@ public final class ForwardingSupport {
             stats.drop(DropReason.RESPONSE_NO_LISTENER_FOR_FAMILY);
             return;
         }
-        final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().build(via.alloc());
+        final ByteBuf buf = rewriter.rewrite(msg).removeTopVia().buildCopy(via.alloc());
         if (send(via, buf, to, false, ProxyStats.countedMethod(msg))) {
             stats.responseForwarded();
         }

@@ -478,7 +478,7 @@ final class ServerTransaction implements Lingering.Owner {
 
     /** Removes siplb's Via from a downstream response, as the buffer to send upstream. */
     private ByteBuf buildUpstream(SipMessage response) {
-        return f.io.rewriter().rewrite(response).removeTopVia().build(inbound.alloc());
+        return f.io.rewriter().rewrite(response).removeTopVia().buildCopy(inbound.alloc());
     }
 
     /** Sends a final response siplb built upstream and enters COMPLETED (Timer G and H, or Timer J). */
@@ -533,9 +533,10 @@ final class ServerTransaction implements Lingering.Owner {
         if (response == null) {
             return;
         }
+        // The response goes out as built; the heap copy kept for retransmissions holds no pooled memory while the
+        // transaction lingers.
         final ByteBuf copy = Unpooled.buffer(response.readableBytes());
-        copy.writeBytes(response);
-        response.release();
+        copy.writeBytes(response, response.readerIndex(), response.readableBytes());
         if (lastResponse != null) {
             lastResponse.release();
         }
@@ -544,7 +545,7 @@ final class ServerTransaction implements Lingering.Owner {
             finalSent = true;
             f.stats.requestDuration().record(System.nanoTime() - createdNanos);
         }
-        if (f.io.send(inbound, copy.retainedDuplicate(), responseTarget, false, method)) {
+        if (f.io.send(inbound, response, responseTarget, false, method)) {
             if (local && status != 100) {
                 f.stats.localResponse(status);
             } else if (!local) {

@@ -46,8 +46,9 @@ import io.siplb.proxy.transport.Egress;
  * </ul>
  *
  * <p>Ownership: {@link #handle} does not release the message it is given. A server transaction keeps a compact copy
- * of its request (the received datagram's buffer is not held), a branch the message it sends (slices of that copy
- * plus siplb's edits), and the transaction the last response it sent; all are released when the transaction ends or
+ * of its request (the received datagram's buffer is not held) until a final response went upstream, a branch the
+ * message it sends (one buffer: the request with siplb's edits) until its final response, and the transaction the
+ * last response it sent (a heap copy) until it ends; all are released at the latest when the transaction ends or
  * the forwarder closes.
  *
  * <p>Not thread-safe; confined to its event loop: the transactions, their timers (scheduled on the loop) and the

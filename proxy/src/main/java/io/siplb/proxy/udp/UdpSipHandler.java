@@ -21,8 +21,8 @@ import io.siplb.proxy.core.ProxyStats;
  * <p>Ownership: the received {@link DatagramPacket} is released by this handler when {@link #channelRead0} returns
  * ({@link SimpleChannelInboundHandler}'s auto-release); the parsed {@link SipMessage}, which holds its own retained
  * slice of the packet, is released in a {@code finally} after the forwarder returned. Whatever the forwarder sends is
- * released by the channel that sends it; a forwarded datagram is made of retained slices of the received one, so the
- * received memory lives until that datagram is written.
+ * released by the channel that sends it; a forwarded datagram is a copy in a buffer of its own
+ * ({@link io.siplb.codec.SipRewriter#buildCopy}), so the received memory is free once the forwarder returned.
  *
  * <p>The socket is bound with auto-read off; {@link #start} installs the forwarder on the channel's event loop and
  * then turns reading on, so no datagram arrives before the forwarder exists. Not thread-safe; confined to the
