@@ -4,7 +4,7 @@
 # The same traffic (siplb's load generator, INVITE/180/200/ACK/BYE/200 calls, hold 0) goes through
 #   direct     the caller straight to one backend: the harness's own ceiling;
 #   siplb      stateful (round-robin over two backends, record-route, failover armed: fr-timeout and failover codes),
-#              and stateless (UDP);
+#              and stateless (UDP); over UDP also the stateful siplb on the Shenandoah collector (siplb-shenandoah);
 #   kamailio   Kamailio 5.6 with dispatcher, the usual stateful configuration (kamailio-stateful.cfg: tm,
 #              ds_select_dst round-robin, record_route, failure_route with ds_next_dst), 'children' tuned on UDP
 #              among 1, 2, 4, 8; and stateless (kamailio-stateless.cfg: forward() without tm; UDP).
@@ -289,7 +289,7 @@ EOF
   local jfr=()
   [ "$with_jfr" = 1 ] && [ "$mode" = stateful ] && \
     jfr=("-XX:StartFlightRecording=filename=$out/siplb-$name.jfr,settings=profile,dumponexit=true")
-  java "${java_opts[@]}" "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
+  java "${java_opts[@]}" ${siplb_gc_opts:-} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_line "$out/siplb-$name.out" "siplb is running" 60 "$REPLY"
 }
@@ -475,6 +475,12 @@ for tr in "${transport_list[@]}"; do
   if [ "$tr" = udp ]; then
     start_siplb "sl-$tr" stateless udp $(( base + 62 )) "$uas_a" "$uas_b"
     port_of[siplb-stateless]=$(( base + 62 )); pids_of[siplb-stateless]=$REPLY
+    # the same stateful siplb with the Shenandoah collector (concurrent compaction: no young pause of tens of ms
+    # when the lingering transactions are copied), the JVM option load-tests/BENCHMARKS.md offers for latency
+    siplb_gc_opts="-XX:+UseShenandoahGC" start_siplb "sfs-$tr" stateful udp $(( base + 64 )) "$uas_a" "$uas_b"
+    port_of[siplb-shenandoah]=$(( base + 64 )); pids_of[siplb-shenandoah]=$REPLY; siplb_variants=(siplb-shenandoah)
+  else
+    siplb_variants=()
   fi
 
   # --- Kamailio's children: tuned on UDP (the best clean sweep rate; ties: the lower p99 at that rate)
@@ -500,7 +506,7 @@ for tr in "${transport_list[@]}"; do
   fi
   kport=$(( base + 10 )); ktls=$(( base + 11 ))
   start_kamailio "sf-$tr" kamailio-stateful.cfg "$best_children" "$kport" "$ktls" "$list_file"
-  pids_of[kamailio]=$REPLY; targets+=(kamailio)
+  pids_of[kamailio]=$REPLY; targets+=(kamailio "${siplb_variants[@]}")
   if [ "$tr" = tls ]; then port_of[kamailio]=$ktls; else port_of[kamailio]=$kport; fi
   stateless_targets=()
   if [ "$tr" = udp ]; then
@@ -603,7 +609,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   echo "| transport | target | max clean rate (30 s) | CPU s / 1000 calls at $cpu_rate/s | p99 at half Kamailio's max | p99 added | RSS MiB | PSS MiB |"
   echo "|---|---|---|---|---|---|---|---|"
   for tr in "${transport_list[@]}"; do
-    for g in direct kamailio siplb kamailio-stateless siplb-stateless; do
+    for g in direct kamailio siplb siplb-shenandoah kamailio-stateless siplb-stateless; do
       [ -n "$(result "$tr" "$g" max_clean_rate)" ] || continue
       rss=$(result "$tr" "$g" rss_kib); pss=$(result "$tr" "$g" pss_kib)
       echo "| $tr | $g | $(result "$tr" "$g" max_clean_rate) | $(fmt "$tr" "$g" cpu_s_per_1000) | $(fmt "$tr" "$g" p99_at_half_ms) | $(fmt "$tr" "$g" p99_added_ms) | $( [ -n "$rss" ] && awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | $( [ -n "$pss" ] && awk -v k="$pss" 'BEGIN { printf "%.0f", k / 1024 }') |"
@@ -615,6 +621,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   for tr in "${transport_list[@]}"; do
     echo "- $tr stateful: rate $(ratio "$(result "$tr" siplb max_clean_rate)" "$(result "$tr" kamailio max_clean_rate)")x, CPU $(ratio "$(result "$tr" siplb cpu_s_per_1000)" "$(result "$tr" kamailio cpu_s_per_1000)")x; direct ceiling $(result "$tr" direct max_clean_rate)"
     if [ "$tr" = udp ]; then
+      echo "- udp stateful, siplb with Shenandoah: rate $(ratio "$(result udp siplb-shenandoah max_clean_rate)" "$(result udp kamailio max_clean_rate)")x, CPU $(ratio "$(result udp siplb-shenandoah cpu_s_per_1000)" "$(result udp kamailio cpu_s_per_1000)")x"
       echo "- udp stateless: rate $(ratio "$(result udp siplb-stateless max_clean_rate)" "$(result udp kamailio-stateless max_clean_rate)")x, CPU $(ratio "$(result udp siplb-stateless cpu_s_per_1000)" "$(result udp kamailio-stateless cpu_s_per_1000)")x"
     fi
   done
