@@ -21,7 +21,7 @@ import io.siplb.proxy.transport.Egress;
  * first provisional (§9.1); a CANCEL asked for before is sent when that provisional comes. The time to the first
  * response feeds the destination's latency statistics. Not thread-safe; confined to its forwarder's event loop.
  */
-final class ClientBranch implements Lingering.Owner {
+final class ClientBranch extends Lingering.Owner {
 
     private static final int CALLING = 0;
     private static final int PROCEEDING = 1;
@@ -57,8 +57,6 @@ final class ClientBranch implements Lingering.Owner {
     private ScheduledFuture<?> cancelTimer;
     private long interval;
     private long cancelInterval;
-    /** The generation of the current linger (Timer D, K or M, or the wait of an abandoned branch). */
-    private int lingerGeneration;
     /** The ACK sent for a non-2xx final, re-sent for each retransmission of it. */
     private ByteBuf ack;
 
@@ -133,7 +131,7 @@ final class ClientBranch implements Lingering.Owner {
         cancel(deadline);
         // Late responses are still matched (and a late non-2xx ACKed) for 64*T1.
         deadline = null;
-        lingerFor(64 * st.t1);
+        lingerFor(st.f, 64 * st.t1);
     }
 
     void onResponse(SipMessage response) {
@@ -193,7 +191,7 @@ final class ClientBranch implements Lingering.Owner {
                 state = invite ? ACCEPTED : COMPLETED;
                 releaseRequest();
                 deadline = null;
-                lingerFor(invite ? 64 * st.t1 : reliable ? 0 : st.t4); // Timer M or K
+                lingerFor(st.f, invite ? 64 * st.t1 : reliable ? 0 : st.t4); // Timer M or K
             }
             // Every 2xx to an INVITE, retransmissions included, goes upstream (the caller's ACK ends them).
             if (invite || first) {
@@ -228,7 +226,7 @@ final class ClientBranch implements Lingering.Owner {
         }
         releaseRequest();
         deadline = null;
-        lingerFor(reliable ? 0 : invite ? TIMER_D_NANOS : st.t4); // Timer D or K
+        lingerFor(st.f, reliable ? 0 : invite ? TIMER_D_NANOS : st.t4); // Timer D or K
         if (wasLive) {
             st.onFailure(this, response);
         }
@@ -292,7 +290,7 @@ final class ClientBranch implements Lingering.Owner {
             return;
         }
         state = TERMINATED;
-        lingerGeneration++;
+        stopLingering();
         cancel(retransmit);
         cancel(deadline);
         cancel(cancelTimer);
@@ -323,19 +321,8 @@ final class ClientBranch implements Lingering.Owner {
         }
     }
 
-    /** Ends the branch {@code nanos} from now, unless it changes state before (a new linger or the end). */
-    private void lingerFor(long nanos) {
-        lingerGeneration++;
-        st.f.linger(this, nanos);
-    }
-
     @Override
-    public int lingerGeneration() {
-        return lingerGeneration;
-    }
-
-    @Override
-    public void lingerEnded(int generation) {
+    void lingerEnded() {
         terminate();
     }
 

@@ -25,13 +25,31 @@ final class Lingering {
     static final long TICK_NANOS = 50_000_000L;
     static final int MAX_DURATIONS = 8;
 
-    /** What lingers: a server transaction or a branch. */
-    interface Owner {
-        /** Changes whenever the owner starts a new wait or ends; a queued entry of another generation is stale. */
-        int lingerGeneration();
+    /**
+     * What lingers: a server transaction or a branch. Its generation changes whenever it starts a new wait
+     * ({@link #lingerFor}) or drops the one it has ({@link #stopLingering}); a queued entry of another generation
+     * is stale. Not thread-safe; confined to its forwarder's event loop.
+     */
+    abstract static class Owner {
+        private int generation;
 
-        /** The wait of generation {@code generation} ended. */
-        void lingerEnded(int generation);
+        final int lingerGeneration() {
+            return generation;
+        }
+
+        /** Ends this owner {@code nanos} from now on {@code f}'s loop, unless it starts another wait or stops first. */
+        final void lingerFor(StatefulForwarder f, long nanos) {
+            generation++;
+            f.linger(this, nanos);
+        }
+
+        /** Drops the current wait, if any. */
+        final void stopLingering() {
+            generation++;
+        }
+
+        /** The current wait ended. */
+        abstract void lingerEnded();
     }
 
     private final Ring[] rings = new Ring[MAX_DURATIONS];
@@ -117,7 +135,7 @@ final class Lingering {
                 head = (head + 1) & mask;
                 size--;
                 if (o.lingerGeneration() == g) {
-                    o.lingerEnded(g);
+                    o.lingerEnded();
                     ended++;
                 }
             }

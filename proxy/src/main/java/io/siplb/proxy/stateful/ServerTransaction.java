@@ -39,7 +39,7 @@ import io.siplb.proxy.transport.Egress;
  * every challenge received; a 503 becomes 500 as §16.7 step 6 asks; 503 with Retry-After when nothing could be
  * tried). Not thread-safe; confined to its forwarder's event loop.
  */
-final class ServerTransaction implements Lingering.Owner {
+final class ServerTransaction extends Lingering.Owner {
 
     private static final int PROCEEDING = 0;
     private static final int COMPLETED = 1;
@@ -70,8 +70,6 @@ final class ServerTransaction implements Lingering.Owner {
     /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
     private ByteBuf lastResponse;
     private ScheduledFuture<?> timer;
-    /** The generation of the current linger (Timer H, I, J or L: see {@link Lingering}). */
-    private int lingerGeneration;
     private ScheduledFuture<?> lifetime;
     private long timerGInterval;
     private boolean cancelled;
@@ -86,6 +84,8 @@ final class ServerTransaction implements Lingering.Owner {
     private int maxAttempts;
     private RejectReason lastSkip;
     private boolean callTracked;
+    /** Whether {@link #settle} ran: the transaction no longer counts as in progress. */
+    private boolean settled;
     /**
      * The transaction settings in force when the request arrived: a reload changes the timers of later
      * transactions, never those of one under way.
@@ -151,7 +151,7 @@ final class ServerTransaction implements Lingering.Owner {
             state = CONFIRMED;
             cancelTimers();
             // Timer I: absorb ACK retransmissions for T4 over UDP.
-            lingerFor(inbound.transport().isReliable() ? 0 : t4);
+            lingerFor(f, inbound.transport().isReliable() ? 0 : t4);
         }
     }
 
@@ -312,7 +312,7 @@ final class ServerTransaction implements Lingering.Owner {
                 cancelOthers(null);
                 cancelTimers();
                 settle();
-                lingerFor(64 * t1);
+                lingerFor(f, 64 * t1);
             }
         } else if (state == PROCEEDING) {
             cancelOthers(null);
@@ -400,7 +400,7 @@ final class ServerTransaction implements Lingering.Owner {
                 state = COMPLETED;
                 cancelTimers();
                 settle();
-                lingerFor(64 * t1);
+                lingerFor(f, 64 * t1);
             } else if (localFailure != 0) {
                 if (localFailure == 503) {
                     f.stats.reject(RejectReason.ALL_DESTINATIONS_FAILED);
@@ -510,9 +510,9 @@ final class ServerTransaction implements Lingering.Owner {
                 timerGInterval = t1;
                 timer = f.schedule(this::timerG, timerGInterval);
             }
-            lingerFor(64 * t1); // Timer H
+            lingerFor(f, 64 * t1); // Timer H
         } else {
-            lingerFor(reliable ? 0 : 64 * t1); // Timer J
+            lingerFor(f, reliable ? 0 : 64 * t1); // Timer J
         }
     }
 
@@ -559,7 +559,7 @@ final class ServerTransaction implements Lingering.Owner {
             timer.cancel(false);
             timer = null;
         }
-        lingerGeneration++;
+        stopLingering();
     }
 
     /**
@@ -567,6 +567,11 @@ final class ServerTransaction implements Lingering.Owner {
      * the failed branches' finals) and the lifetime timer cancelled (the state's own timer ends the transaction).
      */
     private void settle() {
+        if (settled) {
+            return;
+        }
+        settled = true;
+        f.transactionSettled();
         if (lifetime != null) {
             lifetime.cancel(false);
             lifetime = null;
@@ -584,19 +589,8 @@ final class ServerTransaction implements Lingering.Owner {
         }
     }
 
-    /** Ends the transaction {@code nanos} from now, unless it changes state before (a new linger or the end). */
-    private void lingerFor(long nanos) {
-        lingerGeneration++;
-        f.linger(this, nanos);
-    }
-
     @Override
-    public int lingerGeneration() {
-        return lingerGeneration;
-    }
-
-    @Override
-    public void lingerEnded(int generation) {
+    void lingerEnded() {
         terminate();
     }
 

@@ -69,6 +69,12 @@ public final class StatefulForwarder implements Forwarder {
     private final StatelessForwarder stateless;
     private final Map<String, ServerTransaction> servers = new HashMap<>();
     private final Map<String, ClientBranch> branches = new HashMap<>();
+    /**
+     * The server transactions of this loop without a final response yet: what {@code max-transactions} bounds.
+     * The completed ones that linger to absorb retransmissions (64*T1 over UDP) hold only their key and last
+     * response, and their number is bounded by the request rate.
+     */
+    private int inProgress;
     private long branchSequence;
     private boolean closed;
     /** The ends of lingering transactions and branches, swept every {@link Lingering#TICK_NANOS}. */
@@ -129,19 +135,19 @@ public final class StatefulForwarder implements Forwarder {
         final int generation = owner.lingerGeneration();
         schedule(() -> {
             if (owner.lingerGeneration() == generation) {
-                owner.lingerEnded(generation);
+                owner.lingerEnded();
             }
         }, Math.max(0, nanos));
     }
 
-    /** Returns the lingering entries queued on this loop (stale ones included), for tests. */
-    int lingeringCount() {
-        return lingering.size();
-    }
-
-    /** Returns the server transactions alive on this loop. */
+    /** Returns the server transactions alive on this loop, lingering ones included. */
     int transactionCount() {
         return servers.size();
+    }
+
+    /** A server transaction sent its final response (or ended without one): it no longer counts as in progress. */
+    void transactionSettled() {
+        inProgress--;
     }
 
     @Override
@@ -195,13 +201,14 @@ public final class StatefulForwarder implements Forwarder {
             return;
         }
         // This loop's share of max-transactions, read from the configuration in force (a reload may change it).
-        if (servers.size() >= Math.max(1, ctx.settings().transactions().maxTransactions() / loops)) {
+        if (inProgress >= Math.max(1, ctx.settings().transactions().maxTransactions() / loops)) {
             io.reject(msg, inbound, sender, Reject.unavailable(RejectReason.TOO_MANY_TRANSACTIONS));
             return;
         }
         final SipMessage copy = compactCopy(msg);
         final ServerTransaction st = new ServerTransaction(this, key, copy, inbound, sender);
         servers.put(key, st);
+        inProgress++;
         shared.transactionCreated();
         try {
             st.start();

@@ -428,6 +428,14 @@ class StatefulForwardingTest {
         assertThat(status(full)).isEqualTo(503);
         assertThat(header(full, "Retry-After")).isEqualTo("5");
         assertThat(server.stats().rejects(io.siplb.proxy.core.RejectReason.TOO_MANY_TRANSACTIONS)).isEqualTo(1);
+        // A transaction that got its final response lingers (64*T1) to absorb retransmissions, but is no longer in
+        // progress: it does not count against max-transactions, so the next INVITE is taken.
+        final String forwarded = at(0, WAIT);
+        backends.get(0).send(response(forwarded, 200, "OK", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(200);
+        uac.send(invite("m3@uac", "z9hG4bK-m3"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        assertThat(server.stats().rejects(io.siplb.proxy.core.RejectReason.TOO_MANY_TRANSACTIONS)).isEqualTo(1);
     }
 
     @Test

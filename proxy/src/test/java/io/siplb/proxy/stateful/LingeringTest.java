@@ -10,11 +10,10 @@ import org.junit.jupiter.api.Test;
 /** {@link Lingering}: waits end in deadline order, never early; stale entries are skipped; rings grow. */
 class LingeringTest {
 
-    /** An owner that records when its waits ended. */
-    private static final class Owner implements Lingering.Owner {
+    /** An owner that records when its waits ended (by the generation they ended in). */
+    private static final class Owner extends Lingering.Owner {
         final String name;
         final List<String> log;
-        int generation;
 
         Owner(String name, List<String> log) {
             this.name = name;
@@ -22,13 +21,8 @@ class LingeringTest {
         }
 
         @Override
-        public int lingerGeneration() {
-            return generation;
-        }
-
-        @Override
-        public void lingerEnded(int g) {
-            log.add(name + '@' + g);
+        void lingerEnded() {
+            log.add(name + '@' + lingerGeneration());
         }
     }
 
@@ -57,7 +51,7 @@ class LingeringTest {
         final Lingering l = new Lingering();
         final Owner a = new Owner("a", log);
         l.add(a, 100, 0);
-        a.generation++;          // e.g. the ACK came: Timer H is replaced by Timer I
+        a.stopLingering();       // e.g. the ACK came: Timer H is replaced by Timer I
         l.add(a, 50, 10);
         assertThat(l.expire(100)).isEqualTo(1);
         assertThat(log).containsExactly("a@1");
