@@ -26,9 +26,11 @@ Usage: load-tests/bench/run.sh [--quick | --full] [OPTIONS]
 Runs siplb, Kamailio and the direct path side by side on loopback and writes the results (results.tsv,
 summary.md, the generator's JSON files and charts) to the output directory.
 
-  --quick               short steps, one repetition, Kamailio children 2 only (meant to take about 5 minutes)
+  --quick               short steps, one repetition, Kamailio children 2 only (about 5 minutes per transport:
+                        5 min 18 s for --transports udp on 3 Dec 2026)
   --full                the measured run (default): 30 s confirmations, repeated fixed-rate points, Kamailio
-                        children 1, 2, 4, 8 tried on UDP: about 25 minutes
+                        children 1, 2, 4, 8 tried on UDP: about 45 minutes for the three transports (43 min on a quiet
+                        machine on 3 Dec 2026; the UDP block alone, with --children 2 --reps 1, about 16)
   --out DIR             output directory (default load-tests/target/bench/<UTC time>)
   --transports LIST     comma-separated, among udp,tcp,tls (default udp,tls,tcp)
   --reps N              repetitions of each fixed-rate point over UDP (default: full 3, quick 1)
