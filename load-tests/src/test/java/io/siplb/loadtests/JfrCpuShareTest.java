@@ -90,7 +90,9 @@ class JfrCpuShareTest {
         // The thread does nothing but parse (and release): most of its samples have the parser on the stack.
         assertThat(share.samplesWithAny(JfrCpuShare.Category.PARSE)).isGreaterThan(share.javaSamples() / 2);
         assertThat(share.samplesWithAny(JfrCpuShare.Category.SELECT)).isZero();
-        // Periods read from the recording: a native sample weighs two Java samples; there were none on a CPU.
-        assertThat(share.busyNativeInJavaSamples()).isZero();
+        // Periods read from the recording: a native sample weighs two Java samples. A thread that only parses is
+        // almost never in native code on a CPU; the one or two samples it can take there come from its start (the
+        // classes it loads), so a tenth of its Java samples bounds them.
+        assertThat(share.busyNativeInJavaSamples()).isLessThanOrEqualTo(share.javaSamples() / 10.0);
     }
 }
