@@ -628,10 +628,6 @@ final class ServerTransaction extends Lingering.Owner {
         }
         state = TERMINATED;
         cancelTimers();
-        if (lifetime != null) {
-            lifetime.cancel(false);
-            lifetime = null;
-        }
         if (callTracked) {
             f.shared.callLoad().release(callId);
             callTracked = false;
@@ -641,6 +637,6 @@ final class ServerTransaction extends Lingering.Owner {
             lastResponse.release();
             lastResponse = null;
         }
-        settle();
+        settle(); // the lifetime timer, the request and the finals, unless a final response released them already
     }
 }
