@@ -21,6 +21,8 @@ Usage: load-tests/bench/ab.sh [OPTIONS]
   --b-jar FILE        siplb jar of B (default: A's)
   --a-opts "OPTS"     JVM options of A (default "-Xms256m -Xmx1g", bin/siplb's)
   --b-opts "OPTS"     JVM options of B (default: A's)
+  --a-conf "HOCON"    settings added to A's siplb config, e.g. "siplb.io.threads = 1" (default none)
+  --b-conf "HOCON"    settings added to B's siplb config (default: A's)
   --pairs N           A/B pairs (default 3)
   --rate N            calls/s measured (default 1000)
   --duration S        seconds measured per run, at least 10 (default 24; CPU is read over all but the first 2 and
@@ -35,7 +37,7 @@ EOF
 }
 
 a_jar="$root/proxy/target/siplb.jar"; b_jar=""
-a_opts="-Xms256m -Xmx1g"; b_opts=""
+a_opts="-Xms256m -Xmx1g"; b_opts=""; a_conf=""; b_conf=""; b_conf_set=0
 pairs=3; rate=1000; duration=24; out=""; port_base=28060
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,6 +45,8 @@ while [ $# -gt 0 ]; do
     --b-jar) b_jar=$2; shift ;;
     --a-opts) a_opts=$2; shift ;;
     --b-opts) b_opts=$2; shift ;;
+    --a-conf) a_conf=$2; shift ;;
+    --b-conf) b_conf=$2; b_conf_set=1; shift ;;
     --pairs) pairs=$2; shift ;;
     --rate) rate=$2; shift ;;
     --duration) duration=$2; shift ;;
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 : "${b_jar:=$a_jar}" "${b_opts:=$a_opts}"
+[ "$b_conf_set" = 1 ] || b_conf=$a_conf
 for v in "$pairs" "$rate" "$duration" "$port_base"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "ab.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
@@ -71,7 +76,8 @@ started=()
 cleanup() { for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-gen() { java -Xms256m -Xmx1g -cp "$gen_jar" io.siplb.loadtests.gen.LoadMain "$@"; }
+# an array, not a function: "$!" of a backgrounded function is its subshell, and killing that leaves the JVM running
+gen=(java -Xms256m -Xmx1g -cp "$gen_jar" io.siplb.loadtests.gen.LoadMain)
 
 # ticks PID: CPU ticks (utime + stime) per thread class, "loop gc jit other"
 ticks() {
@@ -90,7 +96,7 @@ ticks() {
 }
 
 for name in a b; do
-  gen uas --listen "127.0.0.1:$([ "$name" = a ] && echo "$uas_a" || echo "$uas_b")" --name "$name" \
+  "${gen[@]}" uas --listen "127.0.0.1:$([ "$name" = a ] && echo "$uas_a" || echo "$uas_b")" --name "$name" \
     > "$out/uas-$name.out" 2>&1 &
   started+=("$!")
 done
@@ -106,18 +112,20 @@ siplb {
   }
 }
 EOF
+printf '%s\n' "$a_conf" | cat "$out/siplb.conf" - > "$out/siplb-a.conf"
+printf '%s\n' "$b_conf" | cat "$out/siplb.conf" - > "$out/siplb-b.conf"
 sleep 2
 
-# run LABEL JAR OPTS: one measured run; prints "label cpu loop gc jit other p99 p999 rss_mib"
+# run LABEL JAR OPTS CONF: one measured run; prints "label cpu loop gc jit other p99 p999 rss_mib"
 run() {
-  local label=$1 jar=$2 opts=$3 pid uac t0 t1 c0 c1 calls rss
+  local label=$1 jar=$2 opts=$3 conf=$4 pid uac t0 t1 c0 c1 calls rss
   # shellcheck disable=SC2086
-  java $opts -jar "$jar" run -c "$out/siplb.conf" > "$out/siplb-$label.out" 2>&1 &
+  java $opts -jar "$jar" run -c "$conf" > "$out/siplb-$label.out" 2>&1 &
   pid=$!; started+=("$pid")
   for _ in $(seq 100); do grep -q "siplb is running" "$out/siplb-$label.out" 2>/dev/null && break; sleep 0.2; done
-  gen uac --target "127.0.0.1:$port" --sockets 4 --threads 2 --timeout 4s --sweep 200:1000:200 --step-duration 3s \
+  "${gen[@]}" uac --target "127.0.0.1:$port" --sockets 4 --threads 2 --timeout 4s --sweep 200:1000:200 --step-duration 3s \
     > "$out/warm-$label.out" 2>&1 || true
-  gen uac --target "127.0.0.1:$port" --sockets 4 --threads 2 --timeout 4s --rate "$rate" --duration "${duration}s" \
+  "${gen[@]}" uac --target "127.0.0.1:$port" --sockets 4 --threads 2 --timeout 4s --rate "$rate" --duration "${duration}s" \
     --warm-up 5s --json "$out/run-$label.json" > "$out/run-$label.out" 2>&1 &
   uac=$!; started+=("$uac")
   # the generator's 5 s warm-up and the first 2 s of the measured run are left out, and the last 2 s
@@ -141,13 +149,13 @@ run() {
 }
 
 {
-  echo "A: $a_jar $a_opts"
-  echo "B: $b_jar $b_opts"
+  echo "A: $a_jar $a_opts${a_conf:+ | $a_conf}"
+  echo "B: $b_jar $b_opts${b_conf:+ | $b_conf}"
   echo "rate $rate calls/s for $duration s, $pairs pair(s); $(uptime)"
 } | tee "$out/summary.txt"
 for i in $(seq "$pairs"); do
-  run "a$i" "$a_jar" "$a_opts" | tee -a "$out/runs.txt"
-  run "b$i" "$b_jar" "$b_opts" | tee -a "$out/runs.txt"
+  run "a$i" "$a_jar" "$a_opts" "$out/siplb-a.conf" | tee -a "$out/runs.txt"
+  run "b$i" "$b_jar" "$b_opts" "$out/siplb-b.conf" | tee -a "$out/runs.txt"
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 {

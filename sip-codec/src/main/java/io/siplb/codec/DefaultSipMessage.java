@@ -42,8 +42,8 @@ final class DefaultSipMessage implements SipMessage {
     int reasonEnd = -1;
     int startLineEnd;
     int headerCount;
-    int[] index = new int[16 * STRIDE];
-    byte[] types = new byte[16];
+    int[] index;
+    byte[] types;
     int headersEnd;
     int bodyStart;
     int bodyLength;
@@ -66,6 +66,15 @@ final class DefaultSipMessage implements SipMessage {
     private List<NameAddr> routes;
     private List<NameAddr> recordRoutes;
     private List<NameAddr> contacts;
+
+    DefaultSipMessage() {
+        this(new int[16 * STRIDE], new byte[16]);
+    }
+
+    private DefaultSipMessage(int[] index, byte[] types) {
+        this.index = index;
+        this.types = types;
+    }
 
     void addHeader(int lineStart, int lineEnd, int nameEnd, int valueStart, int valueEnd, SipHeader type) {
         if (headerCount == types.length) {
@@ -110,6 +119,42 @@ final class DefaultSipMessage implements SipMessage {
     @Override
     public ByteBuf content() {
         return content;
+    }
+
+    @Override
+    public SipMessage compactCopy() {
+        final ByteBuf c = content;
+        final int n = c.readableBytes();
+        final ByteBuf bytes = io.netty.buffer.Unpooled.buffer(n, n);
+        bytes.writeBytes(c, c.readerIndex(), n);
+        final DefaultSipMessage m = new DefaultSipMessage(java.util.Arrays.copyOf(index, headerCount * STRIDE),
+                                                          java.util.Arrays.copyOf(types, headerCount));
+        m.content = bytes;
+        m.cause = cause;
+        m.framingError = framingError;
+        m.request = request;
+        m.response = response;
+        m.answerable = answerable;
+        m.method = method;
+        m.methodEnd = methodEnd;
+        m.uriStart = uriStart;
+        m.uriEnd = uriEnd;
+        m.versionStart = versionStart;
+        m.versionEnd = versionEnd;
+        m.statusCode = statusCode;
+        m.reasonStart = reasonStart;
+        m.reasonEnd = reasonEnd;
+        m.startLineEnd = startLineEnd;
+        m.headerCount = headerCount;
+        m.headersEnd = headersEnd;
+        m.bodyStart = bodyStart;
+        m.bodyLength = bodyLength;
+        m.contentLength = contentLength;
+        m.maxForwards = maxForwards;
+        m.cseqNumber = cseqNumber;
+        m.cseqMethodStart = cseqMethodStart;
+        m.cseqMethodEnd = cseqMethodEnd;
+        return m;
     }
 
     @Override

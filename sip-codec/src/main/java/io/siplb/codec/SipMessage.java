@@ -31,6 +31,13 @@ public interface SipMessage extends ReferenceCounted {
     /** Returns the message bytes: readerIndex 0, start line to end of body. */
     ByteBuf content();
 
+    /**
+     * Returns a copy of this message in a heap buffer of exactly its size, with this message's index and verdict:
+     * nothing is parsed again. For a message kept beyond the buffer it arrived in (a transaction's request, a
+     * failed branch's final). The copy has its own reference count; the caller releases it.
+     */
+    SipMessage compactCopy();
+
     /** Returns success, or a failure whose cause is a {@link SipDecoderException}. */
     DecoderResult decoderResult();
 

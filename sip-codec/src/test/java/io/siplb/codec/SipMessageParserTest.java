@@ -443,4 +443,66 @@ class SipMessageParserTest {
         assertThat(m.release()).isTrue();
         assertThat(buf.refCnt()).isZero();
     }
+
+    /** Everything an index gives of {@code m}, as text, to compare a message with its copy. */
+    private static String describe(SipMessage m) {
+        final StringBuilder b = new StringBuilder()
+                .append(m.decoderResult().isSuccess()).append(' ').append(m.errorText()).append(' ')
+                .append(m.isRequest()).append(' ').append(m.method()).append(' ').append(m.statusCode()).append(' ')
+                .append(m.isRequest() ? m.requestUri() : m.reasonPhrase()).append(' ').append(m.callId()).append(' ')
+                .append(m.cseq()).append(' ').append(m.maxForwards()).append(' ').append(m.contentLength())
+                .append(' ').append(m.topVia() != null ? m.topVia().branch() : null).append(' ')
+                .append(m.from() != null ? m.from().tag() : null).append('|');
+        for (int i = 0; i < m.headerCount(); i++) {
+            b.append(m.headerType(i)).append(':').append(m.headerName(i)).append('=').append(m.headerValue(i))
+             .append(' ').append(m.headerValueStart(i)).append('|');
+        }
+        return b.append(m.headersEnd()).append(' ').append(m.bodyStart()).append(' ').append(m.bodyLength())
+                .toString();
+    }
+
+    @Test
+    void compactCopyHasTheSameIndexInABufferOfItsOwn() {
+        // A request (with a body) and a response, each framed in a larger buffer, as a datagram is.
+        final byte[] response = crlf("SIP/2.0 180 Ringing\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\n" +
+                                     "From: <sip:alice@example.com>;tag=a1\nTo: <sip:bob@example.com>;tag=b2\n" +
+                                     "Call-ID: c1@192.0.2.1\nCSeq: 1 INVITE\nContent-Length: 0\n\n");
+        for (byte[] bytes : List.of(resource(INVITE), response)) {
+            final ByteBuf framed = Unpooled.directBuffer(bytes.length + 64).writeZero(16).writeBytes(bytes)
+                                           .writeZero(48).readerIndex(16);
+            framed.writerIndex(16 + bytes.length);
+            final SipMessage m = parser.parse(framed);
+            final String original = describe(m);
+            final SipMessage copy = m.compactCopy();
+            try {
+                assertThat(m.decoderResult().isSuccess()).as("%s", m.errorText()).isTrue();
+                assertThat(copy.content()).isNotSameAs(m.content());
+                assertThat(copy.content().hasArray()).isTrue();
+                assertThat(copy.content().capacity()).isEqualTo(m.content().readableBytes());
+                assertThat(ByteBufEquals.bytes(copy.content())).isEqualTo(ByteBufEquals.bytes(m.content()));
+                // Independent reference counts: the copy outlives the buffer it came from.
+                assertThat(m.release()).isFalse();
+                assertThat(framed.release()).isTrue();
+                assertThat(copy.refCnt()).isEqualTo(1);
+                assertThat(describe(copy)).isEqualTo(original);
+            } finally {
+                assertThat(copy.release()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void compactCopyKeepsAFailedVerdict() {
+        parse(crlf(HEAD.replace("CSeq: 1 INVITE", "CSeq: one INVITE") + "Content-Length: 0\n\n"), m -> {
+            assertThat(m.decoderResult().isSuccess()).isFalse();
+            final SipMessage copy = m.compactCopy();
+            try {
+                assertThat(copy.decodeError()).isEqualTo(m.decodeError());
+                assertThat(copy.errorStatus()).isEqualTo(m.errorStatus());
+                assertThat(describe(copy)).isEqualTo(describe(m));
+            } finally {
+                copy.release();
+            }
+        });
+    }
 }

@@ -153,6 +153,8 @@ public final class Addresses {
                 return new InetSocketAddress(ip, sentByPort);
             }
         }
-        return new InetSocketAddress(sender.getAddress(), via.hasRport() ? sender.getPort() : sentByPort);
+        final int port = via.hasRport() ? sender.getPort() : sentByPort;
+        // Usually the sender itself (rport, or a sent-by port that is the source port): no new address to keep.
+        return port == sender.getPort() ? sender : new InetSocketAddress(sender.getAddress(), port);
     }
 }

@@ -127,10 +127,9 @@ final class ClientBranch extends Lingering.Owner {
 
     private void abandon() {
         state = ABANDONED;
-        cancel(retransmit);
-        cancel(deadline);
+        retransmit = cancel(retransmit);
+        deadline = cancel(deadline);
         // Late responses are still matched (and a late non-2xx ACKed) for 64*T1.
-        deadline = null;
         lingerFor(st.f, 64 * st.t1);
     }
 
@@ -164,12 +163,12 @@ final class ClientBranch extends Lingering.Owner {
             final boolean first = state == CALLING;
             state = PROCEEDING;
             if (invite) {
-                cancel(retransmit);
+                retransmit = cancel(retransmit);
                 // fr-inv-timeout (bounded by Timer C) runs from each provisional (RFC 3261 §16.7 step 2).
-                cancel(deadline);
+                deadline = cancel(deadline);
                 deadline = st.f.schedule(this::timeout, frInvTimeout);
             } else if (first && !reliable) {
-                cancel(retransmit);
+                retransmit = cancel(retransmit);
                 interval = st.t2;
                 retransmit = st.f.schedule(this::retransmit, interval);
             }
@@ -186,11 +185,10 @@ final class ClientBranch extends Lingering.Owner {
         if (state == CALLING || state == PROCEEDING || state == ABANDONED || state == ACCEPTED) {
             final boolean first = state != ACCEPTED;
             if (first) {
-                cancel(retransmit);
-                cancel(deadline);
+                retransmit = cancel(retransmit);
+                deadline = cancel(deadline);
                 state = invite ? ACCEPTED : COMPLETED;
                 releaseRequest();
-                deadline = null;
                 lingerFor(st.f, invite ? 64 * st.t1 : reliable ? 0 : st.t4); // Timer M or K
             }
             // Every 2xx to an INVITE, retransmissions included, goes upstream (the caller's ACK ends them).
@@ -211,8 +209,8 @@ final class ClientBranch extends Lingering.Owner {
             return;
         }
         final boolean wasLive = state != ABANDONED;
-        cancel(retransmit);
-        cancel(deadline);
+        retransmit = cancel(retransmit);
+        deadline = cancel(deadline);
         state = COMPLETED;
         if (invite) {
             // RFC 3261 §17.1.1.3: the ACK of a non-2xx final goes hop by hop, from the client transaction.
@@ -225,7 +223,6 @@ final class ClientBranch extends Lingering.Owner {
             st.f.io.send(out, ack.retainedDuplicate(), hop.address(), true, SipMethod.ACK);
         }
         releaseRequest();
-        deadline = null;
         lingerFor(st.f, reliable ? 0 : invite ? TIMER_D_NANOS : st.t4); // Timer D or K
         if (wasLive) {
             st.onFailure(this, response);
@@ -278,8 +275,7 @@ final class ClientBranch extends Lingering.Owner {
     /** A response to the branch's CANCEL: its retransmissions stop. */
     void onCancelResponse(int status) {
         if (status >= 200) {
-            cancel(cancelTimer);
-            cancelTimer = null;
+            cancelTimer = cancel(cancelTimer);
             cancelAnswered = true;
         }
     }
@@ -291,9 +287,9 @@ final class ClientBranch extends Lingering.Owner {
         }
         state = TERMINATED;
         stopLingering();
-        cancel(retransmit);
-        cancel(deadline);
-        cancel(cancelTimer);
+        retransmit = cancel(retransmit);
+        deadline = cancel(deadline);
+        cancelTimer = cancel(cancelTimer);
         st.f.unregister(this);
         release();
     }
@@ -326,10 +322,12 @@ final class ClientBranch extends Lingering.Owner {
         terminate();
     }
 
-    private static void cancel(ScheduledFuture<?> f) {
+    /** Cancels {@code f} if any; returns {@code null}, for the field (a lingering branch keeps no timer task). */
+    private static ScheduledFuture<?> cancel(ScheduledFuture<?> f) {
         if (f != null) {
             f.cancel(false);
         }
+        return null;
     }
 
 }

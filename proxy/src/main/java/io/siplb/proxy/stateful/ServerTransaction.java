@@ -52,7 +52,7 @@ final class ServerTransaction extends Lingering.Owner {
     /**
      * The request, a compact copy owned by this transaction while it is proceeding; released (and {@code null})
      * once a final response went upstream, so that a transaction lingering to absorb retransmissions holds only its
-     * key, its last response and its timer.
+     * key, its last response (when it is retransmitted) and its place in the lingering ring.
      */
     SipMessage request;
     final Egress inbound;
@@ -67,7 +67,10 @@ final class ServerTransaction extends Lingering.Owner {
     private boolean finalSent;
     private final String callId;
     private int state = PROCEEDING;
-    /** The last response sent upstream (a compact buffer owned here), for retransmitted requests and Timer G. */
+    /**
+     * The last response sent upstream, owned here, for retransmitted requests and Timer G: the buffer as built
+     * while proceeding, a heap copy once COMPLETED, none once ACCEPTED.
+     */
     private ByteBuf lastResponse;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> lifetime;
@@ -468,7 +471,7 @@ final class ServerTransaction extends Lingering.Owner {
             finals = new ArrayList<>(2);
         }
         if (finals.size() < 16) {
-            finals.add(f.parse(response.content()));
+            finals.add(response.compactCopy());
         }
     }
 
@@ -526,26 +529,29 @@ final class ServerTransaction extends Lingering.Owner {
     }
 
     /**
-     * Sends a response upstream; {@code local} responses count as local. Keeps a compact copy as the last response
-     * (for retransmitted requests and Timer G).
+     * Sends a response upstream; {@code local} responses count as local. While the transaction proceeds the
+     * response is kept as the last response (for retransmitted requests) and a duplicate is sent; {@link #settle}
+     * then keeps a heap copy of the final only when the state it lingers in retransmits it.
      */
     private void sendUpstream(ByteBuf response, int status, boolean local) {
         if (response == null) {
             return;
         }
-        // The response goes out as built; the heap copy kept for retransmissions holds no pooled memory while the
-        // transaction lingers.
-        final ByteBuf copy = Unpooled.buffer(response.readableBytes());
-        copy.writeBytes(response, response.readerIndex(), response.readableBytes());
-        if (lastResponse != null) {
-            lastResponse.release();
+        final ByteBuf sent;
+        if (state == PROCEEDING) {
+            if (lastResponse != null) {
+                lastResponse.release();
+            }
+            lastResponse = response;
+            sent = response.retainedDuplicate();
+        } else {
+            sent = response;
         }
-        lastResponse = copy;
         if (status >= 200 && !finalSent) {
             finalSent = true;
             f.stats.requestDuration().record(System.nanoTime() - createdNanos);
         }
-        if (f.io.send(inbound, response, responseTarget, false, method)) {
+        if (f.io.send(inbound, sent, responseTarget, false, method)) {
             if (local && status != 100) {
                 f.stats.localResponse(status);
             } else if (!local) {
@@ -564,7 +570,8 @@ final class ServerTransaction extends Lingering.Owner {
 
     /**
      * A final response went upstream: what only a proceeding transaction needs is released (the request, the plan,
-     * the failed branches' finals) and the lifetime timer cancelled (the state's own timer ends the transaction).
+     * the failed branches' finals, the last response unless COMPLETED retransmits it) and the lifetime timer
+     * cancelled (the state's own timer ends the transaction).
      */
     private void settle() {
         if (settled) {
@@ -577,6 +584,20 @@ final class ServerTransaction extends Lingering.Owner {
             lifetime = null;
         }
         plan = null;
+        if (lastResponse != null) {
+            if (state == COMPLETED) {
+                // Retransmitted requests (and Timer G) get the final again while the transaction lingers: a heap
+                // copy of its own size, holding no pooled memory for up to 64*T1.
+                final ByteBuf copy = Unpooled.buffer(lastResponse.readableBytes());
+                copy.writeBytes(lastResponse, lastResponse.readerIndex(), lastResponse.readableBytes());
+                lastResponse.release();
+                lastResponse = copy;
+            } else {
+                // ACCEPTED (RFC 6026 absorbs INVITE retransmissions; every 2xx comes from downstream) or ended.
+                lastResponse.release();
+                lastResponse = null;
+            }
+        }
         if (finals != null) {
             for (SipMessage m : finals) {
                 m.release();

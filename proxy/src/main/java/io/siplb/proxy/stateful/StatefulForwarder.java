@@ -205,7 +205,8 @@ public final class StatefulForwarder implements Forwarder {
             io.reject(msg, inbound, sender, Reject.unavailable(RejectReason.TOO_MANY_TRANSACTIONS));
             return;
         }
-        final SipMessage copy = compactCopy(msg);
+        // A copy of its own size (index and all), so that the transaction does not hold the datagram.
+        final SipMessage copy = msg.compactCopy();
         final ServerTransaction st = new ServerTransaction(this, key, copy, inbound, sender);
         servers.put(key, st);
         inProgress++;
@@ -241,23 +242,6 @@ public final class StatefulForwarder implements Forwarder {
             return;
         }
         st.onDecision(decision);
-    }
-
-    /** Returns a copy of {@code msg} in a buffer of its own size, so that a transaction does not hold the datagram. */
-    private SipMessage compactCopy(SipMessage msg) {
-        final ByteBuf content = msg.content();
-        final ByteBuf copy = Unpooled.buffer(content.readableBytes());
-        copy.writeBytes(content, content.readerIndex(), content.readableBytes());
-        try {
-            final SipMessage parsed = parser.parse(copy);
-            if (!parsed.decoderResult().isSuccess()) {
-                parsed.release();
-                throw new IllegalStateException("a copy of a decoded request does not decode: " + parsed.errorText());
-            }
-            return parsed;
-        } finally {
-            copy.release();
-        }
     }
 
     /** Parses a message siplb built (a forwarded request), for the CANCEL and ACK built from it. */
