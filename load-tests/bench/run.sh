@@ -4,7 +4,8 @@
 # The same traffic (siplb's load generator, INVITE/180/200/ACK/BYE/200 calls, hold 0) goes through
 #   direct     the caller straight to one backend: the harness's own ceiling;
 #   siplb      stateful (round-robin over two backends, record-route, failover armed: fr-timeout and failover codes),
-#              and stateless (UDP); over UDP also the stateful siplb on the Shenandoah collector (siplb-shenandoah);
+#              and stateless (UDP), with bin/siplb's JVM options (Shenandoah); over UDP also the stateful siplb on
+#              the G1 collector (siplb-g1);
 #   kamailio   Kamailio 5.6 with dispatcher, the usual stateful configuration (kamailio-stateful.cfg: tm,
 #              ds_select_dst round-robin, record_route, failure_route with ds_next_dst), 'children' tuned on UDP
 #              among 1, 2, 4, 8; and stateless (kamailio-stateless.cfg: forward() without tm; UDP).
@@ -134,6 +135,9 @@ for c in java openssl jq ss awk; do
 done
 clk_tck=$(getconf CLK_TCK)
 java_opts=(-Xms256m -Xmx1g)
+# siplb's collector as bin/siplb picks it: Shenandoah where the JVM has it
+siplb_default_gc="-XX:+UseG1GC"
+java -XX:+UseShenandoahGC -version >/dev/null 2>&1 && siplb_default_gc="-XX:+UseShenandoahGC"
 
 # ---------------------------------------------------------------------------------------------------- processes
 started=()          # every pid this script started, stopped on exit
@@ -291,7 +295,7 @@ EOF
   local jfr=()
   [ "$with_jfr" = 1 ] && [ "$mode" = stateful ] && \
     jfr=("-XX:StartFlightRecording=filename=$out/siplb-$name.jfr,settings=profile,dumponexit=true")
-  java "${java_opts[@]}" ${siplb_gc_opts:-} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
+  java "${java_opts[@]}" ${siplb_gc_opts:-$siplb_default_gc} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_line "$out/siplb-$name.out" "siplb is running" 60 "$REPLY"
 }
@@ -477,10 +481,10 @@ for tr in "${transport_list[@]}"; do
   if [ "$tr" = udp ]; then
     start_siplb "sl-$tr" stateless udp $(( base + 62 )) "$uas_a" "$uas_b"
     port_of[siplb-stateless]=$(( base + 62 )); pids_of[siplb-stateless]=$REPLY
-    # the same stateful siplb with the Shenandoah collector (concurrent compaction: no young pause of tens of ms
-    # when the lingering transactions are copied), the JVM option load-tests/BENCHMARKS.md offers for latency
-    siplb_gc_opts="-XX:+UseShenandoahGC" start_siplb "sfs-$tr" stateful udp $(( base + 64 )) "$uas_a" "$uas_b"
-    port_of[siplb-shenandoah]=$(( base + 64 )); pids_of[siplb-shenandoah]=$REPLY; siplb_variants=(siplb-shenandoah)
+    # the same stateful siplb on the G1 collector (young pauses of tens of ms when the lingering transactions
+    # are copied): what the default collector buys
+    siplb_gc_opts="-XX:+UseG1GC" start_siplb "sfg-$tr" stateful udp $(( base + 64 )) "$uas_a" "$uas_b"
+    port_of[siplb-g1]=$(( base + 64 )); pids_of[siplb-g1]=$REPLY; siplb_variants=(siplb-g1)
   else
     siplb_variants=()
   fi
@@ -611,7 +615,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   echo "| transport | target | max clean rate (30 s) | CPU s / 1000 calls at $cpu_rate/s | p99 at half Kamailio's max | p99 added | RSS MiB | PSS MiB |"
   echo "|---|---|---|---|---|---|---|---|"
   for tr in "${transport_list[@]}"; do
-    for g in direct kamailio siplb siplb-shenandoah kamailio-stateless siplb-stateless; do
+    for g in direct kamailio siplb siplb-g1 kamailio-stateless siplb-stateless; do
       [ -n "$(result "$tr" "$g" max_clean_rate)" ] || continue
       rss=$(result "$tr" "$g" rss_kib); pss=$(result "$tr" "$g" pss_kib)
       echo "| $tr | $g | $(result "$tr" "$g" max_clean_rate) | $(fmt "$tr" "$g" cpu_s_per_1000) | $(fmt "$tr" "$g" p99_at_half_ms) | $(fmt "$tr" "$g" p99_added_ms) | $( [ -n "$rss" ] && awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | $( [ -n "$pss" ] && awk -v k="$pss" 'BEGIN { printf "%.0f", k / 1024 }') |"
@@ -623,7 +627,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   for tr in "${transport_list[@]}"; do
     echo "- $tr stateful: rate $(ratio "$(result "$tr" siplb max_clean_rate)" "$(result "$tr" kamailio max_clean_rate)")x, CPU $(ratio "$(result "$tr" siplb cpu_s_per_1000)" "$(result "$tr" kamailio cpu_s_per_1000)")x; direct ceiling $(result "$tr" direct max_clean_rate)"
     if [ "$tr" = udp ]; then
-      echo "- udp stateful, siplb with Shenandoah: rate $(ratio "$(result udp siplb-shenandoah max_clean_rate)" "$(result udp kamailio max_clean_rate)")x, CPU $(ratio "$(result udp siplb-shenandoah cpu_s_per_1000)" "$(result udp kamailio cpu_s_per_1000)")x"
+      echo "- udp stateful, siplb on G1: rate $(ratio "$(result udp siplb-g1 max_clean_rate)" "$(result udp kamailio max_clean_rate)")x, CPU $(ratio "$(result udp siplb-g1 cpu_s_per_1000)" "$(result udp kamailio cpu_s_per_1000)")x"
       echo "- udp stateless: rate $(ratio "$(result udp siplb-stateless max_clean_rate)" "$(result udp kamailio-stateless max_clean_rate)")x, CPU $(ratio "$(result udp siplb-stateless cpu_s_per_1000)" "$(result udp kamailio-stateless cpu_s_per_1000)")x"
     fi
   done

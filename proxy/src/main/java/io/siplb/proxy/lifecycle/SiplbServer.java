@@ -421,7 +421,9 @@ public final class SiplbServer implements AutoCloseable {
                                            settings.advertisedPort()));
             }
             proxy.publish(own, egresses, transport.datagramChannelClass());
-            proxy.connector(new UdpConnector(transport.datagramChannelClass(), parser, proxy.stats()));
+            proxy.connector(new UdpConnector(transport.datagramChannelClass(), parser, proxy.stats(),
+                                             () -> proxy.settings().receiveBufferSize(),
+                                             () -> proxy.settings().sendBufferSize()));
             proxy.streams(streams);
             final Set<Transport> sendable = EnumSet.noneOf(Transport.class);
             if (!udp.isEmpty()) {

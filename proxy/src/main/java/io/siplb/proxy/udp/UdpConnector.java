@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,10 @@ import io.siplb.proxy.transport.Egress;
  * the destination leave through it (with the listener's Via and Record-Route, so answers and in-dialog requests still
  * come to the listener), and the kernel reports an ICMP port unreachable for the destination as an error on it, which
  * {@link UdpSipHandler} hands to the forwarder as a transport error. A destination that answers to the source port
- * reaches the same handler. Thread-safe (the bootstrap is configured once and only cloned per connect).
+ * reaches the same handler, so each socket gets the listeners' SO_RCVBUF and SO_SNDBUF ({@code siplb.io
+ * .receive-buffer}, {@code send-buffer}, as in force when it opens): with the OS default (208 KiB on Linux) a
+ * burst of answers would overflow it, and a lost response becomes an fr-timeout. Thread-safe (the
+ * bootstrap is configured once and only cloned per connect).
  */
 public final class UdpConnector implements Connector {
 
@@ -34,12 +38,20 @@ public final class UdpConnector implements Connector {
     private final Class<? extends DatagramChannel> channelType;
     private final SipMessageParser parser;
     private final ProxyStats stats;
+    private final IntSupplier receiveBufferSize;
+    private final IntSupplier sendBufferSize;
 
-    /** Creates a connector of sockets of {@code channelType}, parsing with {@code parser}. */
-    public UdpConnector(Class<? extends DatagramChannel> channelType, SipMessageParser parser, ProxyStats stats) {
+    /**
+     * Creates a connector of sockets of {@code channelType}, parsing with {@code parser}, whose SO_RCVBUF and
+     * SO_SNDBUF are the current values of the suppliers (0: the OS's default).
+     */
+    public UdpConnector(Class<? extends DatagramChannel> channelType, SipMessageParser parser, ProxyStats stats,
+                        IntSupplier receiveBufferSize, IntSupplier sendBufferSize) {
         this.channelType = requireNonNull(channelType, "channelType");
         this.parser = requireNonNull(parser, "parser");
         this.stats = requireNonNull(stats, "stats");
+        this.receiveBufferSize = requireNonNull(receiveBufferSize, "receiveBufferSize");
+        this.sendBufferSize = requireNonNull(sendBufferSize, "sendBufferSize");
     }
 
     @Override
@@ -50,14 +62,22 @@ public final class UdpConnector implements Connector {
             return;
         }
         final UdpSipHandler handler = new UdpSipHandler(parser, stats);
-        final ChannelFuture f = new Bootstrap()
+        final Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UdpListeners.MAX_DATAGRAM_SIZE))
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(handler)
-                .localAddress(new InetSocketAddress(listener.localAddress().getAddress(), 0))
-                .connect(remote);
+                .localAddress(new InetSocketAddress(listener.localAddress().getAddress(), 0));
+        final int rcv = receiveBufferSize.getAsInt();
+        if (rcv > 0) {
+            b.option(ChannelOption.SO_RCVBUF, rcv);
+        }
+        final int snd = sendBufferSize.getAsInt();
+        if (snd > 0) {
+            b.option(ChannelOption.SO_SNDBUF, snd);
+        }
+        final ChannelFuture f = b.connect(remote);
         f.addListener((ChannelFuture done) -> {
             if (!loop.inEventLoop()) {
                 // A channel that could not even be created completes on Netty's global executor.
