@@ -14,16 +14,12 @@ import org.junit.jupiter.api.Test;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.siplb.codec.SipMessage;
 import io.siplb.codec.SipMessageParser;
 import io.siplb.proxy.core.Forwarder;
@@ -36,15 +32,6 @@ import io.siplb.proxy.transport.Egress;
  * a burst of them.
  */
 class UdpConnectorTest {
-
-    /** Releases whatever arrives. Stateless, so {@link ChannelHandler.Sharable}. */
-    @ChannelHandler.Sharable
-    private static final class Discard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-    }
 
     private EventLoopGroup group;
     private Channel listener;

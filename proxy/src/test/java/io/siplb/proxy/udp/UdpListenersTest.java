@@ -11,13 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.util.ReferenceCountUtil;
 import io.siplb.proxy.config.ListenAddress;
 
 /**
@@ -26,15 +22,6 @@ import io.siplb.proxy.config.ListenAddress;
  * still share their port, and a released port binds again.
  */
 class UdpListenersTest {
-
-    /** Releases whatever arrives. Stateless, so {@link ChannelHandler.Sharable}. */
-    @ChannelHandler.Sharable
-    private static final class Discard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-    }
 
     private EventLoopGroup group;
 
