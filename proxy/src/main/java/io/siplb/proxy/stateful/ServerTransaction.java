@@ -309,9 +309,11 @@ final class ServerTransaction extends Lingering.Owner {
                 callTracked = false;
             }
             final boolean first = state == PROCEEDING;
-            sendUpstream(buildUpstream(response), response.statusCode(), false);
+            final ByteBuf upstream = buildUpstream(response);
+            // ACCEPTED before the send: the 2xx goes out as built, not kept as a last response (none is resent).
+            state = ACCEPTED;
+            sendUpstream(upstream, response.statusCode(), false);
             if (first) {
-                state = ACCEPTED;
                 cancelOthers(null);
                 cancelTimers();
                 settle();
@@ -588,8 +590,7 @@ final class ServerTransaction extends Lingering.Owner {
             if (state == COMPLETED) {
                 // Retransmitted requests (and Timer G) get the final again while the transaction lingers: a heap
                 // copy of its own size, holding no pooled memory for up to 64*T1.
-                final ByteBuf copy = Unpooled.buffer(lastResponse.readableBytes());
-                copy.writeBytes(lastResponse, lastResponse.readerIndex(), lastResponse.readableBytes());
+                final ByteBuf copy = Unpooled.copiedBuffer(lastResponse);
                 lastResponse.release();
                 lastResponse = copy;
             } else {
