@@ -136,11 +136,13 @@ final class ServerTransaction extends Lingering.Owner {
     void start() {
         // Whatever happens to the branches, the transaction ends: Timer C (INVITE) or 64*T1, and 64*T1 more.
         lifetime = f.schedule(this::expire, (invite ? settings.timerC().toNanos() : 0) + 128 * t1);
-        if (invite) {
-            // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
+        f.route(this);
+        if (invite && state == PROCEEDING && !finalSent) {
+            // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting. It leaves right
+            // after the INVITE went downstream (or its lookup started): the forward is on the way to the callee's
+            // answer, the 100 is not. Routing that answered at once (a reject) needs no 100.
             sendUpstream(f.io.localResponse(request, inbound, sender, 100), 100, true);
         }
-        f.route(this);
     }
 
     void onRetransmission() {
