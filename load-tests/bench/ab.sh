@@ -117,6 +117,12 @@ EOF
 printf '%s\n' "$a_conf" | cat "$out/siplb.conf" - > "$out/siplb-a.conf"
 printf '%s\n' "$b_conf" | cat "$out/siplb.conf" - > "$out/siplb-b.conf"
 sleep 2
+# the backends' JIT warm-up, straight to each (no siplb): two cold generator JVMs behind the first siplb would
+# answer seconds late at 200 calls/s, its calls time out, both destinations go inactive and the first run fails
+for p in "$uas_a" "$uas_b"; do
+  "${gen[@]}" uac --target "127.0.0.1:$p" --sockets 4 --threads 2 --timeout 4s --sweep 200:1000:200 --step-duration 3s \
+    > "$out/warm-backend-$p.out" 2>&1 || true
+done
 
 # run LABEL JAR OPTS CONF: one measured run; prints "label cpu loop gc jit other p99 p999 rss_mib"
 run() {

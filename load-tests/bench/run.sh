@@ -3,6 +3,8 @@
 #
 # The same traffic (siplb's load generator, INVITE/180/200/ACK/BYE/200 calls, hold 0) goes through
 #   direct     the caller straight to one backend: the harness's own ceiling;
+#   relay      (UDP, the p99 point only) socat relaying the datagrams to that backend and its answers back: one more
+#              process on the path and no SIP work, the floor under any proxy's p99 added on this machine;
 #   siplb      stateful (round-robin over two backends, record-route, failover armed: fr-timeout and failover codes),
 #              and stateless (UDP), with bin/siplb's JVM options (Shenandoah); over UDP also the stateful siplb on
 #              the G1 collector (siplb-g1);
@@ -49,6 +51,7 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
                         (default: full 8, quick 2): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
+  --no-relay            leave out the relay (socat) p99 point
   --jfr                 record the stateful siplb of each transport with Java Flight Recorder (settings=profile,
                         which costs siplb a little CPU) and list its top frames in jfr-top-frames-TRANSPORT.txt
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
@@ -56,7 +59,7 @@ summary.md, the generator's JSON files and charts) to the output directory.
 
 Needs: java 17 (proxy/target/siplb.jar and load-tests/target/benchmarks.jar built, e.g. with
 'mvn -q -B -ntp -o install -DskipTests'), /usr/sbin/kamailio with kamailio-tls-modules, /usr/bin/sipp
-(sip-tester), openssl, jq, ss. Exit status: 0 when every run ran (targets met or not), 1 on an error.
+(sip-tester), socat (the relay; not with --no-relay), openssl, jq, ss. Exit status: 0 when every run ran (targets met or not), 1 on an error.
 EOF
 }
 
@@ -76,6 +79,7 @@ warm_sweep=100:400:100
 warm_duration=""
 gen_warm_duration=""
 with_sipp=1
+with_relay=1
 with_jfr=0
 port_base=27000
 while [ $# -gt 0 ]; do
@@ -95,6 +99,7 @@ while [ $# -gt 0 ]; do
     --warm-duration) warm_duration=$2; shift ;;
     --gen-warm-up) gen_warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
+    --no-relay) with_relay=0 ;;
     --jfr) with_jfr=1 ;;
     --port-base) port_base=$2; shift ;;
     --help|-h) usage; exit 0 ;;
@@ -130,6 +135,7 @@ done
 [ -x "$kamailio" ] || { echo "run.sh: $kamailio is missing: apt-get install -y kamailio kamailio-tls-modules" >&2; exit 1; }
 [ -f "$modules_dir/tls.so" ] || { echo "run.sh: $modules_dir/tls.so is missing: apt-get install -y kamailio-tls-modules" >&2; exit 1; }
 [ "$with_sipp" = 0 ] || [ -x "$sipp" ] || { echo "run.sh: $sipp is missing: apt-get install -y sip-tester" >&2; exit 1; }
+[ "$with_relay" = 0 ] || command -v socat >/dev/null 2>&1 || { echo "run.sh: socat is missing: apt-get install -y socat (or --no-relay)" >&2; exit 1; }
 for c in java openssl jq ss awk; do
   command -v "$c" >/dev/null 2>&1 || { echo "run.sh: '$c' is needed" >&2; exit 1; }
 done
@@ -298,6 +304,19 @@ EOF
   java "${java_opts[@]}" ${siplb_gc_opts:-$siplb_default_gc} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_line "$out/siplb-$name.out" "siplb is running" 60 "$REPLY"
+}
+
+# start_relay PORT BACKEND_PORT -> pid in $REPLY: socat forks one child per caller socket (fork), connected to the
+# backend; a child ends after 10 s without traffic (-T 10); stop_relay stops the children and then the parent
+start_relay() {
+  socat -T 10 "UDP4-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "UDP4:127.0.0.1:$2" > "$out/relay-$1.out" 2>&1 &
+  REPLY=$!; started+=("$REPLY")
+  wait_for_port udp "$1" 10 "$REPLY"
+}
+stop_relay() {
+  local c
+  for c in $(proc_tree "$1"); do [ "$c" = "$1" ] || stop_pid "$c"; done
+  stop "$1"
 }
 
 start_kamailio() {  # start_kamailio NAME CFG CHILDREN PORT TLS_PORT LIST_FILE -> pid in $REPLY
@@ -522,6 +541,10 @@ for tr in "${transport_list[@]}"; do
   fi
   declare -A tree_of=()
   for g in "${!pids_of[@]}"; do tree_of[$g]=$(proc_tree "${pids_of[$g]}" | tr '\n' ' '); done
+  relay_pid=""
+  if [ "$tr" = udp ] && [ "$with_relay" = 1 ]; then
+    start_relay $(( base + 66 )) "$uas_a"; relay_pid=$REPLY; port_of[relay]=$(( base + 66 ))
+  fi
 
   # --- warm-up: every target (and the backends) takes warm_duration s of calls at 100 to 400/s first, so that no
   # measurement includes a JVM's just-in-time compilation of the proxy or of the backends
@@ -570,6 +593,18 @@ for tr in "${transport_list[@]}"; do
       fi
       log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $h/s $p99 ms (load $(load1))"
     done
+    if [ -n "$relay_pid" ]; then
+      # the relay: only the p99 point (its CPU is socat's, not a proxy's)
+      proxy_pids=()
+      read -r p99 done_calls failed cpu <<<"$(fixed "$tr" relay "${port_of[relay]}" "$half_sf" "$out/half-$tr-relay-$rep.json")"
+      record "$tr" relay p99_at_half_ms "$rep" "$p99" "at $half_sf calls/s"
+      record "$tr" relay failed_at_half "$rep" "$failed" "at $half_sf calls/s"
+      if [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ]; then
+        record "$tr" relay p99_added_ms "$rep" "$(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
+          "minus direct $direct_p99 ms, same repetition, at $half_sf calls/s"
+      fi
+      log "  $tr rep $rep relay: p99 at $half_sf/s $p99 ms, $failed failed (load $(load1))"
+    fi
   done
 
   # --- sipp cross-check (UDP): the same targets at cpu_rate and at half of Kamailio's maximum
@@ -584,6 +619,7 @@ for tr in "${transport_list[@]}"; do
 
   # --- stop this block's processes
   for g in "${!pids_of[@]}"; do stop "${pids_of[$g]}"; done
+  [ -z "$relay_pid" ] || stop_relay "$relay_pid"
   stop "$pid_uas_a"; stop "$pid_uas_b"
   if [ "$with_jfr" = 1 ] && [ -f "$out/siplb-sf-$tr.jfr" ]; then
     # the innermost frame of every execution sample, counted (Java code only: time in native calls, epoll and
@@ -621,6 +657,11 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
       echo "| $tr | $g | $(result "$tr" "$g" max_clean_rate) | $(fmt "$tr" "$g" cpu_s_per_1000) | $(fmt "$tr" "$g" p99_at_half_ms) | $(fmt "$tr" "$g" p99_added_ms) | $( [ -n "$rss" ] && awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | $( [ -n "$pss" ] && awk -v k="$pss" 'BEGIN { printf "%.0f", k / 1024 }') |"
     done
   done
+  if [ -n "$(result udp relay p99_at_half_ms)" ]; then
+    echo
+    echo "One more process on the path and no SIP work (udp, socat relaying to the direct path's backend): p99 at half"
+    echo "Kamailio's max $(fmt udp relay p99_at_half_ms) ms, added $(fmt udp relay p99_added_ms) ms; failed calls $(fmt udp relay failed_at_half)."
+  fi
   echo
   echo "Ratios, siplb / Kamailio, same run:"
   echo
