@@ -16,7 +16,8 @@ Then:
 Messages are matched by Call-ID and CSeq method (requests) or status and CSeq method (responses), first copy on
 each side (retransmissions are ignored). A response the proxy made itself (100 Trying) has no copy from a backend;
 its delay after the request's arrival is printed apart, with how often it left before the forwarded request.
-Only UDP over IPv4 is read. --skip leaves out the first SECONDS of the capture (a generator's warm-up).
+Only UDP over IPv4 is read; nothing before the first request to PROXY counts. --skip leaves out the first SECONDS
+after that request (a generator's warm-up).
 """
 import re
 import struct
@@ -82,6 +83,8 @@ def main(argv):
     start = None
     for ts, sport, dport, payload in packets(path):
         if start is None:
+            if dport != proxy or payload.startswith(b'SIP/2.0'):
+                continue
             start = ts
         if ts - start < skip:
             continue
@@ -110,7 +113,8 @@ def main(argv):
             by_kind.setdefault(kind, []).append((t_out - t_in) * 1e6)
     if not by_kind:
         raise SystemExit(f"{path}: no message seen both entering and leaving port {proxy}")
-    print(f"residence in the proxy (us), from {path}{f', first {skip:g} s left out' if skip else ''}")
+    print(f"residence in the proxy (us), from {path}"
+          f"{f', the {skip:g} s after the first request left out' if skip else ''}")
     print(f"{'message':14} {'count':>7} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} {'max':>7}")
     for kind in sorted(by_kind, key=lambda k: (k[0].isdigit(), k)):
         v = sorted(by_kind[kind])

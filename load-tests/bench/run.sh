@@ -52,6 +52,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
                         (default: full 8, quick 2): the JIT warm-up of siplb and of the backends
   --no-sipp             leave out the sipp cross-check
   --no-relay            leave out the relay (socat) p99 point
+  --residence           over UDP, one more run per proxy at half of Kamailio's maximum with tcpdump capturing loopback:
+                        each message's residence in the proxy (bench/residence.py), in residence-udp-TARGET.txt
   --jfr                 record the stateful siplb of each transport with Java Flight Recorder (settings=profile,
                         which costs siplb a little CPU) and list its top frames in jfr-top-frames-TRANSPORT.txt
   --port-base N         first of the loopback ports used (default 27000; the script uses N .. N+299)
@@ -59,7 +61,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
 
 Needs: java 17 (proxy/target/siplb.jar and load-tests/target/benchmarks.jar built, e.g. with
 'mvn -q -B -ntp -o install -DskipTests'), /usr/sbin/kamailio with kamailio-tls-modules, /usr/bin/sipp
-(sip-tester), socat (the relay; not with --no-relay), openssl, jq, ss. Exit status: 0 when every run ran (targets met or not), 1 on an error.
+(sip-tester), socat (the relay; not with --no-relay), tcpdump and python3 (--residence only), openssl, jq, ss.
+Exit status: 0 when every run ran (targets met or not), 1 on an error.
 EOF
 }
 
@@ -80,6 +83,7 @@ warm_duration=""
 gen_warm_duration=""
 with_sipp=1
 with_relay=1
+with_residence=0
 with_jfr=0
 port_base=27000
 while [ $# -gt 0 ]; do
@@ -100,6 +104,7 @@ while [ $# -gt 0 ]; do
     --gen-warm-up) gen_warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
     --no-relay) with_relay=0 ;;
+    --residence) with_residence=1 ;;
     --jfr) with_jfr=1 ;;
     --port-base) port_base=$2; shift ;;
     --help|-h) usage; exit 0 ;;
@@ -135,6 +140,7 @@ done
 [ -x "$kamailio" ] || { echo "run.sh: $kamailio is missing: apt-get install -y kamailio kamailio-tls-modules" >&2; exit 1; }
 [ -f "$modules_dir/tls.so" ] || { echo "run.sh: $modules_dir/tls.so is missing: apt-get install -y kamailio-tls-modules" >&2; exit 1; }
 [ "$with_sipp" = 0 ] || [ -x "$sipp" ] || { echo "run.sh: $sipp is missing: apt-get install -y sip-tester" >&2; exit 1; }
+[ "$with_residence" = 0 ] || { command -v tcpdump >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; } || { echo "run.sh: --residence needs tcpdump and python3: apt-get install -y tcpdump python3" >&2; exit 1; }
 [ "$with_relay" = 0 ] || command -v socat >/dev/null 2>&1 || { echo "run.sh: socat is missing: apt-get install -y socat (or --no-relay)" >&2; exit 1; }
 for c in java openssl jq ss awk; do
   command -v "$c" >/dev/null 2>&1 || { echo "run.sh: '$c' is needed" >&2; exit 1; }
@@ -395,6 +401,29 @@ fixed() {
   echo "${p99:-nan} $completed $failed ${cpu:-nan}"
 }
 
+# residence TARGET PORT RATE: one generator run at RATE for fixed_duration s with tcpdump capturing the proxy's port
+# and the backends' on loopback; residence-udp-TARGET.txt gets bench/residence.py's table (the capture is deleted)
+residence() {
+  local g=$1 port=$2 rate=$3 pcap="$out/residence-udp-$1.pcap" tp
+  tcpdump -i lo -s 0 -j adapter_unsynced --time-stamp-precision=nano -w "$pcap" \
+    "udp and (port $port or port $uas_a or port $uas_b)" > "$out/tcpdump-$g.out" 2>&1 &
+  tp=$!; started+=("$tp")
+  sleep 1
+  uac udp "$port" "$out/residence-udp-$g.json" "$out/residence-udp-$g.out" --rate "$rate" --duration "${fixed_duration}s"
+  sleep 1
+  stop "$tp"
+  # left out: the generator's warm-up, which starts with the first request
+  python3 "$here/residence.py" "$pcap" "$port" "$uas_a,$uas_b" --skip "$gen_warm_duration" \
+    > "$out/residence-udp-$g.txt" 2>&1 || log "  residence $g: $(tail -1 "$out/residence-udp-$g.txt")"
+  rm -f "$pcap"
+  settle
+}
+# resid_of TARGET MESSAGE: "p50 p99" in us of MESSAGE (e.g. "INVITE", "200 INVITE") in residence-udp-TARGET.txt
+resid_of() {
+  awk -v m="$2" 'NR > 2 { k = $1; i = 2; if ($2 ~ /^[A-Z]+$/) { k = $1 " " $2; i = 3 }
+                          if (k == m) print $(i + 1) " / " $(i + 3) }' "$out/residence-udp-$1.txt" 2>/dev/null
+}
+
 # confirm TRANSPORT TARGET PORT RATE: confirm_duration s at RATE (one generator run; its JVM warm-up is in it);
 # down by a fifth of the rate (in whole sweep steps, at least one; at most 6 tries) until a run has <= 0.1 % failed or
 # unfinished calls; prints the confirmed rate (0: none). A 2 s sweep step is clean well above the rate that stays
@@ -607,6 +636,16 @@ for tr in "${transport_list[@]}"; do
     fi
   done
 
+  # --- residence in each proxy (UDP): one captured run each at half of Kamailio's maximum
+  if [ "$tr" = udp ] && [ "$with_residence" = 1 ]; then
+    residence_targets=(siplb kamailio "${stateless_targets[@]}")
+    [ -z "$relay_pid" ] || residence_targets+=(relay)
+    for g in "${residence_targets[@]}"; do
+      residence "$g" "${port_of[$g]}" "$half_sf"
+      log "  residence $g: INVITE p50/p99 $(resid_of "$g" INVITE) us, 200 $(resid_of "$g" "200 INVITE") us"
+    done
+  fi
+
   # --- sipp cross-check (UDP): the same targets at cpu_rate and at half of Kamailio's maximum
   if [ "$tr" = udp ] && [ "$with_sipp" = 1 ]; then
     secs=$(( fixed_duration + 2 ))
@@ -661,6 +700,18 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
     echo
     echo "One more process on the path and no SIP work (udp, socat relaying to the direct path's backend): p99 at half"
     echo "Kamailio's max $(fmt udp relay p99_at_half_ms) ms, added $(fmt udp relay p99_added_ms) ms; failed calls $(fmt udp relay failed_at_half)."
+  fi
+  if [ "$with_residence" = 1 ] && [ -f "$out/residence-udp-siplb.txt" ]; then
+    echo
+    echo "Residence in the proxy over UDP (us, p50 / p99; one run each at half Kamailio's max with tcpdump capturing;"
+    echo "from the message's arrival in the proxy's socket to its departure: bench/residence.py):"
+    echo
+    echo "| target | INVITE | 180 | 200 (INVITE) | ACK | BYE | 200 (BYE) |"
+    echo "|---|---|---|---|---|---|---|"
+    for g in siplb kamailio siplb-stateless kamailio-stateless relay; do
+      [ -f "$out/residence-udp-$g.txt" ] || continue
+      echo "| $g | $(resid_of "$g" INVITE) | $(resid_of "$g" "180 INVITE") | $(resid_of "$g" "200 INVITE") | $(resid_of "$g" ACK) | $(resid_of "$g" BYE) | $(resid_of "$g" "200 BYE") |"
+    done
   fi
   echo
   echo "Ratios, siplb / Kamailio, same run:"
