@@ -46,6 +46,8 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --fixed-duration S    seconds measured at a fixed rate, after as many seconds at half that rate (default:
                         full 5, quick 2)
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
+  --latency-rate N      the rate of the p99 point (default: half of stateful Kamailio's maximum in this run), so
+                        that runs on machines of different hours stay comparable (e.g. 750)
   --gen-warm-up S       seconds of uncounted calls at its first rate that every generator run starts with
                         (--warm-up; default: full 3, quick 2)
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
@@ -78,6 +80,7 @@ step_duration=""
 confirm_duration=""
 fixed_duration=""
 cpu_rate=1000
+latency_rate=""
 warm_sweep=100:400:100
 warm_duration=""
 gen_warm_duration=""
@@ -100,6 +103,7 @@ while [ $# -gt 0 ]; do
     --confirm-duration) confirm_duration=$2; shift ;;
     --fixed-duration) fixed_duration=$2; shift ;;
     --cpu-rate) cpu_rate=$2; shift ;;
+    --latency-rate) latency_rate=$2; shift ;;
     --warm-duration) warm_duration=$2; shift ;;
     --gen-warm-up) gen_warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
@@ -124,6 +128,7 @@ for v in "$reps" "$stream_reps" "$warm_duration" "$gen_warm_duration" "$step_dur
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
+[ -z "$latency_rate" ] || [[ "$latency_rate" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --latency-rate '$latency_rate' is not a positive whole number" >&2; exit 1; }
 warm_step="$(( warm_duration * 1000 / 4 ))ms"
 [ -n "$out" ] || out="$root/load-tests/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
@@ -592,10 +597,11 @@ for tr in "${transport_list[@]}"; do
     log "  $g $tr: sweep clean up to $r calls/s, confirmed $c calls/s over ${confirm_duration} s (load $(load1))"
   done
 
-  # --- fixed rates: CPU at cpu_rate, p99 at half of (stateful) Kamailio's maximum, for every target (the
-  # stateless ones too, so that one direct run is the baseline of all); repetitions interleaved
+  # --- fixed rates: CPU at cpu_rate, p99 at half of (stateful) Kamailio's maximum (or --latency-rate), for every
+  # target (the stateless ones too, so that one direct run is the baseline of all); repetitions interleaved
   half_sf=$(( $(result "$tr" kamailio max_clean_rate) / 2 ))
   [ "$half_sf" -gt 0 ] || half_sf=$(( cpu_rate / 2 ))
+  [ -z "$latency_rate" ] || half_sf=$latency_rate
   n_reps=$reps
   [ "$tr" = udp ] || n_reps=$stream_reps
   for rep in $(seq "$n_reps"); do
@@ -676,6 +682,8 @@ java -Djava.awt.headless=true -cp "$gen_jar" io.siplb.loadtests.gen.BenchChart "
   > "$out/charts.out" 2>&1 || log "charts: $(tail -1 "$out/charts.out")"
 
 # ---------------------------------------------------------------------------------------------------- summary
+p99_at="half Kamailio's max"
+[ -z "$latency_rate" ] || p99_at="$latency_rate calls/s"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo "${m:-n/a}${s:+ ($s)}"; }
 {
@@ -687,7 +695,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   echo "Medians of $reps repetition(s), (min..max) when more than one; rates in calls/s, CPU in s per 1,000 calls,"
   echo "p99 INVITE->200 in ms, memory in MiB (Kamailio: all its processes; RSS counts its shared memory in each)."
   echo
-  echo "| transport | target | max clean rate (30 s) | CPU s / 1000 calls at $cpu_rate/s | p99 at half Kamailio's max | p99 added | RSS MiB | PSS MiB |"
+  echo "| transport | target | max clean rate (30 s) | CPU s / 1000 calls at $cpu_rate/s | p99 at $p99_at | p99 added | RSS MiB | PSS MiB |"
   echo "|---|---|---|---|---|---|---|---|"
   for tr in "${transport_list[@]}"; do
     for g in direct kamailio siplb siplb-g1 kamailio-stateless siplb-stateless; do
@@ -698,12 +706,12 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   done
   if [ -n "$(result udp relay p99_at_half_ms)" ]; then
     echo
-    echo "One more process on the path and no SIP work (udp, socat relaying to the direct path's backend): p99 at half"
-    echo "Kamailio's max $(fmt udp relay p99_at_half_ms) ms, added $(fmt udp relay p99_added_ms) ms; failed calls $(fmt udp relay failed_at_half)."
+    echo "One more process on the path and no SIP work (udp, socat relaying to the direct path's backend): p99 at"
+    echo "$p99_at $(fmt udp relay p99_at_half_ms) ms, added $(fmt udp relay p99_added_ms) ms; failed calls $(fmt udp relay failed_at_half)."
   fi
   if [ "$with_residence" = 1 ] && [ -f "$out/residence-udp-siplb.txt" ]; then
     echo
-    echo "Residence in the proxy over UDP (us, p50 / p99; one run each at half Kamailio's max with tcpdump capturing;"
+    echo "Residence in the proxy over UDP (us, p50 / p99; one run each at $p99_at with tcpdump capturing;"
     echo "from the message's arrival in the proxy's socket to its departure: bench/residence.py):"
     echo
     echo "| target | INVITE | 180 | 200 (INVITE) | ACK | BYE | 200 (BYE) |"
