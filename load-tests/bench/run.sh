@@ -429,6 +429,21 @@ resid_of() {
                           if (k == m) print $(i + 1) " / " $(i + 3) }' "$out/residence-udp-$1.txt" 2>/dev/null
 }
 
+# p99_point TRANSPORT TARGET REP: the fixed run at half_sf calls/s; records its p99, its failed calls and (not for
+# direct, whose p99 it keeps in direct_p99 as the baseline of the repetition) the p99 added; leaves p99 and failed set
+p99_point() {
+  local tr=$1 g=$2 rep=$3 done_calls cpu
+  read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$half_sf" "$out/half-$tr-$g-$rep.json")"
+  record "$tr" "$g" p99_at_half_ms "$rep" "$p99" "at $half_sf calls/s"
+  record "$tr" "$g" failed_at_half "$rep" "$failed" "at $half_sf calls/s"
+  if [ "$g" = direct ]; then
+    direct_p99=$p99
+  elif [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ]; then
+    record "$tr" "$g" p99_added_ms "$rep" "$(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
+      "minus direct $direct_p99 ms, same repetition, at $half_sf calls/s"
+  fi
+}
+
 # confirm TRANSPORT TARGET PORT RATE: confirm_duration s at RATE (one generator run; its JVM warm-up is in it);
 # down by a fifth of the rate (in whole sweep steps, at least one; at most 6 tries) until a run has <= 0.1 % failed or
 # unfinished calls; prints the confirmed rate (0: none). A 2 s sweep step is clean well above the rate that stays
@@ -616,28 +631,14 @@ for tr in "${transport_list[@]}"; do
         read -r rss pss <<<"$(mem_kib "${proxy_pids[@]}")"
         record "$tr" "$g" rss_kib "$rep" "$rss"; record "$tr" "$g" pss_kib "$rep" "$pss"
       fi
-      h=$half_sf
       proxy_pids=()
-      read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$h" "$out/half-$tr-$g-$rep.json")"
-      record "$tr" "$g" p99_at_half_ms "$rep" "$p99" "at $h calls/s"
-      record "$tr" "$g" failed_at_half "$rep" "$failed" "at $h calls/s"
-      if [ "$g" = direct ]; then direct_p99=$p99; fi
-      if [ "$g" != direct ] && [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ]; then
-        record "$tr" "$g" p99_added_ms "$rep" "$(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
-          "minus direct $direct_p99 ms, same repetition, at $h calls/s"
-      fi
-      log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $h/s $p99 ms (load $(load1))"
+      p99_point "$tr" "$g" "$rep"
+      log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $half_sf/s $p99 ms (load $(load1))"
     done
     if [ -n "$relay_pid" ]; then
       # the relay: only the p99 point (its CPU is socat's, not a proxy's)
       proxy_pids=()
-      read -r p99 done_calls failed cpu <<<"$(fixed "$tr" relay "${port_of[relay]}" "$half_sf" "$out/half-$tr-relay-$rep.json")"
-      record "$tr" relay p99_at_half_ms "$rep" "$p99" "at $half_sf calls/s"
-      record "$tr" relay failed_at_half "$rep" "$failed" "at $half_sf calls/s"
-      if [ "$p99" != nan ] && [ "${direct_p99:-nan}" != nan ]; then
-        record "$tr" relay p99_added_ms "$rep" "$(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%.3f", a - b }')" \
-          "minus direct $direct_p99 ms, same repetition, at $half_sf calls/s"
-      fi
+      p99_point "$tr" relay "$rep"
       log "  $tr rep $rep relay: p99 at $half_sf/s $p99 ms, $failed failed (load $(load1))"
     fi
   done

@@ -137,10 +137,10 @@ final class ServerTransaction extends Lingering.Owner {
         // Whatever happens to the branches, the transaction ends: Timer C (INVITE) or 64*T1, and 64*T1 more.
         lifetime = f.schedule(this::expire, (invite ? settings.timerC().toNanos() : 0) + 128 * t1);
         f.route(this);
-        if (invite && state == PROCEEDING && !finalSent) {
+        if (invite && state == PROCEEDING) {
             // RFC 3261 §16.2 / §17.2.1: 100 Trying at once, so the caller stops retransmitting. It leaves right
             // after the INVITE went downstream (or its lookup started): the forward is on the way to the callee's
-            // answer, the 100 is not. Routing that answered at once (a reject) needs no 100.
+            // answer, the 100 is not. Routing that answered at once (a reject: no longer PROCEEDING) needs no 100.
             sendUpstream(f.io.localResponse(request, inbound, sender, 100), 100, true);
         }
     }

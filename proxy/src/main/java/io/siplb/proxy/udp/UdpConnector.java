@@ -28,8 +28,8 @@ import io.siplb.proxy.transport.Egress;
  * {@link UdpSipHandler} hands to the forwarder as a transport error. A destination that answers to the source port
  * reaches the same handler, so each socket gets the listeners' SO_RCVBUF and SO_SNDBUF ({@code siplb.io
  * .receive-buffer}, {@code send-buffer}, as in force when it opens): with the OS default (208 KiB on Linux) a
- * burst of answers would overflow it, and a lost response becomes an fr-timeout. Thread-safe (the
- * bootstrap is configured once and only cloned per connect).
+ * burst of answers would overflow it, and a lost response becomes an fr-timeout. Thread-safe (immutable; each
+ * connect builds its own bootstrap).
  */
 public final class UdpConnector implements Connector {
 
@@ -69,14 +69,7 @@ public final class UdpConnector implements Connector {
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(handler)
                 .localAddress(new InetSocketAddress(listener.localAddress().getAddress(), 0));
-        final int rcv = receiveBufferSize.getAsInt();
-        if (rcv > 0) {
-            b.option(ChannelOption.SO_RCVBUF, rcv);
-        }
-        final int snd = sendBufferSize.getAsInt();
-        if (snd > 0) {
-            b.option(ChannelOption.SO_SNDBUF, snd);
-        }
+        UdpListeners.socketBuffers(b, receiveBufferSize.getAsInt(), sendBufferSize.getAsInt());
         final ChannelFuture f = b.connect(remote);
         f.addListener((ChannelFuture done) -> {
             if (!loop.inEventLoop()) {

@@ -106,12 +106,7 @@ public final class UdpListeners {
         if (transport.supportsReusePort()) {
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
         }
-        if (receiveBufferSize > 0) {
-            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBufferSize);
-        }
-        if (sendBufferSize > 0) {
-            bootstrap.option(ChannelOption.SO_SNDBUF, sendBufferSize);
-        }
+        socketBuffers(bootstrap, receiveBufferSize, sendBufferSize);
         final List<Channel> channels = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
         try {
@@ -148,6 +143,16 @@ public final class UdpListeners {
             throw e;
         }
         return new UdpListeners(channels, bound);
+    }
+
+    /** Sets SO_RCVBUF and SO_SNDBUF on the sockets {@code bootstrap} opens; a size of 0 leaves the OS default. */
+    static void socketBuffers(Bootstrap bootstrap, int receiveBufferSize, int sendBufferSize) {
+        if (receiveBufferSize > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBufferSize);
+        }
+        if (sendBufferSize > 0) {
+            bootstrap.option(ChannelOption.SO_SNDBUF, sendBufferSize);
+        }
     }
 
     /**

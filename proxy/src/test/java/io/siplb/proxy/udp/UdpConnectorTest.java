@@ -88,22 +88,25 @@ class UdpConnectorTest {
         final AtomicInteger snd = new AtomicInteger(96 * 1024);
         final UdpConnector connector = new UdpConnector(EpollDatagramChannel.class, new SipMessageParser(),
                                                         new ProxyStats(), rcv::get, snd::get);
-        final Channel first = connect(connector);
-        try {
-            assertThat(first.config().getOption(ChannelOption.SO_RCVBUF)).isEqualTo(2 * 64 * 1024);
-            assertThat(first.config().getOption(ChannelOption.SO_SNDBUF)).isEqualTo(2 * 96 * 1024);
-        } finally {
-            first.close().syncUninterruptibly();
-        }
+        final int[] first = bufferSizesOfANewSocket(connector);
+        assertThat(first[0]).isEqualTo(2 * 64 * 1024);
+        assertThat(first[1]).isEqualTo(2 * 96 * 1024);
         // A reload changes the sizes of the sockets opened after it.
         rcv.set(48 * 1024);
         snd.set(0);
-        final Channel second = connect(connector);
+        final int[] second = bufferSizesOfANewSocket(connector);
+        assertThat(second[0]).isEqualTo(2 * 48 * 1024);
+        assertThat(second[1]).isNotEqualTo(2 * 96 * 1024);
+    }
+
+    /** SO_RCVBUF and SO_SNDBUF, as the kernel reports them, of a socket {@code connector} opens (then closed). */
+    private int[] bufferSizesOfANewSocket(UdpConnector connector) throws Exception {
+        final Channel ch = connect(connector);
         try {
-            assertThat(second.config().getOption(ChannelOption.SO_RCVBUF)).isEqualTo(2 * 48 * 1024);
-            assertThat(second.config().getOption(ChannelOption.SO_SNDBUF)).isNotEqualTo(2 * 96 * 1024);
+            return new int[] {ch.config().getOption(ChannelOption.SO_RCVBUF),
+                              ch.config().getOption(ChannelOption.SO_SNDBUF)};
         } finally {
-            second.close().syncUninterruptibly();
+            ch.close().syncUninterruptibly();
         }
     }
 }
