@@ -14,7 +14,8 @@ Then:
     load-tests/bench/residence.py run.pcap PROXY B1,B2 [--skip SECONDS]
 
 Messages are matched by Call-ID and CSeq method (requests) or status and CSeq method (responses), first copy on
-each side (retransmissions are ignored). A response the proxy made itself (100 Trying) has no copy from a backend;
+each side (retransmissions are ignored). The row INVITE->200 is, per call, the INVITE's residence plus its 200's:
+the part of the caller's INVITE -> 200 time spent inside the proxy. A response the proxy made itself (100 Trying) has no copy from a backend;
 its delay after the request's arrival is printed apart, with how often it left before the forwarded request.
 Only UDP over IPv4 is read; nothing before the first request to PROXY counts. --skip leaves out the first SECONDS
 after that request (a generator's warm-up).
@@ -120,6 +121,19 @@ def main(argv):
         v = sorted(by_kind[kind])
         print(f"{kind:14} {len(v):7} {percentile(v, 50):7.0f} {percentile(v, 90):7.0f} {percentile(v, 99):7.0f} "
               f"{percentile(v, 99.9):7.0f} {v[-1]:7.0f}")
+
+    # the time one call's INVITE -> 200 spent in the proxy: the INVITE's residence plus its 200's
+    added = []
+    for (call_id, kind), (t_in, t_out) in seen.items():
+        if kind != 'INVITE' or t_in is None or t_out is None or t_out < t_in:
+            continue
+        ok = seen.get((call_id, '200 INVITE'))
+        if ok and ok[0] is not None and ok[1] is not None and ok[1] >= ok[0]:
+            added.append((t_out - t_in + ok[1] - ok[0]) * 1e6)
+    if added:
+        v = sorted(added)
+        print(f"{'INVITE->200':14} {len(v):7} {percentile(v, 50):7.0f} {percentile(v, 90):7.0f} "
+              f"{percentile(v, 99):7.0f} {percentile(v, 99.9):7.0f} {v[-1]:7.0f}  (per call: INVITE + its 200)")
 
     trying, first = [], 0
     for (call_id, kind), (t_in, t_out) in seen.items():

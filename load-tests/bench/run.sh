@@ -649,7 +649,7 @@ for tr in "${transport_list[@]}"; do
     [ -z "$relay_pid" ] || residence_targets+=(relay)
     for g in "${residence_targets[@]}"; do
       residence "$g" "${port_of[$g]}" "$half_sf"
-      log "  residence $g: INVITE p50/p99 $(resid_of "$g" INVITE) us, 200 $(resid_of "$g" "200 INVITE") us"
+      log "  residence $g: INVITE p50/p99 $(resid_of "$g" INVITE) us, 200 $(resid_of "$g" "200 INVITE") us, per call $(resid_of "$g" "INVITE->200") us"
     done
   fi
 
@@ -715,11 +715,11 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
     echo "Residence in the proxy over UDP (us, p50 / p99; one run each at $p99_at with tcpdump capturing;"
     echo "from the message's arrival in the proxy's socket to its departure: bench/residence.py):"
     echo
-    echo "| target | INVITE | 180 | 200 (INVITE) | ACK | BYE | 200 (BYE) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| target | INVITE | 180 | 200 (INVITE) | ACK | BYE | 200 (BYE) | INVITE -> 200 in the proxy, per call |"
+    echo "|---|---|---|---|---|---|---|---|"
     for g in siplb kamailio siplb-stateless kamailio-stateless relay; do
       [ -f "$out/residence-udp-$g.txt" ] || continue
-      echo "| $g | $(resid_of "$g" INVITE) | $(resid_of "$g" "180 INVITE") | $(resid_of "$g" "200 INVITE") | $(resid_of "$g" ACK) | $(resid_of "$g" BYE) | $(resid_of "$g" "200 BYE") |"
+      echo "| $g | $(resid_of "$g" INVITE) | $(resid_of "$g" "180 INVITE") | $(resid_of "$g" "200 INVITE") | $(resid_of "$g" ACK) | $(resid_of "$g" BYE) | $(resid_of "$g" "200 BYE") | $(resid_of "$g" "INVITE->200") |"
     done
   fi
   echo
