@@ -15,8 +15,9 @@ Then:
 
 Messages are matched by Call-ID and CSeq method (requests) or status and CSeq method (responses), first copy on
 each side (retransmissions are ignored). The row INVITE->200 is, per call, the INVITE's residence plus its 200's:
-the part of the caller's INVITE -> 200 time spent inside the proxy. A response the proxy made itself (100 Trying) has no copy from a backend;
-its delay after the request's arrival is printed apart, with how often it left before the forwarded request.
+the part of the caller's INVITE -> 200 time spent inside the proxy. A response the proxy made itself (100 Trying)
+has no copy from a backend; its delay after the request's arrival is printed apart, with how often it left before
+the forwarded request.
 Only UDP over IPv4 is read; nothing before the first request to PROXY counts. --skip leaves out the first SECONDS
 after that request (a generator's warm-up).
 """
