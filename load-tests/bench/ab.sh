@@ -19,8 +19,7 @@ Usage: load-tests/bench/ab.sh [OPTIONS]
 
   --a-jar FILE        siplb jar of A (default proxy/target/siplb.jar)
   --b-jar FILE        siplb jar of B (default: A's)
-  --a-opts "OPTS"     JVM options of A (default bin/siplb's: "-Xms256m -Xmx1g -XX:+UseShenandoahGC", without the
-                      last where the JVM has no Shenandoah)
+  --a-opts "OPTS"     JVM options of A (default bin/siplb's, as 'bin/siplb jvm-options' prints them)
   --b-opts "OPTS"     JVM options of B (default: A's)
   --a-conf "HOCON"    settings added to A's siplb config, e.g. "siplb.io.threads = 1" (default none)
   --b-conf "HOCON"    settings added to B's siplb config (default: A's)
@@ -38,8 +37,7 @@ EOF
 }
 
 a_jar="$root/proxy/target/siplb.jar"; b_jar=""
-a_opts="-Xms256m -Xmx1g"; b_opts=""; a_conf=""; b_conf=""; b_conf_set=0
-java -XX:+UseShenandoahGC -version >/dev/null 2>&1 && a_opts+=" -XX:+UseShenandoahGC"
+a_opts=$("$root/bin/siplb" jvm-options); b_opts=""; a_conf=""; b_conf=""; b_conf_set=0
 pairs=3; rate=1000; duration=24; out=""; port_base=28060
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -152,9 +152,8 @@ for c in java openssl jq ss awk; do
 done
 clk_tck=$(getconf CLK_TCK)
 java_opts=(-Xms256m -Xmx1g)
-# siplb's collector as bin/siplb picks it: Shenandoah where the JVM has it
-siplb_default_gc="-XX:+UseG1GC"
-java -XX:+UseShenandoahGC -version >/dev/null 2>&1 && siplb_default_gc="-XX:+UseShenandoahGC"
+# siplb's JVM options as bin/siplb starts 'run' with them (Shenandoah where the JVM has it)
+siplb_default_opts=$("$root/bin/siplb" jvm-options)
 
 # ---------------------------------------------------------------------------------------------------- processes
 started=()          # every pid this script started, stopped on exit
@@ -312,7 +311,7 @@ EOF
   local jfr=()
   [ "$with_jfr" = 1 ] && [ "$mode" = stateful ] && \
     jfr=("-XX:StartFlightRecording=filename=$out/siplb-$name.jfr,settings=profile,dumponexit=true")
-  java "${java_opts[@]}" ${siplb_gc_opts:-$siplb_default_gc} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
+  java ${siplb_opts:-$siplb_default_opts} "${jfr[@]}" -jar "$siplb_jar" run -c "$conf" > "$out/siplb-$name.out" 2>&1 &
   REPLY=$!; started+=("$REPLY")
   wait_for_line "$out/siplb-$name.out" "siplb is running" 60 "$REPLY"
 }
@@ -551,7 +550,7 @@ for tr in "${transport_list[@]}"; do
     port_of[siplb-stateless]=$(( base + 62 )); pids_of[siplb-stateless]=$REPLY
     # the same stateful siplb on the G1 collector (young pauses of tens of ms when the lingering transactions
     # are copied): what the default collector buys
-    siplb_gc_opts="-XX:+UseG1GC" start_siplb "sfg-$tr" stateful udp $(( base + 64 )) "$uas_a" "$uas_b"
+    siplb_opts="${java_opts[*]} -XX:+UseG1GC" start_siplb "sfg-$tr" stateful udp $(( base + 64 )) "$uas_a" "$uas_b"
     port_of[siplb-g1]=$(( base + 64 )); pids_of[siplb-g1]=$REPLY; siplb_variants=(siplb-g1)
   else
     siplb_variants=()

@@ -38,9 +38,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 # SIPLB_JAR, LOAD_JAR: other jars (e.g. copies, so that a rebuild during a run does not disturb it).
 siplb_jar="${SIPLB_JAR:-$here/proxy/target/siplb.jar}"
-# siplb's collector as bin/siplb picks it: Shenandoah where the JVM has it
-siplb_gc="-XX:+UseG1GC"
-java -XX:+UseShenandoahGC -version >/dev/null 2>&1 && siplb_gc="-XX:+UseShenandoahGC"
+# siplb's JVM options as bin/siplb starts 'run' with them (Shenandoah where the JVM has it), with a 1 GiB heap
+siplb_opts="$("$here/bin/siplb" jvm-options) -Xms1g -Xmx1g"
 load_jar="${LOAD_JAR:-$here/load-tests/target/benchmarks.jar}"
 out="$here/load-tests/target/scaling"
 curves="destinations,concurrency"
@@ -164,7 +163,7 @@ EOF
     --listen "127.0.0.1:$uas_port" --mode "$mode" --name scaling --duration "${bound}s" > "$dir/uas.log" 2>&1 &
   local uas_pid=$!; pids+=("$uas_pid")
 
-  java -Xms1g -Xmx1g $siplb_gc -jar "$siplb_jar" run -c "$dir/siplb.conf" > "$dir/siplb.log" 2>&1 &
+  java $siplb_opts -jar "$siplb_jar" run -c "$dir/siplb.conf" > "$dir/siplb.log" 2>&1 &
   local siplb_pid=$!; pids+=("$siplb_pid")
   for _ in $(seq 1 300); do
     grep -q 'Listening on udp' "$dir/siplb.log" 2>/dev/null && break
