@@ -48,6 +48,10 @@ summary.md, the generator's JSON files and charts) to the output directory.
   --cpu-rate N          the fixed rate of the CPU measurement (default 1000 calls/s)
   --latency-rate N      the rate of the p99 point (default: half of stateful Kamailio's maximum in this run), so
                         that runs on machines of different hours stay comparable (e.g. 750)
+  --latency-duration S  seconds measured at the p99 point, after as many at half its rate (default: --fixed-duration);
+                        a 5 s step at 750 calls/s puts the p99 on the 38 slowest of 3,750 calls
+  --latency-only        only the p99 points (with the relay's, unless --no-relay): no sweeps, no CPU runs, no sipp,
+                        Kamailio with the first of --children; needs --latency-rate
   --gen-warm-up S       seconds of uncounted calls at its first rate that every generator run starts with
                         (--warm-up; default: full 3, quick 2)
   --warm-duration S     seconds of calls at 100, 200, 300 then 400/s through each target before it is measured
@@ -81,6 +85,8 @@ confirm_duration=""
 fixed_duration=""
 cpu_rate=1000
 latency_rate=""
+latency_duration=""
+latency_only=0
 warm_sweep=100:400:100
 warm_duration=""
 gen_warm_duration=""
@@ -104,6 +110,8 @@ while [ $# -gt 0 ]; do
     --fixed-duration) fixed_duration=$2; shift ;;
     --cpu-rate) cpu_rate=$2; shift ;;
     --latency-rate) latency_rate=$2; shift ;;
+    --latency-duration) latency_duration=$2; shift ;;
+    --latency-only) latency_only=1 ;;
     --warm-duration) warm_duration=$2; shift ;;
     --gen-warm-up) gen_warm_duration=$2; shift ;;
     --no-sipp) with_sipp=0 ;;
@@ -124,7 +132,12 @@ else
   : "${confirm_duration:=30}" "${fixed_duration:=5}" "${warm_duration:=8}" "${gen_warm_duration:=3}"
 fi
 IFS=: read -r sweep_from sweep_to sweep_step <<<"$sweep"
-for v in "$reps" "$stream_reps" "$warm_duration" "$gen_warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
+: "${latency_duration:=$fixed_duration}"
+if [ "$latency_only" = 1 ]; then
+  [ -n "$latency_rate" ] || { echo "run.sh: --latency-only needs --latency-rate" >&2; exit 1; }
+  with_sipp=0
+fi
+for v in "$latency_duration" "$reps" "$stream_reps" "$warm_duration" "$gen_warm_duration" "$step_duration" "$confirm_duration" "$fixed_duration" "$cpu_rate" "$port_base" \
          "$sweep_from" "$sweep_to" "$sweep_step"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "run.sh: '$v' is not a whole number (see --help)" >&2; exit 1; }
 done
@@ -374,22 +387,22 @@ sweep() {
   echo "$best"
 }
 
-# fixed TRANSPORT TARGET PORT RATE JSON: warm-up at RATE/2 for fixed_duration, then RATE for fixed_duration;
-# prints "p99_ms completed failed cpu_s": the measured step's p99 INVITE->200, its calls, and the CPU seconds the
-# proxy's processes ($proxy_pids) spent in it (read at the generator's progress lines of the step's start and end).
+# fixed TRANSPORT TARGET PORT RATE JSON [SECONDS]: warm-up at RATE/2 for SECONDS, then RATE for SECONDS (default
+# fixed_duration); prints "p99_ms completed failed cpu_s": the measured step's p99 INVITE->200, its calls, and the CPU
+# seconds the proxy's processes ($proxy_pids) spent in it (read at the generator's progress lines of the step's start and end).
 proxy_pids=()
 fixed() {
-  local tr=$1 target=$2 port=$3 rate=$4 json=$5 log_file=${5%.json}.out half c0 c1 pid
+  local tr=$1 target=$2 port=$3 rate=$4 json=$5 secs=${6:-$fixed_duration} log_file=${5%.json}.out half c0 c1 pid
   half=$(( rate / 2 )); [ "$half" -ge 1 ] || half=1
   uac "$tr" "$port" "$json" "$log_file" --sweep "$half:$rate:$(( rate - half ))" \
-      --step-duration "${fixed_duration}s" --progress &
+      --step-duration "${secs}s" --progress &
   pid=$!
   c0=""; c1=""
   if [ "${#proxy_pids[@]}" -gt 0 ]; then
     # progress lines are "   Ns  started ..." with N the seconds since the schedule started
-    if wait_for_elapsed "$log_file" "$fixed_duration" $(( fixed_duration + 60 )) "$pid"; then
+    if wait_for_elapsed "$log_file" "$secs" $(( secs + 60 )) "$pid"; then
       c0=$(cpu_ticks "${proxy_pids[@]}")
-      if wait_for_elapsed "$log_file" $(( 2 * fixed_duration )) $(( fixed_duration + 60 )) "$pid"; then
+      if wait_for_elapsed "$log_file" $(( 2 * secs )) $(( secs + 60 )) "$pid"; then
         c1=$(cpu_ticks "${proxy_pids[@]}")
       fi
     fi
@@ -432,7 +445,7 @@ resid_of() {
 # direct, whose p99 it keeps in direct_p99 as the baseline of the repetition) the p99 added; leaves p99 and failed set
 p99_point() {
   local tr=$1 g=$2 rep=$3 done_calls cpu
-  read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$half_sf" "$out/half-$tr-$g-$rep.json")"
+  read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$half_sf" "$out/half-$tr-$g-$rep.json" "$latency_duration")"
   record "$tr" "$g" p99_at_half_ms "$rep" "$p99" "at $half_sf calls/s"
   record "$tr" "$g" failed_at_half "$rep" "$failed" "at $half_sf calls/s"
   if [ "$g" = direct ]; then
@@ -504,7 +517,10 @@ make_pki
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "profile: $profile; transports $transports; reps $reps; children $children_list; sweep $sweep x ${step_duration}s;"
-  echo "  confirm ${confirm_duration}s; fixed ${fixed_duration}s (after as long at half rate); cpu rate $cpu_rate/s"
+  echo "  confirm ${confirm_duration}s; fixed ${fixed_duration}s (after as long at half rate); cpu rate $cpu_rate/s;"
+  at="half of Kamailio's max"; [ -z "$latency_rate" ] || at="$latency_rate calls/s"
+  [ "$latency_only" = 0 ] || at="$at, p99 points only"
+  echo "  p99 point ${latency_duration}s at $at"
   echo "host: $(uname -srm); $(nproc) CPUs: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "java: $(java -version 2>&1 | head -1)"
@@ -559,7 +575,7 @@ for tr in "${transport_list[@]}"; do
   # --- Kamailio's children: tuned on UDP (the best clean sweep rate; ties: the lower p99 at that rate)
   if [ "$tr" = udp ]; then
     best_rate=-1; best_p99=1e9
-    if [ "${#children_values[@]}" -gt 1 ]; then
+    if [ "${#children_values[@]}" -gt 1 ] && [ "$latency_only" = 0 ]; then
       for n in "${children_values[@]}"; do
         start_kamailio "tune-$n" kamailio-stateful.cfg "$n" $(( base + 10 + 2 * n )) $(( base + 11 + 2 * n )) "$list_file"
         kpid=$REPLY
@@ -603,7 +619,7 @@ for tr in "${transport_list[@]}"; do
   done
 
   # --- maximum clean rate: sweep, then confirm over confirm_duration s
-  for g in "${targets[@]}" "${stateless_targets[@]}"; do
+  [ "$latency_only" = 1 ] || for g in "${targets[@]}" "${stateless_targets[@]}"; do
     r=$(sweep "$tr" "$g" "${port_of[$g]}")
     record "$tr" "$g" sweep_clean_rate 1 "$r"
     c=$(confirm "$tr" "$g" "${port_of[$g]}" "$r")
@@ -613,7 +629,7 @@ for tr in "${transport_list[@]}"; do
 
   # --- fixed rates: CPU at cpu_rate, p99 at half of (stateful) Kamailio's maximum (or --latency-rate), for every
   # target (the stateless ones too, so that one direct run is the baseline of all); repetitions interleaved
-  half_sf=$(( $(result "$tr" kamailio max_clean_rate) / 2 ))
+  half_sf=$(result "$tr" kamailio max_clean_rate); half_sf=$(( ${half_sf:-0} / 2 ))
   [ "$half_sf" -gt 0 ] || half_sf=$(( cpu_rate / 2 ))
   [ -z "$latency_rate" ] || half_sf=$latency_rate
   n_reps=$reps
@@ -621,6 +637,12 @@ for tr in "${transport_list[@]}"; do
   for rep in $(seq "$n_reps"); do
     for g in "${targets[@]}" "${stateless_targets[@]}"; do
       read -r -a proxy_pids <<<"${tree_of[$g]:-}"
+      if [ "$latency_only" = 1 ]; then
+        proxy_pids=()
+        p99_point "$tr" "$g" "$rep"
+        log "  $tr rep $rep $g: p99 at $half_sf/s $p99 ms, $failed failed (load $(load1))"
+        continue
+      fi
       read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$cpu_rate" "$out/cpu-$tr-$g-$rep.json")"
       record "$tr" "$g" p99_at_cpu_rate_ms "$rep" "$p99"
       record "$tr" "$g" failed_at_cpu_rate "$rep" "$failed"
@@ -699,7 +721,7 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
   echo "|---|---|---|---|---|---|---|---|"
   for tr in "${transport_list[@]}"; do
     for g in direct kamailio siplb siplb-g1 kamailio-stateless siplb-stateless; do
-      [ -n "$(result "$tr" "$g" max_clean_rate)" ] || continue
+      [ -n "$(result "$tr" "$g" max_clean_rate)$(result "$tr" "$g" p99_at_half_ms)" ] || continue
       rss=$(result "$tr" "$g" rss_kib); pss=$(result "$tr" "$g" pss_kib)
       echo "| $tr | $g | $(result "$tr" "$g" max_clean_rate) | $(fmt "$tr" "$g" cpu_s_per_1000) | $(fmt "$tr" "$g" p99_at_half_ms) | $(fmt "$tr" "$g" p99_added_ms) | $( [ -n "$rss" ] && awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | $( [ -n "$pss" ] && awk -v k="$pss" 'BEGIN { printf "%.0f", k / 1024 }') |"
     done
