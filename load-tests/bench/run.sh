@@ -513,14 +513,14 @@ sipp_run() {
 
 # ---------------------------------------------------------------------------------------------------- the run
 t_start=$(date +%s)
+p99_at="half Kamailio's max"
+[ -z "$latency_rate" ] || p99_at="$latency_rate calls/s"
 make_pki
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "profile: $profile; transports $transports; reps $reps; children $children_list; sweep $sweep x ${step_duration}s;"
   echo "  confirm ${confirm_duration}s; fixed ${fixed_duration}s (after as long at half rate); cpu rate $cpu_rate/s;"
-  at="half of Kamailio's max"; [ -z "$latency_rate" ] || at="$latency_rate calls/s"
-  [ "$latency_only" = 0 ] || at="$at, p99 points only"
-  echo "  p99 point ${latency_duration}s at $at"
+  echo "  p99 point ${latency_duration}s at $p99_at$( [ "$latency_only" = 0 ] || echo ", p99 points only")"
   echo "host: $(uname -srm); $(nproc) CPUs: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "java: $(java -version 2>&1 | head -1)"
@@ -636,25 +636,21 @@ for tr in "${transport_list[@]}"; do
   [ "$tr" = udp ] || n_reps=$stream_reps
   for rep in $(seq "$n_reps"); do
     for g in "${targets[@]}" "${stateless_targets[@]}"; do
-      read -r -a proxy_pids <<<"${tree_of[$g]:-}"
-      if [ "$latency_only" = 1 ]; then
+      if [ "$latency_only" = 0 ]; then
+        read -r -a proxy_pids <<<"${tree_of[$g]:-}"
+        read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$cpu_rate" "$out/cpu-$tr-$g-$rep.json")"
+        record "$tr" "$g" p99_at_cpu_rate_ms "$rep" "$p99"
+        record "$tr" "$g" failed_at_cpu_rate "$rep" "$failed"
+        if [ "$g" != direct ] && [ "$cpu" != nan ] && [ "$done_calls" -gt 0 ]; then
+          record "$tr" "$g" cpu_s_per_1000 "$rep" "$(awk -v c="$cpu" -v n="$done_calls" 'BEGIN { printf "%.3f", c / n * 1000 }')" \
+            "$cpu s for $done_calls calls"
+          read -r rss pss <<<"$(mem_kib "${proxy_pids[@]}")"
+          record "$tr" "$g" rss_kib "$rep" "$rss"; record "$tr" "$g" pss_kib "$rep" "$pss"
+        fi
         proxy_pids=()
-        p99_point "$tr" "$g" "$rep"
-        log "  $tr rep $rep $g: p99 at $half_sf/s $p99 ms, $failed failed (load $(load1))"
-        continue
       fi
-      read -r p99 done_calls failed cpu <<<"$(fixed "$tr" "$g" "${port_of[$g]}" "$cpu_rate" "$out/cpu-$tr-$g-$rep.json")"
-      record "$tr" "$g" p99_at_cpu_rate_ms "$rep" "$p99"
-      record "$tr" "$g" failed_at_cpu_rate "$rep" "$failed"
-      if [ "$g" != direct ] && [ "$cpu" != nan ] && [ "$done_calls" -gt 0 ]; then
-        record "$tr" "$g" cpu_s_per_1000 "$rep" "$(awk -v c="$cpu" -v n="$done_calls" 'BEGIN { printf "%.3f", c / n * 1000 }')" \
-          "$cpu s for $done_calls calls"
-        read -r rss pss <<<"$(mem_kib "${proxy_pids[@]}")"
-        record "$tr" "$g" rss_kib "$rep" "$rss"; record "$tr" "$g" pss_kib "$rep" "$pss"
-      fi
-      proxy_pids=()
       p99_point "$tr" "$g" "$rep"
-      log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $half_sf/s $p99 ms (load $(load1))"
+      log "  $tr rep $rep $g: cpu/1000 $(awk -F'\t' -v t="$tr" -v g="$g" -v r="$rep" '$1 == t && $2 == g && $3 == "cpu_s_per_1000" && $4 == r { print $5 }' "$results") s, p99 at $half_sf/s $p99 ms, $failed failed (load $(load1))"
     done
     if [ -n "$relay_pid" ]; then
       # the relay: only the p99 point (its CPU is socat's, not a proxy's)
@@ -704,8 +700,6 @@ java -Djava.awt.headless=true -cp "$gen_jar" io.siplb.loadtests.gen.BenchChart "
   > "$out/charts.out" 2>&1 || log "charts: $(tail -1 "$out/charts.out")"
 
 # ---------------------------------------------------------------------------------------------------- summary
-p99_at="half Kamailio's max"
-[ -z "$latency_rate" ] || p99_at="$latency_rate calls/s"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo "${m:-n/a}${s:+ ($s)}"; }
 {
@@ -743,16 +737,18 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
       echo "| $g | $(resid_of "$g" INVITE) | $(resid_of "$g" "180 INVITE") | $(resid_of "$g" "200 INVITE") | $(resid_of "$g" ACK) | $(resid_of "$g" BYE) | $(resid_of "$g" "200 BYE") | $(resid_of "$g" "INVITE->200") |"
     done
   fi
-  echo
-  echo "Ratios, siplb / Kamailio, same run:"
-  echo
-  for tr in "${transport_list[@]}"; do
-    echo "- $tr stateful: rate $(ratio "$(result "$tr" siplb max_clean_rate)" "$(result "$tr" kamailio max_clean_rate)")x, CPU $(ratio "$(result "$tr" siplb cpu_s_per_1000)" "$(result "$tr" kamailio cpu_s_per_1000)")x; direct ceiling $(result "$tr" direct max_clean_rate)"
-    if [ "$tr" = udp ]; then
-      echo "- udp stateful, siplb on G1: rate $(ratio "$(result udp siplb-g1 max_clean_rate)" "$(result udp kamailio max_clean_rate)")x, CPU $(ratio "$(result udp siplb-g1 cpu_s_per_1000)" "$(result udp kamailio cpu_s_per_1000)")x"
-      echo "- udp stateless: rate $(ratio "$(result udp siplb-stateless max_clean_rate)" "$(result udp kamailio-stateless max_clean_rate)")x, CPU $(ratio "$(result udp siplb-stateless cpu_s_per_1000)" "$(result udp kamailio-stateless cpu_s_per_1000)")x"
-    fi
-  done
+  if [ "$latency_only" = 0 ]; then
+    echo
+    echo "Ratios, siplb / Kamailio, same run:"
+    echo
+    for tr in "${transport_list[@]}"; do
+      echo "- $tr stateful: rate $(ratio "$(result "$tr" siplb max_clean_rate)" "$(result "$tr" kamailio max_clean_rate)")x, CPU $(ratio "$(result "$tr" siplb cpu_s_per_1000)" "$(result "$tr" kamailio cpu_s_per_1000)")x; direct ceiling $(result "$tr" direct max_clean_rate)"
+      if [ "$tr" = udp ]; then
+        echo "- udp stateful, siplb on G1: rate $(ratio "$(result udp siplb-g1 max_clean_rate)" "$(result udp kamailio max_clean_rate)")x, CPU $(ratio "$(result udp siplb-g1 cpu_s_per_1000)" "$(result udp kamailio cpu_s_per_1000)")x"
+        echo "- udp stateless: rate $(ratio "$(result udp siplb-stateless max_clean_rate)" "$(result udp kamailio-stateless max_clean_rate)")x, CPU $(ratio "$(result udp siplb-stateless cpu_s_per_1000)" "$(result udp kamailio-stateless cpu_s_per_1000)")x"
+      fi
+    done
+  fi
   if [ "$with_sipp" = 1 ]; then
     echo
     echo "sipp cross-check (UDP, $cpu_rate calls/s for $(( fixed_duration + 2 )) s):"
@@ -761,11 +757,13 @@ fmt() { local m s; m=$(result "$1" "$2" "$3"); s=$(spread "$1" "$2" "$3"); echo 
       echo "- $g: successful $(result udp "$g" sipp_completed), failed $(result udp "$g" sipp_failed), p99 $(result udp "$g" sipp_p99_ms) ms, proxy CPU $(result udp "$g" sipp_cpu_s_per_1000) s / 1000 calls"
     done
   fi
-  echo
-  echo "Kamailio children tuning (UDP sweep, clean up to):"
-  for n in "${children_values[@]}"; do
-    v=$(result udp "kamailio-children-$n" sweep_clean_rate); [ -n "$v" ] && echo "- children=$n: $v calls/s"
-  done
+  if [ "$latency_only" = 0 ]; then
+    echo
+    echo "Kamailio children tuning (UDP sweep, clean up to):"
+    for n in "${children_values[@]}"; do
+      v=$(result udp "kamailio-children-$n" sweep_clean_rate); [ -n "$v" ] && echo "- children=$n: $v calls/s"
+    done
+  fi
 } > "$out/summary.md"
 cat "$out/summary.md"
 log "done in $(( $(date +%s) - t_start )) s; results in $out"
