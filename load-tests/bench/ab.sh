@@ -84,7 +84,8 @@ ticks() {
   local t n v loop=0 gc=0 jit=0 other=0
   for t in /proc/"$1"/task/*; do
     n=$(cat "$t/comm" 2>/dev/null) || continue
-    v=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) || continue
+    # utime + stime: fields 14 and 15, counted after the name in parentheses (thread names have spaces in them)
+    v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null) || continue
     case "$n" in
       siplb-io*) loop=$(( loop + v )) ;;
       C1*|C2*) jit=$(( jit + v )) ;;

@@ -144,7 +144,9 @@ done
 [ -z "$latency_rate" ] || [[ "$latency_rate" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --latency-rate '$latency_rate' is not a positive whole number" >&2; exit 1; }
 warm_step="$(( warm_duration * 1000 / 4 ))ms"
 [ -n "$out" ] || out="$root/load-tests/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
+# siplb's configs in a directory of their own: siplb watches its config's directory for changes, and every file
+# written next to the config (a capture, the generator's output) would wake its watcher threads
+mkdir -p "$out" "$out/siplb-conf"
 out=$(cd "$out" && pwd)
 
 siplb_jar="$root/proxy/target/siplb.jar"
@@ -302,7 +304,7 @@ start_uas() {       # start_uas TRANSPORT PORT NAME -> pid in $REPLY
 }
 
 start_siplb() {     # start_siplb NAME MODE TRANSPORT PORT BACKEND_PORT... -> pid in $REPLY
-  local name=$1 mode=$2 tr=$3 port=$4 d="" p conf="$out/siplb-$1.conf" tls=""
+  local name=$1 mode=$2 tr=$3 port=$4 d="" p conf="$out/siplb-conf/siplb-$1.conf" tls=""
   shift 4
   for p in "$@"; do d+="\"sip:127.0.0.1:$p$(uri_param "$tr")\", "; done
   [ "$tr" = tls ] && tls="tls { certificate = \"$pki/cert.pem\", private-key = \"$pki/key.pem\", ca-bundle = \"$pki/ca.pem\" }"
