@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
@@ -43,6 +45,9 @@ import io.siplb.proxy.transport.Egress;
  *   <li>CANCEL (§16.10) is answered 200 and sent down every pending branch after its first provisional; a CANCEL
  *       matching nothing, and the ACK of a 2xx, are forwarded statelessly; the ACK of a non-2xx response is
  *       absorbed (the proxy ACKs downstream itself).</li>
+ *   <li>A request matching a server transaction of another event loop (its retransmission, CANCEL or ACK read by
+ *       another loop than the INVITE: over a second TCP connection, from another source port) is handed over to
+ *       that loop and handled there as if it had been read there.</li>
  * </ul>
  *
  * <p>Ownership: {@link #handle} does not release the message it is given. A server transaction keeps a compact copy
@@ -52,7 +57,9 @@ import io.siplb.proxy.transport.Egress;
  * the forwarder closes.
  *
  * <p>Not thread-safe; confined to its event loop: the transactions, their timers (scheduled on the loop) and the
- * tables are touched only there, so no lock is taken per message.
+ * tables are touched only there, so no lock is taken per message. The one exception is the table of server
+ * transactions, which the other loops read (never write) to find where a request they cannot match belongs: a
+ * {@link ConcurrentHashMap}, whose reads take no lock.
  */
 public final class StatefulForwarder implements Forwarder {
 
@@ -67,7 +74,11 @@ public final class StatefulForwarder implements Forwarder {
     private final String branchPrefix;
     private final SipMessageParser parser = new SipMessageParser();
     private final StatelessForwarder stateless;
-    private final Map<String, ServerTransaction> servers = new HashMap<>();
+    /**
+     * This loop's server transactions by key: written only on this loop, read by the other loops when a request
+     * matches none of theirs (see {@link #handOver(String, SipMessage, Egress, InetSocketAddress)}).
+     */
+    private final Map<String, ServerTransaction> servers = new ConcurrentHashMap<>();
     private final Map<String, ClientBranch> branches = new HashMap<>();
     /**
      * The server transactions of this loop without a final response yet: what {@code max-transactions} bounds.
@@ -157,7 +168,7 @@ public final class StatefulForwarder implements Forwarder {
             if (!msg.decoderResult().isSuccess()) {
                 io.handleMalformed(msg, inbound, sender);
             } else if (msg.isRequest()) {
-                onRequest(msg, inbound, sender);
+                onRequest(msg, inbound, sender, false);
             } else {
                 onResponse(msg);
             }
@@ -166,14 +177,22 @@ public final class StatefulForwarder implements Forwarder {
         }
     }
 
-    private void onRequest(SipMessage msg, Egress inbound, InetSocketAddress sender) {
+    /**
+     * Handles a request; {@code handedOver} when another loop read it and handed it to this one, which holds (or
+     * held a moment ago) its server transaction.
+     */
+    private void onRequest(SipMessage msg, Egress inbound, InetSocketAddress sender, boolean handedOver) {
         final SipMethod method = msg.method();
         if (method == SipMethod.ACK) {
-            final ServerTransaction st = servers.get(TransactionMessages.serverKey(msg, false));
+            final String key = TransactionMessages.serverKey(msg, false);
+            final ServerTransaction st = key != null ? servers.get(key) : null;
             if (st != null && st.absorbsAck()) {
                 stats.requestReceived();
                 stats.retransmissionAbsorbed();
                 st.onAck();
+                return;
+            }
+            if (st == null && !handedOver && handOver(key, msg, inbound, sender)) {
                 return;
             }
             // The ACK of a 2xx is an in-dialog request of its own (RFC 3261 §13.2.2.4): routed, not absorbed.
@@ -181,7 +200,11 @@ public final class StatefulForwarder implements Forwarder {
             return;
         }
         if (method == SipMethod.CANCEL) {
-            final ServerTransaction st = servers.get(TransactionMessages.serverKey(msg, true));
+            final String key = TransactionMessages.serverKey(msg, true);
+            final ServerTransaction st = key != null ? servers.get(key) : null;
+            if (st == null && !handedOver && handOver(key, msg, inbound, sender)) {
+                return;
+            }
             if (st == null || !st.isInvite()) {
                 // RFC 3261 §16.10: a CANCEL without response context is forwarded statelessly.
                 stateless.handle(msg, inbound, sender);
@@ -192,9 +215,17 @@ public final class StatefulForwarder implements Forwarder {
             st.cancel();
             return;
         }
-        stats.requestReceived();
         final String key = TransactionMessages.serverKey(msg, false);
+        if (key == null) {
+            // No top Via to key a transaction by (the decoder lets no such request through): nothing to keep.
+            stateless.handle(msg, inbound, sender);
+            return;
+        }
         final ServerTransaction existing = servers.get(key);
+        if (existing == null && !handedOver && handOver(key, msg, inbound, sender)) {
+            return;
+        }
+        stats.requestReceived();
         if (existing != null) {
             stats.retransmissionAbsorbed();
             existing.onRetransmission();
@@ -270,25 +301,57 @@ public final class StatefulForwarder implements Forwarder {
                 stats.drop(DropReason.RESPONSE_VIA_NOT_OURS);
                 return;
             }
-            shared.handover();
-            msg.retain();
-            try {
-                other.loop.execute(() -> {
-                    try {
-                        other.onOwnResponse(msg);
-                    } catch (RuntimeException e) {
-                        other.io.internalError("another event loop", e);
-                    } finally {
-                        msg.release();
-                        other.flush();
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                msg.release(); // siplb is stopping
-            }
+            handTo(other, msg, () -> other.onOwnResponse(msg));
             return;
         }
         onOwnResponse(msg);
+    }
+
+    /**
+     * Hands a request that matches none of this loop's server transactions to the loop that holds its transaction,
+     * if another loop does: a retransmission, CANCEL or ACK that reached siplb over another connection or from
+     * another source port than its INVITE, so that another loop read it. Returns whether it did. Costs a lookup in
+     * each other loop's table, no lock; nothing when there is one loop.
+     */
+    private boolean handOver(String key, SipMessage msg, Egress inbound, InetSocketAddress sender) {
+        if (key == null) {
+            return false;
+        }
+        for (int i = 0; ; i++) {
+            final StatefulForwarder other = shared.forwarder(i);
+            if (other == null) {
+                return false;
+            }
+            if (other != this && other.servers.containsKey(key)) {
+                handTo(other, msg, () -> other.onRequest(msg, inbound, sender, true));
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on {@code other}'s loop, {@code msg} retained for it and released after it, then flushes
+     * what it sent; counted as a handover.
+     */
+    private void handTo(StatefulForwarder other, SipMessage msg, Runnable task) {
+        shared.handover();
+        msg.retain();
+        try {
+            other.loop.execute(() -> {
+                try {
+                    if (!other.closed) {
+                        task.run();
+                    }
+                } catch (RuntimeException e) {
+                    other.io.internalError("another event loop", e);
+                } finally {
+                    msg.release();
+                    other.flush();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            msg.release(); // siplb is stopping
+        }
     }
 
     /** Handles a response to one of this loop's branches. */

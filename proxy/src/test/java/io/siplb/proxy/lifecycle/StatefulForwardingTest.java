@@ -242,6 +242,48 @@ class StatefulForwardingTest {
     }
 
     @Test
+    void retransmissionsAndCancelsFromOtherSourcePortsReachTheTransactionWhicheverLoopReadsThem() {
+        start(1, "round-robin", "siplb.proxy.timers { t1 = 2s, t2 = 4s }\nsiplb.proxy.fr-timeout = 10s");
+        final String invite = invite("c12@uac", "z9hG4bK-c12");
+        uac.send(invite, siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(100);
+        final String fwd = at(0, WAIT);
+        backends.get(0).send(response(fwd, 180, "Ringing", "b1"), siplb);
+        assertThat(status(atUac(WAIT))).isEqualTo(180);
+
+        // Eight more source ports: the kernel spreads their datagrams over siplb's two sockets (one per event loop),
+        // so some are read by the loop that does not hold the transaction.
+        final List<SipPeer> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                others.add(SipPeer.bind());
+            }
+            for (SipPeer p : others) {
+                p.send(invite, siplb);
+                // Absorbed: the last response goes again to where the transaction answers, nothing downstream.
+                assertThat(status(atUac(WAIT))).isEqualTo(180);
+            }
+            assertThat(at(0, QUIET)).as("no INVITE forwarded again").isNull();
+
+            for (SipPeer p : others) {
+                p.send(cancel("c12@uac", "z9hG4bK-c12"), siplb);
+                final String ok = p.receive(WAIT);
+                assertThat(status(ok)).isEqualTo(200);
+                assertThat(header(ok, "CSeq")).isEqualTo("1 CANCEL");
+            }
+            final String down = at(0, WAIT);
+            assertThat(startLine(down)).startsWith("CANCEL sip:bob@example.com");
+            assertThat(headers(down, "Via")).containsExactly(headers(fwd, "Via").get(0));
+            assertThat(at(0, QUIET)).as("one CANCEL downstream, on the INVITE's branch").isNull();
+            backends.get(0).send(response(down, 200, "OK", null), siplb);
+            backends.get(0).send(response(fwd, 487, "Request Terminated", "b1"), siplb);
+            assertThat(status(atUac(WAIT))).isEqualTo(487);
+        } finally {
+            others.forEach(SipPeer::close);
+        }
+    }
+
+    @Test
     void cancelIsAnswered200AndSentDownstreamAfterTheFirstProvisional() {
         start(1, "round-robin", "");
         uac.send(invite("c6@uac", "z9hG4bK-c6"), siplb);

@@ -219,6 +219,49 @@ class StreamForwardingTest {
     }
 
     @Test
+    void aRetransmissionACancelAndAnAckOverAnotherConnectionReachTheTransactionOnTheOtherEventLoop() {
+        final SipPeer backend = keep(SipPeer.bind());
+        start("stateful", "\"sip:127.0.0.1:" + backend.port() + "\"", "");
+        // siplb's two event loops take accepted connections in turn: the second connection is read by the loop
+        // that does not hold the INVITE's server transaction.
+        final StreamPeer first = keep(StreamPeer.connect(tcp()));
+        final StreamPeer second = keep(StreamPeer.connect(tcp()));
+        final String invite = invite("TCP", first.port(), "x1@uac", "z9hG4bK-x1", "");
+        first.send(invite);
+        assertThat(status(first.receive(WAIT))).isEqualTo(100);
+        final String fwd = backend.receive(WAIT);
+        backend.send(response(fwd, 180, "Ringing", "b1", null), udp());
+        assertThat(status(first.receive(WAIT))).isEqualTo(180);
+
+        // The INVITE again over the other connection is the same transaction: absorbed (its last response is sent
+        // again over the transaction's connection), not a second INVITE downstream.
+        second.send(invite);
+        assertThat(status(first.receive(WAIT))).isEqualTo(180);
+        assertThat(backend.receive(QUIET)).isNull();
+
+        // Its CANCEL over the other connection: answered 200 there, sent down the INVITE's branch.
+        second.send(invite.replace("INVITE sip:", "CANCEL sip:").replace("CSeq: 1 INVITE", "CSeq: 1 CANCEL")
+                          .replaceAll("Contact: [^\r]*\r\n", ""));
+        final String cancelOk = second.receive(WAIT);
+        assertThat(status(cancelOk)).isEqualTo(200);
+        assertThat(header(cancelOk, "CSeq")).isEqualTo("1 CANCEL");
+        final String down = backend.receive(WAIT);
+        assertThat(startLine(down)).startsWith("CANCEL sip:bob@example.com");
+        assertThat(headers(down, "Via")).containsExactly(headers(fwd, "Via").get(0));
+        backend.send(response(down, 200, "OK", null, null), udp());
+        backend.send(response(fwd, 487, "Request Terminated", "b1", null), udp());
+        assertThat(startLine(backend.receive(WAIT))).as("siplb's own ACK of the 487").startsWith("ACK ");
+        final String terminated = first.receive(WAIT);
+        assertThat(status(terminated)).isEqualTo(487);
+
+        // The caller's ACK of the 487 over the other connection is absorbed by the transaction, not forwarded.
+        second.send(invite.replace("INVITE sip:", "ACK sip:").replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
+                          .replace("To: <sip:bob@example.com>", "To: " + header(terminated, "To"))
+                          .replaceAll("Contact: [^\r]*\r\n", ""));
+        assertThat(backend.receive(QUIET)).isNull();
+    }
+
+    @Test
     void aUdpCallerReachesATcpBackendOverOneConnectionThatIsReused() {
         final StreamPeer.Server backend = keep(StreamPeer.Server.listen());
         start("stateful", "\"sip:127.0.0.1:" + backend.port() + ";transport=tcp\"", "");
