@@ -90,6 +90,8 @@ final class SiplbCollector implements MultiCollector {
                                       .build()).build());
         out.add(gauge(SiplbMeter.TRANSACTIONS_MAX).dataPoint(GaugeDataPointSnapshot.builder().value(
                 proxy.settings().transactions().maxTransactions()).build()).build());
+        out.add(counter(SiplbMeter.HANDOVERS).dataPoint(counterPoint(stateful != null ? stateful.handovers() : 0))
+                                             .build());
         final DispatchSnapshot snapshot = dispatcher.snapshot();
         failovers(out, snapshot);
         destinations(out, snapshot);

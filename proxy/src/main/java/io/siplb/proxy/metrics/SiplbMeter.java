@@ -25,6 +25,9 @@ public enum SiplbMeter {
     /** Gauge siplb.proxy.max-transactions, for the fill ratio of the transaction table. */
     TRANSACTIONS_MAX("siplb_transactions_max", "gauge",
             "Server transactions siplb keeps at most (siplb.proxy.max-transactions); past it requests get 503"),
+    /** Counter: messages one event loop read and handed to the loop holding their transaction. */
+    HANDOVERS("siplb_handovers", "counter",
+            "Messages an event loop read and handed to the event loop holding their transaction (stateful mode)"),
     /** Counter {set}: tries of a next destination after a failure. */
     FAILOVERS("siplb_failovers", "counter",
             "Requests sent to a next destination of a set after a failure"),

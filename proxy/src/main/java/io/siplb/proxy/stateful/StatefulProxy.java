@@ -15,8 +15,9 @@ import io.siplb.dispatch.state.CallLoadTable;
 import io.siplb.dispatch.state.DestinationState;
 
 /**
- * What the stateful forwarders of one siplb share: the forwarder of each event loop (so that a response that
- * arrives on another loop than the one holding its transaction is handed over, see {@link Branches}), the call-load
+ * What the stateful forwarders of one siplb share: the forwarder of each event loop (so that a response, or a request
+ * of an existing transaction, that arrives on another loop than the one holding its transaction is handed over, see
+ * {@link Branches} and {@link StatefulForwarder}), the call-load
  * table, the one writer thread that applies passive health signals (a health change rebuilds a dispatch snapshot,
  * which must not run on an event loop), and the transaction counters. Thread-safe (lock-free): the forwarder list is
  * published once through a volatile write before any socket reads.
@@ -127,7 +128,10 @@ public final class StatefulProxy implements AutoCloseable {
         return failovers.sum();
     }
 
-    /** Returns the responses handed over to the event loop holding their transaction. */
+    /**
+     * Returns the messages handed over to the event loop holding their transaction: responses, and requests of a
+     * transaction of another loop (a retransmission, CANCEL or ACK that loop did not read).
+     */
     public long handovers() {
         return handovers.sum();
     }

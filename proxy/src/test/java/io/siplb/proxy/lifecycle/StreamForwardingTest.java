@@ -235,9 +235,12 @@ class StreamForwardingTest {
 
         // The INVITE again over the other connection is the same transaction: absorbed (its last response is sent
         // again over the transaction's connection), not a second INVITE downstream.
+        final long handedOver = server.stateful().handovers();
         second.send(invite);
         assertThat(status(first.receive(WAIT))).isEqualTo(180);
         assertThat(backend.receive(QUIET)).isNull();
+        assertThat(server.stateful().handovers()).as("the retransmission went to the other loop")
+                                                 .isEqualTo(handedOver + 1);
 
         // Its CANCEL over the other connection: answered 200 there, sent down the INVITE's branch.
         second.send(invite.replace("INVITE sip:", "CANCEL sip:").replace("CSeq: 1 INVITE", "CSeq: 1 CANCEL")

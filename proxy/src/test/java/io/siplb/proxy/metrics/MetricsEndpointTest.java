@@ -214,6 +214,7 @@ class MetricsEndpointTest {
         assertThat(after.value("siplb_transactions_active")).isEqualTo(10.0);
         assertThat(after.value("siplb_transactions_max")).isEqualTo(200_000.0);
         assertThat(after.value("siplb_failovers_total", "set", "1")).isEqualTo(0.0);
+        assertThat(after.value("siplb_handovers_total")).isEqualTo((double) server.stateful().handovers());
         assertThat(after.sum("siplb_messages_dropped_total")).isEqualTo(0.0);
 
         // The next destination answers 503: siplb fails over to the other one, which answers 200.
