@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -185,7 +186,7 @@ public final class StatefulForwarder implements Forwarder {
         final SipMethod method = msg.method();
         if (method == SipMethod.ACK) {
             final String key = TransactionMessages.serverKey(msg, false);
-            final ServerTransaction st = key != null ? servers.get(key) : null;
+            final ServerTransaction st = server(key);
             if (st != null && st.absorbsAck()) {
                 stats.requestReceived();
                 stats.retransmissionAbsorbed();
@@ -201,7 +202,7 @@ public final class StatefulForwarder implements Forwarder {
         }
         if (method == SipMethod.CANCEL) {
             final String key = TransactionMessages.serverKey(msg, true);
-            final ServerTransaction st = key != null ? servers.get(key) : null;
+            final ServerTransaction st = server(key);
             if (st == null && !handedOver && handOver(key, msg, inbound, sender)) {
                 return;
             }
@@ -317,16 +318,20 @@ public final class StatefulForwarder implements Forwarder {
         if (key == null) {
             return false;
         }
-        for (int i = 0; ; i++) {
-            final StatefulForwarder other = shared.forwarder(i);
-            if (other == null) {
-                return false;
-            }
+        final List<StatefulForwarder> all = shared.forwarders();
+        for (int i = 0; i < all.size(); i++) {
+            final StatefulForwarder other = all.get(i);
             if (other != this && other.servers.containsKey(key)) {
                 handTo(other, msg, () -> other.onRequest(msg, inbound, sender, true));
                 return true;
             }
         }
+        return false;
+    }
+
+    /** This loop's server transaction of {@code key}, or {@code null} (also for a {@code null} key). */
+    private ServerTransaction server(String key) {
+        return key != null ? servers.get(key) : null;
     }
 
     /**

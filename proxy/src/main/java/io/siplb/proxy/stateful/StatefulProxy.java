@@ -17,10 +17,10 @@ import io.siplb.dispatch.state.DestinationState;
 /**
  * What the stateful forwarders of one siplb share: the forwarder of each event loop (so that a response, or a request
  * of an existing transaction, that arrives on another loop than the one holding its transaction is handed over, see
- * {@link Branches} and {@link StatefulForwarder}), the call-load
- * table, the one writer thread that applies passive health signals (a health change rebuilds a dispatch snapshot,
- * which must not run on an event loop), and the transaction counters. Thread-safe (lock-free): the forwarder list is
- * published once through a volatile write before any socket reads.
+ * {@link Branches} and {@link StatefulForwarder}), the call-load table, the one writer thread that applies passive
+ * health signals (a health change rebuilds a dispatch snapshot, which must not run on an event loop), and the
+ * transaction counters. Thread-safe (lock-free): the forwarder list is published once through a volatile write
+ * before any socket reads.
  */
 public final class StatefulProxy implements AutoCloseable {
 
@@ -52,6 +52,11 @@ public final class StatefulProxy implements AutoCloseable {
     /** Publishes the forwarder of every event loop, indexed as their branches say. */
     public void publish(List<StatefulForwarder> forwarders) {
         this.forwarders = List.copyOf(forwarders);
+    }
+
+    /** Returns the forwarder of every event loop, indexed as their branches say. */
+    List<StatefulForwarder> forwarders() {
+        return forwarders;
     }
 
     /** Returns the forwarder of loop {@code index}, or {@code null}. */
