@@ -354,9 +354,11 @@ class KamailioTlsInteropIT {
                           "  dispatcher {\n" +
                           "    list-file = \"dispatcher.list\"\n" +
                           "    default-algorithm = " + algorithm + "\n" +
-                          // sipp's UAS scenarios would take an OPTIONS probe for an unexpected call: only
-                          // destinations out of rotation are probed.
-                          "    probing.mode = inactive\n" +
+                          // No keepalive probes: sipp's UAS scenarios would take an OPTIONS for an unexpected
+                          // call, and a probe of a refused destination, fired at a random moment of its first
+                          // interval, could take it to PROBING before the passive failures take it to INACTIVE,
+                          // the transition the refusal tests check.
+                          "    probing.interval = 0s\n" +
                           "  }\n" +
                           "  proxy {\n" +
                           "    record-route = true\n" +
